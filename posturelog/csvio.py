@@ -1,0 +1,182 @@
+"""CSV import and export of IMU samples.
+
+Format (one header line, then one sample per line)::
+
+    time,acc_x,acc_y,acc_z,gyr_x,gyr_y,gyr_z
+    2026-11-20T09:00:00.000+00:00,0.12,0.03,9.79,0.001,-0.002,0.000
+
+``time`` is ISO 8601 with a UTC offset (a file without offsets is read in the wearer's zone);
+``acc_*`` in m/s², ``gyr_*`` in rad/s. The gyroscope columns are optional (accelerometer-only
+sensors); an empty gyroscope cell means "no gyroscope reading" for that row.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pandas as pd
+
+from posturelog.errors import UserError
+from posturelog.timezones import has_offset
+
+__all__ = ["ACC_COLUMNS", "GYR_COLUMNS", "CsvSamples", "read_samples_csv", "write_samples_csv"]
+
+log = logging.getLogger(__name__)
+
+ACC_COLUMNS = ("acc_x", "acc_y", "acc_z")
+GYR_COLUMNS = ("gyr_x", "gyr_y", "gyr_z")
+
+
+@dataclass
+class CsvSamples:
+    """Samples read from a CSV file.
+
+    Attributes
+    ----------
+    t_ns : ndarray (N,) int64
+        UTC nanoseconds, strictly increasing.
+    acc_mps2 : ndarray (N, 3)
+    gyr_rads : ndarray (N, 3) or None
+    rate_hz : float
+        Median sample rate of the file.
+    """
+
+    t_ns: np.ndarray
+    acc_mps2: np.ndarray
+    gyr_rads: np.ndarray | None
+    rate_hz: float
+
+
+def _fail(path: Path, line: int | None, reason: str) -> UserError:
+    where = f"{path}" if line is None else f"{path}, line {line}"
+    return UserError(f"{where}: {reason}")
+
+
+def read_samples_csv(path: Path, timezone: str) -> CsvSamples:
+    """Read and validate a samples CSV; nothing is returned unless every row is good.
+
+    Raises
+    ------
+    UserError
+        Missing file or columns, unparsable time, non-numeric value, a time that does not move
+        forward, with the file, line and reason.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"{path}: no such file")
+    try:
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
+    except pd.errors.EmptyDataError:
+        raise _fail(path, None, "the file is empty") from None
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise _fail(path, None, f"not a readable CSV ({str(exc).splitlines()[0]})") from None
+    raw.columns = [str(c).strip() for c in raw.columns]
+    missing = [c for c in ("time", *ACC_COLUMNS) if c not in raw.columns]
+    if missing:
+        raise _fail(
+            path, 1, f"missing column(s) {', '.join(missing)}; expected time,acc_x,acc_y,acc_z[,gyr_x,gyr_y,gyr_z]"
+        )
+    gyr_present = [c for c in GYR_COLUMNS if c in raw.columns]
+    if gyr_present and len(gyr_present) != 3:
+        raise _fail(path, 1, f"gyroscope columns must be all of gyr_x,gyr_y,gyr_z, found {', '.join(gyr_present)}")
+    if raw.empty:
+        raise _fail(path, None, "no samples after the header")
+    line_of = np.arange(raw.shape[0]) + 2  # header is line 1
+
+    times = raw["time"].str.strip()
+    offsets = times.map(has_offset)
+    if offsets.any() and not offsets.all():
+        bad = int(np.argmin(offsets.to_numpy()))
+        raise _fail(path, int(line_of[bad]), f"time {times.iloc[bad]!r} has no UTC offset while others do")
+    parsed = pd.to_datetime(times, format="ISO8601", errors="coerce", utc=bool(offsets.all()))
+    if parsed.isna().any():
+        bad = int(np.argmax(parsed.isna().to_numpy()))
+        raise _fail(path, int(line_of[bad]), f"cannot read time {times.iloc[bad]!r} (ISO 8601 expected)")
+    if not offsets.all():
+        try:
+            parsed = parsed.dt.tz_localize(ZoneInfo(timezone), ambiguous="raise", nonexistent="raise")
+        except (ValueError, TypeError) as exc:
+            raise _fail(path, None, f"local times cannot be placed in {timezone}: {exc}") from None
+    t_ns = parsed.dt.tz_convert("UTC").to_numpy().astype("datetime64[ns]").astype(np.int64)
+    steps = np.diff(t_ns)
+    if steps.size and (steps <= 0).any():
+        bad = int(np.argmax(steps <= 0)) + 1
+        raise _fail(
+            path,
+            int(line_of[bad]),
+            f"time {times.iloc[bad]} does not come after the previous sample ({times.iloc[bad - 1]})",
+        )
+
+    def numeric(columns: tuple[str, ...], allow_empty: bool) -> np.ndarray:
+        out = np.empty((raw.shape[0], len(columns)))
+        for j, col in enumerate(columns):
+            text = raw[col].str.strip()
+            values = pd.to_numeric(text, errors="coerce")
+            bad_mask = values.isna() & ~(allow_empty & (text == ""))
+            bad_mask |= np.isinf(values.fillna(0.0))
+            if bad_mask.any():
+                bad = int(np.argmax(bad_mask.to_numpy()))
+                raise _fail(path, int(line_of[bad]), f"{col} value {raw[col].iloc[bad]!r} is not a number")
+            out[:, j] = values.to_numpy(dtype=float)
+        return out
+
+    acc = numeric(ACC_COLUMNS, allow_empty=False)
+    gyr = numeric(GYR_COLUMNS, allow_empty=True) if gyr_present else None
+    if gyr is not None:
+        partial = np.isnan(gyr).any(axis=1) & ~np.isnan(gyr).all(axis=1)
+        if partial.any():
+            bad = int(np.argmax(partial))
+            raise _fail(path, int(line_of[bad]), "gyroscope row is partly empty (give all three or none)")
+        if np.isnan(gyr).all():
+            gyr = None
+    rate = float(1e9 / np.median(steps)) if steps.size else 0.0
+    return CsvSamples(t_ns=t_ns, acc_mps2=acc, gyr_rads=gyr, rate_hz=rate)
+
+
+def write_samples_csv(
+    frames: Iterator[pd.DataFrame],
+    out: Path,
+    timezone: str,
+    *,
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Write sample frames (as :meth:`Store.read_samples` returns them) to a CSV file.
+
+    Times are written in the wearer's zone with their UTC offset; values exactly as stored
+    (no resampling, smoothing or gap filling). Gyroscope cells are empty where none was recorded.
+    The file appears only when complete (written to a temporary name, then renamed).
+
+    Returns
+    -------
+    int
+        Number of samples written.
+    """
+    out = Path(out)
+    tmp = out.with_name(out.name + ".part")
+    zone = ZoneInfo(timezone)
+    total = 0
+    with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
+        fh.write("time," + ",".join(ACC_COLUMNS + GYR_COLUMNS) + "\n")
+        for frame in frames:
+            if frame.empty:
+                continue
+            local = frame.index.tz_convert(zone)
+            text = pd.DataFrame(index=range(len(frame)))
+            text["time"] = local.strftime("%Y-%m-%dT%H:%M:%S.%f%z").str.replace(
+                r"([+-]\d{2})(\d{2})$", r"\1:\2", regex=True
+            )
+            for col in ACC_COLUMNS + GYR_COLUMNS:
+                values = frame[col].to_numpy(dtype=np.float32)
+                text[col] = np.char.mod("%.7g", values)
+                text.loc[np.isnan(values), col] = ""
+            text.to_csv(fh, header=False, index=False, lineterminator="\n")
+            total += len(frame)
+            if progress is not None:
+                progress(len(frame))
+    tmp.replace(out)
+    return total

@@ -1,0 +1,531 @@
+"""The on-disk store of one wearer's data.
+
+Layout of a data directory::
+
+    posturelog.db                       SQLite (WAL): sessions, gaps, pain/remedy log,
+                                        calibration marks, settings
+    segments/session-000001/*.arrows    crash-safe segments of a session still recording
+    samples/participant=me/date=2026-11-20/session-000001-seg-000003.parquet
+    cache/                              derived epochs (safe to delete)
+
+Everything is readable with standard tools (``sqlite3``, pandas, DuckDB, Dask).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.dataset as ds
+
+from posturelog.paths import ensure_private_dir
+from posturelog.segments import SAMPLE_COLUMNS, SAMPLE_SCHEMA, SegmentWriter, compact_segment
+from posturelog.timezones import machine_timezone
+from sensor.batch import SourceInfo
+
+__all__ = ["EVENT_KINDS", "REMEDY_KINDS", "Store"]
+
+log = logging.getLogger(__name__)
+
+#: Remedies the log understands (DOMAIN.md §4: stretches, heat, ice, painkillers, physiotherapy).
+REMEDY_KINDS = ("stretch", "heat", "ice", "painkiller", "physio")
+#: Every kind of log entry.
+EVENT_KINDS = ("pain", *REMEDY_KINDS)
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS sessions (
+    id INTEGER PRIMARY KEY,
+    participant TEXT NOT NULL,
+    model TEXT NOT NULL,
+    address TEXT NOT NULL DEFAULT '',
+    name TEXT NOT NULL DEFAULT '',
+    firmware TEXT NOT NULL DEFAULT '',
+    battery_pct INTEGER,
+    rate_hz REAL NOT NULL,
+    has_gyroscope INTEGER NOT NULL,
+    timezone TEXT NOT NULL,
+    started_ns INTEGER NOT NULL,
+    ended_ns INTEGER,
+    n_samples INTEGER NOT NULL DEFAULT 0,
+    source TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE IF NOT EXISTS gaps (
+    id INTEGER PRIMARY KEY,
+    session_id INTEGER NOT NULL REFERENCES sessions(id),
+    start_ns INTEGER NOT NULL,
+    end_ns INTEGER NOT NULL,
+    reason TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE IF NOT EXISTS events (
+    id INTEGER PRIMARY KEY,
+    participant TEXT NOT NULL,
+    t_ns INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    score INTEGER,
+    note TEXT NOT NULL DEFAULT '',
+    created_ns INTEGER NOT NULL,
+    CHECK (kind != 'pain' OR (score BETWEEN 0 AND 10))
+);
+CREATE INDEX IF NOT EXISTS events_time ON events(participant, t_ns);
+CREATE TABLE IF NOT EXISTS calibration_marks (
+    id INTEGER PRIMARY KEY,
+    participant TEXT NOT NULL,
+    start_ns INTEGER NOT NULL,
+    end_ns INTEGER NOT NULL,
+    source TEXT NOT NULL,
+    created_ns INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS settings (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+"""
+
+_NS = 1_000_000_000
+
+
+def _now_ns() -> int:
+    return time.time_ns()
+
+
+class Store:
+    """A wearer's data directory: SQLite for sessions and logs, Parquet for samples.
+
+    Parameters
+    ----------
+    data_dir : Path
+        The data directory (created owner-only if missing).
+    participant : str
+        Participant key used in partition paths (``participant=<key>``).
+    """
+
+    def __init__(self, data_dir: Path | str, participant: str = "me") -> None:
+        if not participant or "/" in participant or "=" in participant:
+            raise ValueError(f"participant must be a plain name, got {participant!r}")
+        self.data_dir = ensure_private_dir(Path(data_dir))
+        self.participant = participant
+        self.db_path = self.data_dir / "posturelog.db"
+        self.samples_dir = self.data_dir / "samples"
+        self.segments_dir = self.data_dir / "segments"
+        self.cache_dir = self.data_dir / "cache"
+        new_db = not self.db_path.exists()
+        self._db = sqlite3.connect(self.db_path, timeout=30, isolation_level=None)
+        if new_db:
+            os.chmod(self.db_path, 0o600)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA foreign_keys=ON")
+        self._db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        """Close the database connection."""
+        self._db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction: everything inside lands, or nothing does."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        else:
+            self._db.execute("COMMIT")
+
+    # -- settings ---------------------------------------------------------------------------
+    def get_setting(self, key: str, default: str | None = None) -> str | None:
+        """A stored setting (e.g. ``device_address``, ``timezone``) or ``default``."""
+        row = self._db.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+        return default if row is None else str(row[0])
+
+    def set_setting(self, key: str, value: str) -> None:
+        """Store a setting."""
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO settings(key, value) VALUES (?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+
+    def timezone(self) -> str:
+        """The wearer's IANA zone: the ``timezone`` setting, else the last session's, else the
+        machine's."""
+        stored = self.get_setting("timezone")
+        if stored:
+            return stored
+        row = self._db.execute(
+            "SELECT timezone FROM sessions WHERE participant = ? ORDER BY started_ns DESC LIMIT 1",
+            (self.participant,),
+        ).fetchone()
+        return str(row[0]) if row else machine_timezone()
+
+    # -- sessions ---------------------------------------------------------------------------
+    def start_session(
+        self, info: SourceInfo, timezone: str, started_ns: int | None = None, source: str = ""
+    ) -> int:
+        """Record the start of a recording session and return its id."""
+        ZoneInfo(timezone)  # validates
+        with self.transaction() as db:
+            cur = db.execute(
+                "INSERT INTO sessions(participant, model, address, name, firmware, battery_pct, "
+                "rate_hz, has_gyroscope, timezone, started_ns, source) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    self.participant,
+                    info.model,
+                    info.address,
+                    info.name,
+                    info.firmware,
+                    info.battery_pct,
+                    float(info.rate_hz),
+                    int(info.has_gyroscope),
+                    timezone,
+                    _now_ns() if started_ns is None else int(started_ns),
+                    source,
+                ),
+            )
+            sid = cur.lastrowid
+        assert sid is not None  # sqlite always returns a rowid after INSERT
+        return int(sid)
+
+    def update_session(self, session_id: int, **fields: object) -> None:
+        """Update session columns (e.g. ``battery_pct``, ``firmware``, ``rate_hz``)."""
+        allowed = {"model", "address", "name", "firmware", "battery_pct", "rate_hz", "n_samples"}
+        unknown = set(fields) - allowed
+        if unknown:
+            raise ValueError(f"cannot update session fields {sorted(unknown)}")
+        if not fields:
+            return
+        sets = ", ".join(f"{k} = ?" for k in fields)
+        with self.transaction() as db:
+            db.execute(f"UPDATE sessions SET {sets} WHERE id = ?", (*fields.values(), session_id))
+
+    def add_gap(self, session_id: int, start_ns: int, end_ns: int, reason: str = "") -> None:
+        """Record that no samples exist between two times of a session."""
+        if end_ns <= start_ns:
+            raise ValueError(f"gap end {end_ns} must be after its start {start_ns}")
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO gaps(session_id, start_ns, end_ns, reason) VALUES (?, ?, ?, ?)",
+                (session_id, int(start_ns), int(end_ns), reason),
+            )
+
+    def end_session(self, session_id: int, ended_ns: int | None = None, n_samples: int | None = None) -> None:
+        """Mark a session finished."""
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE sessions SET ended_ns = ?, n_samples = COALESCE(?, n_samples) WHERE id = ?",
+                (_now_ns() if ended_ns is None else int(ended_ns), n_samples, session_id),
+            )
+
+    def sessions(self) -> pd.DataFrame:
+        """All sessions of this participant, oldest first, with gap counts and gap minutes."""
+        df = pd.read_sql_query(
+            "SELECT s.*, COUNT(g.id) AS gaps, "
+            "COALESCE(SUM(g.end_ns - g.start_ns), 0) / 60e9 AS gap_minutes "
+            "FROM sessions s LEFT JOIN gaps g ON g.session_id = s.id "
+            "WHERE s.participant = ? GROUP BY s.id ORDER BY s.started_ns",
+            self._db,
+            params=(self.participant,),
+        )
+        df["has_gyroscope"] = df["has_gyroscope"].astype(bool)
+        return df
+
+    def gaps(self, start_ns: int | None = None, end_ns: int | None = None) -> pd.DataFrame:
+        """Recorded gaps (session_id, start, end, reason) overlapping an interval."""
+        lo = -(2**62) if start_ns is None else int(start_ns)
+        hi = 2**62 if end_ns is None else int(end_ns)
+        df = pd.read_sql_query(
+            "SELECT g.session_id, g.start_ns, g.end_ns, g.reason FROM gaps g "
+            "JOIN sessions s ON s.id = g.session_id "
+            "WHERE s.participant = ? AND g.end_ns > ? AND g.start_ns < ? ORDER BY g.start_ns",
+            self._db,
+            params=(self.participant, lo, hi),
+        )
+        df["start"] = pd.to_datetime(df.pop("start_ns"), unit="ns", utc=True)
+        df["end"] = pd.to_datetime(df.pop("end_ns"), unit="ns", utc=True)
+        return df
+
+    # -- samples ----------------------------------------------------------------------------
+    def segment_writer(self, session_id: int, timezone: str | None = None) -> SegmentWriter:
+        """A writer for a session's samples; finished segments are compacted into Parquet."""
+        zone = timezone or self._session_timezone(session_id)
+        return SegmentWriter(
+            self.segments_dir / f"session-{session_id:06d}",
+            session_id,
+            zone,
+            on_segment_closed=self._compact,
+        )
+
+    def _session_timezone(self, session_id: int) -> str:
+        row = self._db.execute("SELECT timezone FROM sessions WHERE id = ?", (session_id,)).fetchone()
+        if row is None:
+            raise ValueError(f"no session {session_id}")
+        return str(row[0])
+
+    def _compact(self, segment: Path) -> None:
+        compact_segment(segment, self.samples_dir, self.participant)
+        try:
+            segment.parent.rmdir()
+        except OSError:
+            pass  # more segments remain
+
+    def compact_pending(self) -> int:
+        """Compact segments left behind by a recorder that did not finish (killed, crashed).
+
+        Returns
+        -------
+        int
+            Number of segments compacted.
+        """
+        count = 0
+        if not self.segments_dir.exists():
+            return 0
+        for segment in sorted(self.segments_dir.glob("session-*/seg-*.arrows")):
+            self._compact(segment)
+            count += 1
+        if count:
+            log.info("compacted %d segment(s) left by an earlier recording", count)
+        return count
+
+    def _dataset(self) -> ds.Dataset | None:
+        root = self.samples_dir / f"participant={self.participant}"
+        if not root.exists() or not any(root.glob("date=*/*.parquet")):
+            return None
+        return ds.dataset(
+            str(root), format="parquet", partitioning="hive", schema=_PARTITIONED_SCHEMA,
+            exclude_invalid_files=False,
+        )
+
+    def local_dates(self) -> list[date]:
+        """Local dates (wearer's zone at recording time) that hold samples, ascending."""
+        root = self.samples_dir / f"participant={self.participant}"
+        if not root.exists():
+            return []
+        found = {
+            date.fromisoformat(p.name.removeprefix("date="))
+            for p in root.glob("date=*")
+            if any(p.glob("*.parquet"))
+        }
+        return sorted(found)
+
+    def read_samples(self, start_ns: int | None = None, end_ns: int | None = None) -> pd.DataFrame:
+        """Samples in ``[start_ns, end_ns)`` as recorded.
+
+        Returns
+        -------
+        DataFrame
+            Index ``time`` (tz-aware UTC), columns ``acc_x, acc_y, acc_z`` (m/s²) and
+            ``gyr_x, gyr_y, gyr_z`` (rad/s; NaN for accelerometer-only sensors), float64, sorted
+            by time, without duplicate times.
+        """
+        table = self.read_samples_arrow(start_ns, end_ns)
+        t = table.column("time").to_numpy().astype("datetime64[ns]")
+        data = {name: table.column(name).to_numpy().astype(np.float64) for name in SAMPLE_COLUMNS}
+        index = pd.DatetimeIndex(pd.to_datetime(t, utc=True), name="time")
+        df = pd.DataFrame(data, index=index)
+        if not df.index.is_monotonic_increasing:
+            df = df.sort_index(kind="stable")
+        if df.index.has_duplicates:
+            df = df[~df.index.duplicated(keep="first")]
+        return df
+
+    def read_samples_arrow(self, start_ns: int | None = None, end_ns: int | None = None) -> pa.Table:
+        """Like :meth:`read_samples` but as an Arrow table (``time``, sample columns, ``session``)."""
+        dataset = self._dataset()
+        if dataset is None:
+            return SAMPLE_SCHEMA.empty_table()
+        expr = None
+        if start_ns is not None:
+            expr = ds.field("time") >= pa.scalar(int(start_ns), pa.timestamp("ns", tz="UTC"))
+            expr &= ds.field("date") >= self._partition_bound(start_ns, -1)
+        if end_ns is not None:
+            upper = ds.field("time") < pa.scalar(int(end_ns), pa.timestamp("ns", tz="UTC"))
+            upper &= ds.field("date") <= self._partition_bound(end_ns, +1)
+            expr = upper if expr is None else expr & upper
+        table = dataset.to_table(columns=list(SAMPLE_SCHEMA.names), filter=expr)
+        return table.sort_by("time")
+
+    @staticmethod
+    def _partition_bound(t_ns: int, days: int) -> str:
+        # Partitions are local dates; no zone is more than 14 h from UTC, so widening by a day
+        # keeps every candidate partition and the time filter does the rest.
+        utc_day = datetime.fromtimestamp(t_ns / _NS, tz=ZoneInfo("UTC")).date()
+        return (utc_day + timedelta(days=days)).isoformat()
+
+    def samples_fingerprint(self, local_day: date) -> str:
+        """Identity of the raw files of a local date (names, sizes, mtimes), for caches."""
+        part = self.samples_dir / f"participant={self.participant}" / f"date={local_day.isoformat()}"
+        items = sorted(
+            f"{p.name}:{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in part.glob("*.parquet")
+        )
+        return "|".join(items)
+
+    # -- pain and remedy log ----------------------------------------------------------------
+    def add_pain(self, t_ns: int, score: int, note: str = "") -> int:
+        """Log a pain rating (0–10 numeric rating scale) at ``t_ns``; returns its id."""
+        if isinstance(score, bool) or int(score) != score or not 0 <= int(score) <= 10:
+            raise ValueError(f"pain score must be a whole number from 0 to 10, got {score!r}")
+        return self._add_event(t_ns, "pain", int(score), note)
+
+    def add_remedy(self, t_ns: int, kind: str, note: str = "") -> int:
+        """Log a remedy (one of :data:`REMEDY_KINDS`) at ``t_ns``; returns its id."""
+        if kind not in REMEDY_KINDS:
+            raise ValueError(f"unknown remedy {kind!r}; use one of {', '.join(REMEDY_KINDS)}")
+        return self._add_event(t_ns, kind, None, note)
+
+    def add_events(self, rows: list[tuple[int, str, int | None, str]]) -> list[int]:
+        """Add several log entries ``(t_ns, kind, score, note)`` in one transaction."""
+        for t_ns, kind, score, _ in rows:
+            if kind not in EVENT_KINDS:
+                raise ValueError(f"unknown log kind {kind!r}; use pain or one of {', '.join(REMEDY_KINDS)}")
+            if kind == "pain" and (score is None or not 0 <= score <= 10):
+                raise ValueError(f"pain score must be 0–10, got {score!r} at {t_ns}")
+        ids = []
+        with self.transaction() as db:
+            for t_ns, kind, score, note in rows:
+                cur = db.execute(
+                    "INSERT INTO events(participant, t_ns, kind, score, note, created_ns) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    (self.participant, int(t_ns), kind, score, note, _now_ns()),
+                )
+                ids.append(int(cur.lastrowid or 0))
+        return ids
+
+    def _add_event(self, t_ns: int, kind: str, score: int | None, note: str) -> int:
+        return self.add_events([(t_ns, kind, score, note)])[0]
+
+    def log_entries(self, start_ns: int | None = None, end_ns: int | None = None) -> pd.DataFrame:
+        """Every log entry (id, time, kind, score, note) in ``[start_ns, end_ns)``, by time."""
+        lo = -(2**62) if start_ns is None else int(start_ns)
+        hi = 2**62 if end_ns is None else int(end_ns)
+        df = pd.read_sql_query(
+            "SELECT id, t_ns, kind, score, note FROM events "
+            "WHERE participant = ? AND t_ns >= ? AND t_ns < ? ORDER BY t_ns, id",
+            self._db,
+            params=(self.participant, lo, hi),
+        )
+        df.insert(1, "time", pd.to_datetime(df.pop("t_ns"), unit="ns", utc=True))
+        df["score"] = df["score"].astype("Int64")
+        return df
+
+    def pain_log(self, start_ns: int | None = None, end_ns: int | None = None) -> pd.DataFrame:
+        """Pain ratings: columns ``id, time`` (UTC), ``score`` (int 0–10), ``note``."""
+        df = self.log_entries(start_ns, end_ns)
+        df = df[df["kind"] == "pain"].drop(columns="kind").reset_index(drop=True)
+        df["score"] = df["score"].astype(int)
+        return df
+
+    def remedy_log(self, start_ns: int | None = None, end_ns: int | None = None) -> pd.DataFrame:
+        """Remedies: columns ``id, time`` (UTC), ``kind``, ``note``."""
+        df = self.log_entries(start_ns, end_ns)
+        return df[df["kind"] != "pain"].drop(columns="score").reset_index(drop=True)
+
+    def get_entry(self, entry_id: int) -> dict[str, object] | None:
+        """One log entry by id, or None."""
+        row = self._db.execute(
+            "SELECT id, t_ns, kind, score, note FROM events WHERE id = ? AND participant = ?",
+            (entry_id, self.participant),
+        ).fetchone()
+        if row is None:
+            return None
+        return dict(zip(("id", "t_ns", "kind", "score", "note"), row, strict=True))
+
+    def edit_entry(
+        self,
+        entry_id: int,
+        *,
+        t_ns: int | None = None,
+        score: int | None = None,
+        kind: str | None = None,
+        note: str | None = None,
+    ) -> None:
+        """Change fields of a log entry; raises ValueError if it does not exist or is invalid."""
+        current = self.get_entry(entry_id)
+        if current is None:
+            raise ValueError(f"no log entry with id {entry_id}")
+        new_kind = str(current["kind"]) if kind is None else kind
+        if new_kind not in EVENT_KINDS:
+            raise ValueError(f"unknown log kind {new_kind!r}")
+        new_score = current["score"] if score is None else score
+        if new_kind == "pain":
+            if new_score is None or not 0 <= int(str(new_score)) <= 10:
+                raise ValueError(f"pain score must be 0–10, got {new_score!r}")
+        else:
+            if score is not None:
+                raise ValueError(f"entry {entry_id} is a remedy ({new_kind}); it has no score")
+            new_score = None
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE events SET t_ns = ?, kind = ?, score = ?, note = ? WHERE id = ?",
+                (
+                    current["t_ns"] if t_ns is None else int(t_ns),
+                    new_kind,
+                    new_score,
+                    current["note"] if note is None else note,
+                    entry_id,
+                ),
+            )
+
+    def delete_entry(self, entry_id: int) -> None:
+        """Delete a log entry; raises ValueError if it does not exist."""
+        with self.transaction() as db:
+            cur = db.execute(
+                "DELETE FROM events WHERE id = ? AND participant = ?", (entry_id, self.participant)
+            )
+            if cur.rowcount == 0:
+                raise ValueError(f"no log entry with id {entry_id}")
+
+    # -- calibration marks ------------------------------------------------------------------
+    def add_calibration_mark(self, start_ns: int, end_ns: int, source: str = "marked") -> int:
+        """Mark an interval of recorded data that holds a stand-tall + bend-forward routine."""
+        if end_ns <= start_ns:
+            raise ValueError("calibration mark must end after it starts")
+        with self.transaction() as db:
+            cur = db.execute(
+                "INSERT INTO calibration_marks(participant, start_ns, end_ns, source, created_ns) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (self.participant, int(start_ns), int(end_ns), source, _now_ns()),
+            )
+        return int(cur.lastrowid or 0)
+
+    def calibration_marks(self) -> pd.DataFrame:
+        """Marked calibration routines: ``id, start, end`` (UTC), ``source``."""
+        df = pd.read_sql_query(
+            "SELECT id, start_ns, end_ns, source FROM calibration_marks WHERE participant = ? "
+            "ORDER BY start_ns",
+            self._db,
+            params=(self.participant,),
+        )
+        df["start"] = pd.to_datetime(df.pop("start_ns"), unit="ns", utc=True)
+        df["end"] = pd.to_datetime(df.pop("end_ns"), unit="ns", utc=True)
+        return df[["id", "start", "end", "source"]]
+
+    def describe(self) -> dict[str, object]:
+        """A small summary for status output."""
+        return {
+            "data_dir": str(self.data_dir),
+            "participant": self.participant,
+            "sessions": int(self._db.execute("SELECT COUNT(*) FROM sessions").fetchone()[0]),
+            "local_dates": [d.isoformat() for d in self.local_dates()],
+            "timezone": self.timezone(),
+        }
+
+
+_PARTITIONED_SCHEMA = pa.schema(list(SAMPLE_SCHEMA) + [pa.field("date", pa.string())])
