@@ -92,6 +92,8 @@ def read_samples_csv(path: Path, timezone: str) -> CsvSamples:
     offsets = times.map(has_offset)
     if offsets.any() and not offsets.all():
         bad = int(np.argmin(offsets.to_numpy()))
+        if pd.isna(pd.to_datetime(times.iloc[bad], format="ISO8601", errors="coerce")):
+            raise _fail(path, int(line_of[bad]), f"cannot read time {times.iloc[bad]!r} (ISO 8601 expected)")
         raise _fail(path, int(line_of[bad]), f"time {times.iloc[bad]!r} has no UTC offset while others do")
     parsed = pd.to_datetime(times, format="ISO8601", errors="coerce", utc=bool(offsets.all()))
     if parsed.isna().any():
@@ -102,7 +104,7 @@ def read_samples_csv(path: Path, timezone: str) -> CsvSamples:
             parsed = parsed.dt.tz_localize(ZoneInfo(timezone), ambiguous="raise", nonexistent="raise")
         except (ValueError, TypeError) as exc:
             raise _fail(path, None, f"local times cannot be placed in {timezone}: {exc}") from None
-    t_ns = parsed.dt.tz_convert("UTC").to_numpy().astype("datetime64[ns]").astype(np.int64)
+    t_ns = parsed.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy("datetime64[ns]").view(np.int64)
     steps = np.diff(t_ns)
     if steps.size and (steps <= 0).any():
         bad = int(np.argmax(steps <= 0)) + 1

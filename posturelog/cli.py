@@ -1,0 +1,340 @@
+"""The ``posturelog`` command line: thin wrappers over the library.
+
+Every command takes ``--data-dir``; bad input ends with one line on stderr and exit code 1.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+
+from posturelog.errors import UserError
+
+__all__ = ["app", "main"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+app = typer.Typer(
+    name="posturelog",
+    help="Log upper-back posture from a back-worn IMU and write an honest weekly report.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+log_app = typer.Typer(help="List, edit, delete, import and export pain and remedy entries.", no_args_is_help=True)
+app.add_typer(log_app, name="log")
+
+console = Console()
+err_console = Console(stderr=True)
+
+DataDir = Annotated[
+    Path | None,
+    typer.Option("--data-dir", help="Data directory (default: $POSTURELOG_DATA_DIR or the platform's)."),
+]
+Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Log progress details.")]
+
+
+def _fail(message: str) -> None:
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(1)
+
+
+def user_errors(func: F) -> F:
+    """Turn UserError/ValueError from a command into one line on stderr and exit code 1."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except (UserError, ValueError) as exc:
+            _fail(str(exc))
+        except KeyboardInterrupt:
+            err_console.print("stopped")
+            raise typer.Exit(130) from None
+        return None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _setup_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+
+
+def _store(data_dir: Path | None):  # type: ignore[no-untyped-def]
+    from posturelog.paths import resolve_data_dir
+    from posturelog.store import Store
+
+    store = Store(resolve_data_dir(data_dir))
+    store.compact_pending()
+    return store
+
+
+# --------------------------------------------------------------------------------------------
+@app.command()
+@user_errors
+def demo(
+    data_dir: DataDir = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Report directory.")] = None,
+    days: Annotated[int, typer.Option("--days", min=1, max=28, help="Days to simulate.")] = 7,
+    seed: Annotated[int, typer.Option("--seed", help="Simulation seed.")] = 1,
+    rate: Annotated[float, typer.Option("--rate", help="Simulated sample rate in Hz.")] = 50.0,
+    verbose: Verbose = False,
+) -> None:
+    """Simulate a week of wear, log pain and remedies, and write the weekly report."""
+    _setup_logging(verbose)
+    from posturelog.demo import run_demo
+
+    paths = run_demo(data_dir=data_dir, out_dir=out, days=days, seed=seed, rate_hz=rate, console=console)
+    console.print(f"Report written to [bold]{paths.out_dir}[/]")
+    for p in paths.files():
+        console.print(f"  {p}")
+
+
+@app.command()
+@user_errors
+def scan(
+    data_dir: DataDir = None,
+    timeout: Annotated[float, typer.Option("--timeout", help="Seconds to scan.")] = 5.0,
+    verbose: Verbose = False,
+) -> None:
+    """List nearby supported sensors: name, address, model, RSSI."""
+    _setup_logging(verbose)
+    from posturelog.live import run_scan
+    from posturelog.paths import resolve_data_dir
+
+    raise typer.Exit(run_scan(resolve_data_dir(data_dir), timeout))
+
+
+@app.command()
+@user_errors
+def record(
+    data_dir: DataDir = None,
+    device: Annotated[str | None, typer.Option("--device", help="Sensor name or address; switches and remembers it.")] = None,
+    duration: Annotated[float | None, typer.Option("--duration", help="Seconds to record (default: until Ctrl-C).")] = None,
+    rate: Annotated[float | None, typer.Option("--rate", help="Sample rate in Hz.")] = None,
+    verbose: Verbose = False,
+) -> None:
+    """Stream the wearer's sensor into the store until Ctrl-C (or --duration)."""
+    _setup_logging(verbose)
+    from posturelog.live import run_record
+    from posturelog.paths import resolve_data_dir
+
+    if duration is not None and duration <= 0:
+        raise UserError(f"--duration must be positive, got {duration}")
+    if rate is not None and rate <= 0:
+        raise UserError(f"--rate must be positive, got {rate}")
+    raise typer.Exit(run_record(resolve_data_dir(data_dir), device, duration, rate))
+
+
+@app.command("import")
+@user_errors
+def import_(
+    file: Annotated[Path, typer.Argument(help="CSV with time,acc_x,acc_y,acc_z[,gyr_x,gyr_y,gyr_z].")],
+    data_dir: DataDir = None,
+    timezone: Annotated[str | None, typer.Option("--timezone", help="Wearer's IANA zone (default: the machine's).")] = None,
+    model: Annotated[str, typer.Option("--model", help="Sensor model to store with the session.")] = "CSV import",
+    verbose: Verbose = False,
+) -> None:
+    """Import IMU samples from a CSV file (all rows or nothing)."""
+    _setup_logging(verbose)
+    from posturelog.importing import import_csv
+    from posturelog.timezones import check_timezone, machine_timezone
+
+    zone = check_timezone(timezone) if timezone else machine_timezone()
+    store = _store(data_dir)
+    result = import_csv(store, file, zone, model=model)
+    console.print(
+        f"Imported {result.n_samples:,} samples from {file} as session {result.session_id} ({zone})."
+    )
+
+
+@app.command()
+@user_errors
+def export(
+    out: Annotated[Path, typer.Option("--out", help="CSV file to write.")],
+    data_dir: DataDir = None,
+    from_: Annotated[str | None, typer.Option("--from", help="Start time (ISO 8601).")] = None,
+    to: Annotated[str | None, typer.Option("--to", help="End time (ISO 8601, exclusive).")] = None,
+    verbose: Verbose = False,
+) -> None:
+    """Export stored samples as recorded (sensor frame, SI units) to CSV."""
+    _setup_logging(verbose)
+    from posturelog.importing import export_csv
+
+    store = _store(data_dir)
+    n = export_csv(store, out, from_, to)
+    console.print(f"Wrote {n:,} samples to {out}")
+
+
+@app.command()
+@user_errors
+def pain(
+    score: Annotated[str, typer.Argument(help="Pain right now, 0 (none) to 10 (worst imaginable).")],
+    data_dir: DataDir = None,
+    at: Annotated[str | None, typer.Option("--at", help="When (ISO 8601; local time without offset).")] = None,
+    note: Annotated[str, typer.Option("--note", help="Free text.")] = "",
+) -> None:
+    """Log a pain rating (0–10)."""
+    from posturelog.painlog import log_pain
+
+    store = _store(data_dir)
+    entry_id, when = log_pain(store, score, at, note)
+    console.print(f"Logged pain {score} at {when} (entry {entry_id}).")
+
+
+@app.command()
+@user_errors
+def remedy(
+    kind: Annotated[str, typer.Argument(help="stretch, heat, ice, painkiller or physio.")],
+    data_dir: DataDir = None,
+    at: Annotated[str | None, typer.Option("--at", help="When (ISO 8601; local time without offset).")] = None,
+    note: Annotated[str, typer.Option("--note", help="Free text, e.g. which stretch or dose.")] = "",
+) -> None:
+    """Log a remedy: stretch, heat, ice, painkiller or physio."""
+    from posturelog.painlog import log_remedy
+
+    store = _store(data_dir)
+    entry_id, when = log_remedy(store, kind, at, note)
+    console.print(f"Logged {kind} at {when} (entry {entry_id}).")
+
+
+@log_app.command("list")
+@user_errors
+def log_list(
+    data_dir: DataDir = None,
+    from_: Annotated[str | None, typer.Option("--from", help="Start time (ISO 8601).")] = None,
+    to: Annotated[str | None, typer.Option("--to", help="End time (ISO 8601).")] = None,
+) -> None:
+    """List pain and remedy entries."""
+    from posturelog.painlog import list_table
+
+    store = _store(data_dir)
+    console.print(list_table(store, from_, to))
+
+
+@log_app.command("edit")
+@user_errors
+def log_edit(
+    entry_id: Annotated[int, typer.Argument(help="Entry id from 'posturelog log list'.")],
+    data_dir: DataDir = None,
+    score: Annotated[str | None, typer.Option("--score", help="New pain score 0–10.")] = None,
+    at: Annotated[str | None, typer.Option("--at", help="New time (ISO 8601).")] = None,
+    kind: Annotated[str | None, typer.Option("--kind", help="New remedy kind.")] = None,
+    note: Annotated[str | None, typer.Option("--note", help="New note.")] = None,
+) -> None:
+    """Change an entry."""
+    from posturelog.painlog import edit_entry
+
+    store = _store(data_dir)
+    edit_entry(store, entry_id, score=score, at=at, kind=kind, note=note)
+    console.print(f"Entry {entry_id} updated.")
+
+
+@log_app.command("delete")
+@user_errors
+def log_delete(
+    entry_id: Annotated[int, typer.Argument(help="Entry id from 'posturelog log list'.")],
+    data_dir: DataDir = None,
+) -> None:
+    """Delete an entry."""
+    store = _store(data_dir)
+    store.delete_entry(entry_id)
+    console.print(f"Entry {entry_id} deleted.")
+
+
+@log_app.command("import")
+@user_errors
+def log_import(
+    file: Annotated[Path, typer.Argument(help="CSV with time,kind,score,note.")],
+    data_dir: DataDir = None,
+    timezone: Annotated[str | None, typer.Option("--timezone", help="Zone for times without offset.")] = None,
+) -> None:
+    """Import pain and remedy entries from CSV (all rows or nothing)."""
+    from posturelog.painlog import import_log_csv
+
+    store = _store(data_dir)
+    n = import_log_csv(store, file, timezone)
+    console.print(f"Imported {n} entries from {file}.")
+
+
+@log_app.command("export")
+@user_errors
+def log_export(
+    out: Annotated[Path, typer.Option("--out", help="CSV file to write.")],
+    data_dir: DataDir = None,
+) -> None:
+    """Export pain and remedy entries to CSV."""
+    from posturelog.painlog import export_log_csv
+
+    store = _store(data_dir)
+    n = export_log_csv(store, out)
+    console.print(f"Wrote {n} entries to {out}.")
+
+
+@app.command()
+@user_errors
+def calibrate(
+    data_dir: DataDir = None,
+    at: Annotated[str | None, typer.Option("--at", help="Time of a stand-tall + bend-forward routine in recorded data.")] = None,
+    duration: Annotated[float, typer.Option("--duration", help="Seconds to record for a live routine.")] = 20.0,
+    verbose: Verbose = False,
+) -> None:
+    """Calibrate the mounting: stand tall 5 s, then bend forward and back.
+
+    With --at, marks a routine already in the recorded data; without it, guides a live routine
+    with the remembered sensor.
+    """
+    _setup_logging(verbose)
+    from posturelog.calibrate import calibrate_at, calibrate_live
+
+    store = _store(data_dir)
+    if at is not None:
+        message = calibrate_at(store, at)
+    else:
+        message = calibrate_live(store, duration, console)
+    console.print(message)
+
+
+@app.command()
+@user_errors
+def report(
+    data_dir: DataDir = None,
+    week: Annotated[str | None, typer.Option("--week", help="ISO week like 2026-W47 (default: the last complete week with data).")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Output directory (default: ./posturelog-report-<week>).")] = None,
+    threshold: Annotated[float | None, typer.Option("--threshold", help="Slouch threshold in degrees beyond upright.")] = None,
+    min_duration: Annotated[float | None, typer.Option("--min-duration", help="Minimum slouch duration in seconds.")] = None,
+    verbose: Verbose = False,
+) -> None:
+    """Write the weekly report: report.html, report.pdf, daily.csv, episodes.csv."""
+    _setup_logging(verbose)
+    from posturelog.config import load_settings
+    from posturelog.progress import task_progress
+    from posturelog.report import build_report
+
+    store = _store(data_dir)
+    settings = load_settings(store.data_dir, threshold_deg=threshold, min_duration_s=min_duration)
+    with task_progress(console, "Analysing") as progress:
+        paths = build_report(store, week, out, settings, progress=progress)
+    console.print(f"Report written to [bold]{paths.out_dir}[/]")
+    for p in paths.files():
+        console.print(f"  {p}")
+
+
+def main() -> None:
+    """Entry point of the ``posturelog`` console script."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

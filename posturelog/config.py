@@ -1,0 +1,83 @@
+"""User configuration: ``config.toml`` in the data directory, overridden by command-line flags.
+
+Example ``config.toml``::
+
+    [analysis]
+    slouch_threshold_deg = 15      # degrees beyond your calibrated upright
+    slouch_min_duration_s = 120    # seconds a slouch must last to count
+
+Any field of :class:`analysis.settings.AnalysisSettings` may be set in ``[analysis]``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from analysis.settings import AnalysisSettings
+from posturelog.errors import UserError
+
+__all__ = ["CONFIG_NAME", "load_settings"]
+
+CONFIG_NAME = "config.toml"
+
+
+def _coerce(name: str, value: Any, default: Any, path: Path) -> Any:
+    if isinstance(default, bool):
+        if not isinstance(value, bool):
+            raise UserError(f"{path}: [analysis] {name} must be true or false, got {value!r}")
+        return value
+    if isinstance(default, (int, float)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise UserError(f"{path}: [analysis] {name} must be a number, got {value!r}")
+        return type(default)(value) if isinstance(default, float) or float(value).is_integer() else value
+    if isinstance(default, tuple):
+        if not isinstance(value, list):
+            raise UserError(f"{path}: [analysis] {name} must be a list, got {value!r}")
+        return tuple(value)
+    return value
+
+
+def load_settings(
+    data_dir: Path,
+    *,
+    threshold_deg: float | None = None,
+    min_duration_s: float | None = None,
+) -> AnalysisSettings:
+    """Analysis settings from the defaults, ``config.toml`` and command-line overrides.
+
+    Raises
+    ------
+    UserError
+        For an unreadable config file, an unknown key or a value of the wrong type or range.
+    """
+    settings = AnalysisSettings()
+    path = Path(data_dir) / CONFIG_NAME
+    overrides: dict[str, Any] = {}
+    if path.exists():
+        try:
+            doc = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise UserError(f"{path}: not valid TOML ({exc})") from None
+        section = doc.get("analysis", {})
+        if not isinstance(section, dict):
+            raise UserError(f"{path}: [analysis] must be a table")
+        fields = {f.name: getattr(settings, f.name) for f in dataclasses.fields(settings)}
+        for key, value in section.items():
+            if key not in fields:
+                raise UserError(f"{path}: unknown setting [analysis] {key}")
+            overrides[key] = _coerce(key, value, fields[key], path)
+    if threshold_deg is not None:
+        if not 0 < threshold_deg < 90:
+            raise UserError(f"slouch threshold must be between 0 and 90 degrees, got {threshold_deg}")
+        overrides["slouch_threshold_deg"] = float(threshold_deg)
+    if min_duration_s is not None:
+        if not 0 <= min_duration_s <= 3600:
+            raise UserError(f"minimum slouch duration must be 0–3600 s, got {min_duration_s}")
+        overrides["slouch_min_duration_s"] = float(min_duration_s)
+    try:
+        return dataclasses.replace(settings, **overrides)
+    except (TypeError, ValueError) as exc:
+        raise UserError(f"invalid analysis setting: {exc}") from None

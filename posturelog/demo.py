@@ -1,0 +1,110 @@
+"""``posturelog demo``: a simulated week streamed through the real recorder path, then the report."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import shutil
+from datetime import date, timedelta
+from pathlib import Path
+
+import platformdirs
+from rich.console import Console
+from sensor.simulate import SimulatedWearer, SimulationSettings
+
+from posturelog.config import load_settings
+from posturelog.errors import UserError
+from posturelog.progress import task_progress
+from posturelog.recorder import RecordResult, record_stream
+from posturelog.report import ReportPaths, build_report
+from posturelog.store import Store
+from sensor.batch import SampleBatch
+
+__all__ = ["DEMO_START", "DEMO_TIMEZONE", "run_demo"]
+
+log = logging.getLogger(__name__)
+
+#: The simulated week starts on Monday of ISO week 2026-W47.
+DEMO_START = date(2026, 11, 16)
+DEMO_TIMEZONE = "Europe/London"
+_MARKER = ".posturelog-demo"
+
+
+def _prepare_data_dir(data_dir: Path | None) -> Path:
+    """A clean data directory for the demo; refuses to wipe one that is not a demo directory."""
+    path = Path(data_dir) if data_dir else Path(platformdirs.user_cache_dir("posturelog", appauthor=False)) / "demo"
+    if path.exists() and any(path.iterdir()):
+        if not (path / _MARKER).exists():
+            raise UserError(
+                f"{path} already holds data that the demo did not write; give an empty --data-dir"
+            )
+        for child in path.iterdir():
+            if child.name == _MARKER:
+                continue
+            if child.is_dir():
+                shutil.rmtree(child)
+            else:
+                child.unlink()
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    (path / _MARKER).write_text("written by 'posturelog demo'; safe to delete\n")
+    return path
+
+
+def _last_full_week(start: date, days: int) -> str:
+    """ISO week of the last Monday–Sunday span fully inside the simulated days (else the first)."""
+    end = start + timedelta(days=days - 1)
+    sunday = end - timedelta(days=(end.isoweekday() % 7))
+    monday = sunday - timedelta(days=6)
+    chosen = monday if monday >= start else start
+    iso = chosen.isocalendar()
+    return f"{iso.year}-W{iso.week:02d}"
+
+
+def run_demo(
+    *,
+    data_dir: Path | None,
+    out_dir: Path | None,
+    days: int = 7,
+    seed: int = 1,
+    rate_hz: float = 50.0,
+    console: Console | None = None,
+) -> ReportPaths:
+    """Simulate ``days`` of wear, record them through the recorder, log pain, write the report."""
+    console = console or Console()
+    if not 1 <= days <= 28:
+        raise UserError(f"--days must be 1–28, got {days}")
+    if not 5 <= rate_hz <= 200:
+        raise UserError(f"--rate must be 5–200 Hz, got {rate_hz}")
+    path = _prepare_data_dir(data_dir)
+    store = Store(path)
+    store.set_setting("timezone", DEMO_TIMEZONE)
+    wearer = SimulatedWearer(
+        SimulationSettings(seed=seed, days=days, fs_hz=rate_hz, start_date=DEMO_START, timezone=DEMO_TIMEZONE)
+    )
+    expected = days * 86400 * rate_hz
+    with task_progress(console, "Recording simulated wear") as progress:
+
+        def on_batch(batch: SampleBatch, result: RecordResult) -> None:
+            if result.n_samples % 1_000_000 < len(batch):
+                progress("Recording simulated wear", result.n_samples, expected)
+
+        result = asyncio.run(
+            record_stream(
+                wearer.stream(batch_s=10.0), store, wearer.info, DEMO_TIMEZONE, source="demo", progress=on_batch
+            )
+        )
+        progress("Recording simulated wear", result.n_samples, result.n_samples)
+    console.print(f"Recorded {result.n_samples:,} samples in session {result.session_id}, {len(result.gaps)} gaps.")
+
+    rows: list[tuple[int, str, int | None, str]] = [(r.t_ns, "pain", r.score, r.note) for r in wearer.pain_ratings()]
+    rows += [(r.t_ns, r.kind, None, r.note) for r in wearer.remedies()]
+    store.add_events(rows)
+    for start_ns, end_ns in wearer.routines():
+        store.add_calibration_mark(start_ns, end_ns, source="routine")
+
+    out = Path(out_dir) if out_dir else Path.cwd() / "posturelog-demo-report"
+    settings = load_settings(store.data_dir)
+    with task_progress(console, "Analysing") as progress:
+        paths = build_report(store, _last_full_week(DEMO_START, days), out, settings, progress=progress)
+    store.close()
+    return paths

@@ -1,0 +1,165 @@
+"""Command-line behaviour: import/export round trip, log commands, one-line errors."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from posturelog.cli import app
+
+runner = CliRunner()
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def write_csv(path: Path, n: int = 500, gyro: bool = True, offset: str = "+00:00") -> pd.DataFrame:
+    rng = np.random.default_rng(3)
+    t = pd.date_range("2026-11-18T09:00:00", periods=n, freq="20ms")
+    df = pd.DataFrame({"time": [ts.strftime("%Y-%m-%dT%H:%M:%S.%f") + offset for ts in t]})
+    acc = rng.normal([0.3, 0.1, 9.78], 0.05, size=(n, 3)).round(4)
+    df[["acc_x", "acc_y", "acc_z"]] = acc
+    if gyro:
+        df[["gyr_x", "gyr_y", "gyr_z"]] = rng.normal(0, 0.02, size=(n, 3)).round(5)
+    df.to_csv(path, index=False)
+    return df
+
+
+def one_line_error(code: int, err: str) -> str:
+    assert code == 1, err
+    lines = [line for line in err.strip().splitlines() if line.strip()]
+    assert len(lines) == 1, err
+    assert "Traceback" not in err
+    return lines[0]
+
+
+def test_import_then_export_round_trip(tmp_path: Path) -> None:
+    src = write_csv(tmp_path / "in.csv")
+    data = tmp_path / "data"
+    code, out, err = run("import", str(tmp_path / "in.csv"), "--data-dir", str(data), "--timezone", "Europe/Berlin")
+    assert code == 0, err
+    assert "Imported 500 samples" in out
+    code, out, err = run("export", "--out", str(tmp_path / "out.csv"), "--data-dir", str(data))
+    assert code == 0, err
+    back = pd.read_csv(tmp_path / "out.csv")
+    assert list(back.columns) == ["time", "acc_x", "acc_y", "acc_z", "gyr_x", "gyr_y", "gyr_z"]
+    assert len(back) == 500
+    # times are written in the wearer's zone with the offset; same instants
+    assert back["time"].iloc[0].endswith("+01:00")
+    np.testing.assert_array_equal(
+        pd.to_datetime(back["time"], utc=True).to_numpy(), pd.to_datetime(src["time"], utc=True).to_numpy()
+    )
+    np.testing.assert_allclose(back[["acc_x", "acc_y", "acc_z"]], src[["acc_x", "acc_y", "acc_z"]], rtol=1e-6)
+    np.testing.assert_allclose(back[["gyr_x", "gyr_y", "gyr_z"]], src[["gyr_x", "gyr_y", "gyr_z"]], rtol=1e-6, atol=1e-9)
+
+
+def test_export_time_range(tmp_path: Path) -> None:
+    write_csv(tmp_path / "in.csv")
+    data = str(tmp_path / "data")
+    assert run("import", str(tmp_path / "in.csv"), "--data-dir", data, "--timezone", "UTC")[0] == 0
+    code, _, err = run(
+        "export", "--out", str(tmp_path / "o.csv"), "--data-dir", data,
+        "--from", "2026-11-18T09:00:01", "--to", "2026-11-18T09:00:02",
+    )
+    assert code == 0, err
+    assert len(pd.read_csv(tmp_path / "o.csv")) == 50
+
+
+def test_accelerometer_only_import_exports_empty_gyro(tmp_path: Path) -> None:
+    write_csv(tmp_path / "in.csv", gyro=False)
+    data = str(tmp_path / "data")
+    assert run("import", str(tmp_path / "in.csv"), "--data-dir", data, "--timezone", "UTC")[0] == 0
+    assert run("export", "--out", str(tmp_path / "o.csv"), "--data-dir", data)[0] == 0
+    back = pd.read_csv(tmp_path / "o.csv")
+    assert back[["gyr_x", "gyr_y", "gyr_z"]].isna().all().all()
+
+
+@pytest.mark.parametrize(
+    ("mutate", "expected"),
+    [
+        (lambda df: df.drop(columns=["acc_y"]), "line 1: missing column(s) acc_y"),
+        (lambda df: df.assign(time=df["time"].where(df.index != 7, "yesterday")), "line 9: cannot read time 'yesterday'"),
+        (lambda df: df.assign(acc_z=df["acc_z"].astype(object).where(df.index != 3, "9,8")), "line 5: acc_z value '9,8' is not a number"),
+        (lambda df: df.assign(time=df["time"].where(df.index != 10, df["time"].iloc[2])), "line 12: time"),
+    ],
+)
+def test_bad_csv_is_one_line_and_imports_nothing(tmp_path: Path, mutate, expected: str) -> None:  # type: ignore[no-untyped-def]
+    df = write_csv(tmp_path / "good.csv")
+    mutate(df).to_csv(tmp_path / "bad.csv", index=False)
+    data = tmp_path / "data"
+    code, _, err = run("import", str(tmp_path / "bad.csv"), "--data-dir", str(data), "--timezone", "UTC")
+    line = one_line_error(code, err)
+    assert "bad.csv" in line and expected in line
+    assert not list(data.rglob("*.parquet"))
+
+
+def test_reimport_is_refused(tmp_path: Path) -> None:
+    write_csv(tmp_path / "in.csv")
+    data = str(tmp_path / "data")
+    assert run("import", str(tmp_path / "in.csv"), "--data-dir", data, "--timezone", "UTC")[0] == 0
+    code, _, err = run("import", str(tmp_path / "in.csv"), "--data-dir", data, "--timezone", "UTC")
+    assert "overlap" in one_line_error(code, err)
+
+
+def test_pain_and_remedy_commands(tmp_path: Path) -> None:
+    data = str(tmp_path / "data")
+    code, out, err = run("pain", "4", "--at", "2026-11-18T14:30", "--note", "after meeting", "--data-dir", data)
+    assert code == 0, err
+    assert run("remedy", "heat", "--at", "2026-11-18T18:00", "--data-dir", data)[0] == 0
+    code, out, _ = run("log", "list", "--data-dir", data)
+    assert "after meeting" in out and "heat" in out
+    assert run("log", "edit", "1", "--score", "6", "--data-dir", data)[0] == 0
+    assert run("log", "export", "--out", str(tmp_path / "log.csv"), "--data-dir", data)[0] == 0
+    log = pd.read_csv(tmp_path / "log.csv")
+    assert log["kind"].tolist() == ["pain", "heat"] and log["score"].iloc[0] == 6
+    assert run("log", "delete", "2", "--data-dir", data)[0] == 0
+    other = str(tmp_path / "other")
+    code, out, err = run("log", "import", str(tmp_path / "log.csv"), "--data-dir", other)
+    assert code == 0, err and "Imported 2" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (("pain", "11"), "from 0 to 10"),
+        (("pain", "four"), "whole number"),
+        (("pain", "3", "--at", "half past two"), "cannot read time"),
+        (("pain", "3", "--at", "2099-01-01T10:00"), "in the future"),
+        (("remedy", "massage"), "unknown remedy 'massage'"),
+        (("log", "delete", "99"), "no log entry with id 99"),
+        (("log", "edit", "99", "--note", "x"), "no log entry with id 99"),
+        (("import", "missing.csv"), "no such file"),
+        (("import", "x.csv", "--timezone", "Mars/Olympus"), "unknown time zone"),
+        (("export", "--out", "o.csv"), "no samples stored"),
+        (("report", "--week", "2026-W99"), "week"),
+    ],
+)
+def test_user_errors_are_one_line(tmp_path: Path, args: tuple[str, ...], expected: str) -> None:
+    code, _, err = run(*args, "--data-dir", str(tmp_path / "data"))
+    assert expected in one_line_error(code, err)
+
+
+def test_log_import_rejects_bad_rows_atomically(tmp_path: Path) -> None:
+    (tmp_path / "log.csv").write_text("time,kind,score,note\n2026-11-18T10:00,pain,3,\n2026-11-18T11:00,pain,15,\n")
+    data = tmp_path / "data"
+    code, _, err = run("log", "import", str(tmp_path / "log.csv"), "--data-dir", str(data))
+    assert "line 3" in one_line_error(code, err)
+    code, out, _ = run("log", "list", "--data-dir", str(data))
+    assert "no entries" in out
+
+
+def test_console_script_exits_1_without_traceback(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "posturelog.cli", "pain", "12", "--data-dir", str(tmp_path)],
+        capture_output=True, text=True, check=False,
+    )
+    assert proc.returncode == 1
+    assert proc.stderr.strip().count("\n") == 0 and "Traceback" not in proc.stderr
