@@ -1,0 +1,126 @@
+"""Activity context per second: lying, walking, upright (sitting/standing), non-wear.
+
+* **non-wear** where :func:`analysis.wear.detect_wear` says not worn;
+* **lying** when the trunk is far from vertical: inclination from the wearer's calibrated
+  upright above ``lying_inclination_deg`` (default 60°; a hip-sensor study put the
+  lying/sitting boundary at 64.9°, DOMAIN.md §3), sustained for ``lying_min_duration_s`` so a
+  deep forward bend is not lying;
+* **walking** when the band-limited (1.5–2.5 Hz, the step frequency) RMS of the acceleration
+  magnitude, averaged over a short centred window, exceeds ``walking_rms_mps2``;
+* **upright** otherwise (sitting or standing).
+
+Lying and non-wear never count as slouch (:mod:`analysis.episodes`).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from analysis.settings import CONTEXT_NAMES, AnalysisSettings
+from analysis.wear import runs
+
+__all__ = ["CONTEXT_DTYPE", "classify_context", "walking_flag"]
+
+log = logging.getLogger(__name__)
+
+#: Categorical dtype of the ``context`` column.
+CONTEXT_DTYPE = pd.CategoricalDtype(categories=list(CONTEXT_NAMES), ordered=False)
+
+
+def _grid_pos(index: pd.DatetimeIndex) -> np.ndarray:
+    sec = index.as_unit("ns").asi8 // 1_000_000_000
+    if sec.size and np.any(np.diff(sec) <= 0):
+        raise ValueError("epochs index must be strictly increasing whole seconds")
+    return sec - (sec[0] if sec.size else 0)
+
+
+def _drop_short(flag: np.ndarray, pos: np.ndarray, min_s: float) -> np.ndarray:
+    """Set True runs shorter than ``min_s`` grid seconds to False."""
+    out = flag.copy()
+    starts, ends, vals = runs(flag)
+    for a, b, v in zip(starts, ends, vals, strict=True):
+        if v and pos[b - 1] - pos[a] + 1 < min_s:
+            out[a:b] = False
+    return out
+
+
+def walking_flag(
+    epochs: pd.DataFrame, settings: AnalysisSettings | None = None
+) -> np.ndarray:
+    """Per-second walking flag from step-band power (before wear/lying are applied).
+
+    Parameters
+    ----------
+    epochs : DataFrame, shape (E, ...)
+        Index ``time`` (whole seconds) and ``step_power`` (mean square of the 1.5–2.5 Hz
+        band-passed acceleration magnitude in that second, (m/s²)²).
+    settings : AnalysisSettings, optional
+
+    Returns
+    -------
+    ndarray of bool, shape (E,)
+    """
+    s = settings or AnalysisSettings()
+    if "step_power" not in epochs.columns:
+        raise ValueError("walking_flag needs a 'step_power' column ((m/s²)², per second)")
+    if len(epochs) == 0:
+        return np.zeros(0, dtype=bool)
+    pos = _grid_pos(pd.DatetimeIndex(epochs.index))
+    grid = np.full(int(pos[-1]) + 1, np.nan)
+    grid[pos] = epochs["step_power"].to_numpy(dtype=float)
+    p = (
+        pd.Series(grid)
+        .rolling(int(s.walking_window_s), center=True, min_periods=1)
+        .mean()
+        .to_numpy()[pos]
+    )
+    walk = np.sqrt(np.nan_to_num(p)) > s.walking_rms_mps2
+    return _drop_short(walk, pos, s.walking_min_duration_s)
+
+
+def classify_context(
+    epochs: pd.DataFrame, settings: AnalysisSettings | None = None
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Add the ``context`` column (lying / upright / walking / nonwear).
+
+    Parameters
+    ----------
+    epochs : DataFrame, shape (E, ...)
+        Index ``time`` (UTC whole seconds); columns ``worn`` (bool), ``inclination_deg``
+        (degrees from calibrated upright, NaN when unknown) and ``step_power`` ((m/s²)²).
+    settings : AnalysisSettings, optional
+
+    Returns
+    -------
+    epochs : DataFrame, shape (E, ...)
+        Copy with ``context`` (categorical of :data:`CONTEXT_NAMES`).
+    info : dict
+        Seconds per context.
+    """
+    s = settings or AnalysisSettings()
+    need = ["worn", "inclination_deg", "step_power"]
+    missing = [c for c in need if c not in epochs.columns]
+    if missing:
+        raise ValueError(f"classify_context needs columns {missing}")
+    out = epochs.copy()
+    n = len(out)
+    codes = np.full(n, CONTEXT_NAMES.index("upright"), dtype=np.int8)
+    if n:
+        pos = _grid_pos(pd.DatetimeIndex(out.index))
+        worn = out["worn"].to_numpy(dtype=bool)
+        incl = out["inclination_deg"].to_numpy(dtype=float)
+        lying = np.nan_to_num(incl, nan=0.0) > s.lying_inclination_deg
+        lying = _drop_short(lying & worn, pos, s.lying_min_duration_s)
+        walking = walking_flag(out, s) & worn & ~lying
+        codes[walking] = CONTEXT_NAMES.index("walking")
+        codes[lying] = CONTEXT_NAMES.index("lying")
+        codes[~worn] = CONTEXT_NAMES.index("nonwear")
+    out["context"] = pd.Categorical.from_codes(codes, dtype=CONTEXT_DTYPE)
+    counts = np.bincount(codes, minlength=len(CONTEXT_NAMES))
+    info = {f"{name}_seconds": int(c) for name, c in zip(CONTEXT_NAMES, counts, strict=True)}
+    log.debug("context: %s", info)
+    return out, info

@@ -1,0 +1,488 @@
+"""Per local day and per week posture metrics, hour-of-day profile, and the column glossary.
+
+Days and hours are **local to the wearer's IANA time zone** and DST-correct: a local day is
+the interval from one local midnight to the next, so it lasts 23 h or 25 h on the days the
+clocks change (``day_hours``), and an epoch's hour is its local wall-clock hour (on the
+25-h autumn day the repeated hour 01:00–02:00 holds two hours of data).
+
+Everything here works on the per-second epochs of :mod:`analysis.epochs` (one row per
+recorded second), so "minutes" are counted seconds / 60.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pandas as pd
+
+from analysis.episodes import band_labels, flexion_band, iso11226_holds
+from analysis.settings import AnalysisSettings
+
+__all__ = [
+    "DAILY_COLUMNS",
+    "GLOSSARY",
+    "daily_metrics",
+    "glossary_markdown",
+    "hourly_profile",
+    "hourly_slouch_share",
+    "local_day_bounds",
+    "local_day_hours",
+    "weekly_summary",
+]
+
+log = logging.getLogger(__name__)
+
+#: Columns of :func:`daily_metrics`, in order.
+DAILY_COLUMNS: tuple[str, ...] = (
+    "date",
+    "day_hours",
+    "recorded_minutes",
+    "coverage_pct",
+    "wear_minutes",
+    "nonwear_minutes",
+    "upright_minutes",
+    "walking_minutes",
+    "lying_minutes",
+    "slouch_minutes",
+    "slouch_share_pct",
+    "slouch_episodes",
+    "longest_slouch_minutes",
+    "flexion_median_deg",
+    "flexion_p90_deg",
+    "band_below_0_minutes",
+    "band_0_20_minutes",
+    "band_20_60_minutes",
+    "band_over_60_minutes",
+    "iso11226_violations",
+    "calibration",
+    "pain_mean",
+    "pain_ratings",
+)
+
+#: Every output column of the analysis (epochs, episodes, daily, hourly, weekly summary).
+GLOSSARY: dict[str, str] = {
+    # per-second epochs
+    "time": "Start of the one-second epoch (UTC; shown in the wearer's local time in reports).",
+    "flexion_deg": "Thoracic flexion in degrees beyond the wearer's calibrated upright; forward "
+    "positive, backward (extension) negative. Mean over the second of the offline tilt filter.",
+    "lateral_deg": "Lateral bend in degrees from the calibrated upright (positive toward the "
+    "sensor's calibrated right-hand side).",
+    "inclination_deg": "Angle in degrees between the trunk's current up direction and its "
+    "calibrated upright, any direction (0 = as upright as calibrated, 90 = horizontal).",
+    "worn": "True when the sensor was on the back (see wear rule in analysis/wear.py).",
+    "context": "nonwear (sensor not worn), lying (inclination > 60° for ≥ 20 s), walking "
+    "(1.5–2.5 Hz step energy in |acceleration|), upright (sitting or standing, the rest).",
+    "slouch": "True in seconds belonging to a slouch episode.",
+    "n_samples": "Number of raw IMU samples in the second (50 at 50 Hz).",
+    "calibration": "How the upright/forward mounting of that wear bout was found: routine "
+    "(stand-tall + bend routine), walking (fitted from walking), none (no fit; no flexion). "
+    "In the daily table: the source of most worn seconds of the day.",
+    "still": "True when the 30-s window around the second is as still as a sensor on a table.",
+    "step_power": "Mean square of the 1.5–2.5 Hz band-passed acceleration magnitude, (m/s²)².",
+    "gyr_mean_x": "Mean angular rate about the sensor x axis within the second (rad/s; NaN "
+    "without gyroscope); likewise gyr_mean_y, gyr_mean_z.",
+    "gyr_sd_x": "Standard deviation of the x angular rate within the second (rad/s); likewise "
+    "y, z.",
+    "acc_mean_x": "Mean acceleration on the sensor x axis within the second (m/s²); "
+    "likewise acc_mean_y, acc_mean_z.",
+    "acc_sd_x": "Standard deviation of x acceleration within the second (m/s²); likewise y, z.",
+    "acc_min_x": "Minimum x acceleration within the second (m/s²); likewise y, z.",
+    "acc_max_x": "Maximum x acceleration within the second (m/s²); likewise y, z.",
+    "up_x": "Gravity ('up') direction in the sensor frame, x component, mean over the second "
+    "(unit vector components up_x, up_y, up_z).",
+    "bout": "Number of the wear bout (a run of wear between non-wear periods) within the "
+    "analysed day; each bout has its own mounting calibration.",
+    # episodes
+    "start": "Episode start (UTC).",
+    "end": "Episode end (UTC), the second after the last slouch second.",
+    "duration_min": "Episode duration in minutes.",
+    "mean_flexion_deg": "Mean flexion (degrees beyond upright) during the episode.",
+    "peak_flexion_deg": "Largest one-second flexion (degrees beyond upright) in the episode.",
+    # daily
+    "date": "Local calendar date in the wearer's time zone.",
+    "day_hours": "Length of that local day in hours: 24, or 23/25 on DST change days.",
+    "recorded_minutes": "Minutes with any sensor data (worn or not).",
+    "coverage_pct": "recorded_minutes as a percentage of the local day's length.",
+    "wear_minutes": "Recorded minutes with the sensor worn.",
+    "nonwear_minutes": "Recorded minutes with the sensor not worn (e.g. on a desk).",
+    "upright_minutes": "Worn minutes sitting or standing (not lying, not walking).",
+    "walking_minutes": "Worn minutes walking.",
+    "lying_minutes": "Worn minutes lying (never counted as slouch).",
+    "slouch_minutes": "Minutes in slouch episodes: flexion beyond upright by more than the "
+    "threshold (default 20°, ends below 15°), sustained ≥ 60 s, while upright.",
+    "slouch_share_pct": "slouch_minutes as a percentage of worn upright minutes.",
+    "slouch_episodes": "Number of slouch episodes starting that local day.",
+    "longest_slouch_minutes": "Duration of the longest episode starting that day (0 if none).",
+    "flexion_median_deg": "Median flexion over worn, upright or walking seconds.",
+    "flexion_p90_deg": "90th percentile of flexion over worn, upright or walking seconds.",
+    "band_below_0_minutes": "Worn upright/walking minutes with flexion < 0° (more upright "
+    "than calibrated, i.e. slight extension).",
+    "band_0_20_minutes": "Worn upright/walking minutes with flexion 0–20° (RULA/REBA band; "
+    "ISO 11226 acceptable).",
+    "band_20_60_minutes": "Worn upright/walking minutes with flexion 20–60° (ISO 11226: "
+    "acceptable only for limited holding times).",
+    "band_over_60_minutes": "Worn upright/walking minutes with flexion > 60° (ISO 11226: "
+    "not acceptable when held).",
+    "iso11226_violations": "Static holds (≥ 4 s, gap-free) starting that day that exceed the "
+    "ISO 11226-style acceptable holding time: 20–60° held longer than 4 min at 20° down to "
+    "1 min at 60° (linear), or any hold > 60°.",
+    "pain_mean": "Mean of that day's 0–10 pain ratings (NaN without ratings).",
+    "pain_ratings": "Number of pain ratings that day.",
+    # hourly
+    "hour": "Local wall-clock hour (0–23).",
+    "slouch_share_pct_hour": "In the hourly table: slouch share (%) of worn upright time in "
+    "that local hour (NaN when there was no upright time).",
+    # weekly summary keys
+    "week": "ISO week of the summary (e.g. 2026-W47), from its first date.",
+    "days": "Local days in the table.",
+    "days_with_wear": "Days with at least one worn minute.",
+    "wear_hours": "Total worn hours in the week.",
+    "wear_hours_per_day": "Mean worn hours per day with wear.",
+    "slouch_minutes_per_day": "Mean slouch minutes per day with wear.",
+    "slouch_minutes_total": "Total slouch minutes in the week.",
+    "pain_mean_week": "Mean of all the week's pain ratings.",
+    "worst_hour": "Local hour with the highest slouch share over the week (≥ 30 upright min).",
+    "worst_hour_share_pct": "Slouch share (%) of that hour.",
+    "change": "Week-over-week change vs the previous week: previous value and difference "
+    "(this week − previous week) of slouch share, slouch minutes/day, wear hours/day, pain.",
+}
+
+
+def local_day_bounds(day: date, tz: str) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """UTC start and end of a local calendar day in zone ``tz`` (DST-correct).
+
+    Returns
+    -------
+    start, end : Timestamp (UTC)
+        Local midnight of ``day`` and of the next day, as UTC instants.
+    """
+    zone = ZoneInfo(tz)
+    start = pd.Timestamp(day.isoformat()).tz_localize(
+        zone, ambiguous=True, nonexistent="shift_forward"
+    )
+    end = pd.Timestamp((day + timedelta(days=1)).isoformat()).tz_localize(
+        zone, ambiguous=True, nonexistent="shift_forward"
+    )
+    return start.tz_convert("UTC"), end.tz_convert("UTC")
+
+
+def local_day_hours(day: date, tz: str) -> float:
+    """Length of a local day in hours (23, 24 or 25 around DST changes)."""
+    a, b = local_day_bounds(day, tz)
+    return (b - a).total_seconds() / 3600.0
+
+
+def _local(epochs_index: pd.Index, tz: str) -> pd.DatetimeIndex:
+    if not isinstance(epochs_index, pd.DatetimeIndex) or epochs_index.tz is None:
+        raise ValueError("index must be a tz-aware DatetimeIndex (UTC)")
+    return epochs_index.tz_convert(ZoneInfo(tz)).tz_localize(None)
+
+
+def _local_dates(index: pd.Index, tz: str) -> np.ndarray:
+    """Local calendar date of each timestamp as numpy datetime64[D]."""
+    return _local(index, tz).to_numpy().astype("datetime64[D]")
+
+
+def _eligible_slouch(epochs: pd.DataFrame, s: AnalysisSettings) -> np.ndarray:
+    ctx = epochs["context"].astype(str).to_numpy()
+    return np.isin(ctx, list(s.slouch_contexts)) & epochs["worn"].to_numpy(dtype=bool)
+
+
+def _require(epochs: pd.DataFrame) -> None:
+    need = ["flexion_deg", "worn", "context", "slouch"]
+    missing = [c for c in need if c not in epochs.columns]
+    if missing:
+        raise ValueError(f"epochs lack columns {missing}")
+
+
+def daily_metrics(
+    epochs: pd.DataFrame,
+    episodes: pd.DataFrame,
+    pain_log: pd.DataFrame | None,
+    tz: str,
+    settings: AnalysisSettings | None = None,
+) -> pd.DataFrame:
+    """One row per local day: wear, context, slouch, flexion bands, ISO 11226, pain.
+
+    Parameters
+    ----------
+    epochs : DataFrame, shape (E, ...)
+        Per-second epochs (index ``time`` UTC) with ``flexion_deg, worn, context, slouch``
+        and optionally ``calibration``.
+    episodes : DataFrame, shape (K, 5)
+        From :func:`analysis.episodes.find_episodes` (``start``, ``duration_min``).
+    pain_log : DataFrame or None
+        ``time`` (UTC) and ``score`` (0–10).
+    tz : str
+        Wearer's IANA time zone.
+    settings : AnalysisSettings, optional
+
+    Returns
+    -------
+    DataFrame, shape (D, len(DAILY_COLUMNS))
+        Columns :data:`DAILY_COLUMNS` (see :data:`GLOSSARY`), one row per local date that has
+        epochs or pain ratings, sorted by date; ``date`` holds ``datetime.date`` objects.
+    """
+    s = settings or AnalysisSettings()
+    _require(epochs)
+    ZoneInfo(tz)  # raises for unknown zones
+    days = _local_dates(epochs.index, tz) if len(epochs) else np.zeros(0, "datetime64[D]")
+    pain_days = np.zeros(0, "datetime64[D]")
+    scores = np.zeros(0)
+    if pain_log is not None and len(pain_log):
+        if "time" not in pain_log.columns or "score" not in pain_log.columns:
+            raise ValueError("pain_log needs columns 'time' (UTC) and 'score'")
+        pt = pd.DatetimeIndex(pd.to_datetime(pain_log["time"], utc=True))
+        pain_days = _local_dates(pt, tz)
+        scores = pain_log["score"].to_numpy(dtype=float)
+    all_days = np.unique(np.concatenate([days, pain_days]))
+    n_days = all_days.size
+    di = np.searchsorted(all_days, days)
+
+    def per_day(mask: np.ndarray) -> np.ndarray:
+        return np.bincount(di[mask], minlength=n_days).astype(float) / 60.0
+
+    ones = np.ones(len(epochs), dtype=bool)
+    worn = epochs["worn"].to_numpy(dtype=bool) if len(epochs) else ones
+    ctx = epochs["context"].astype(str).to_numpy()
+    flex = epochs["flexion_deg"].to_numpy(dtype=float)
+    slouch = epochs["slouch"].to_numpy(dtype=bool)
+    elig = _eligible_slouch(epochs, s)
+    out = pd.DataFrame({"date": [pd.Timestamp(d).date() for d in all_days]})
+    out["day_hours"] = [local_day_hours(d, tz) for d in out["date"]]
+    out["recorded_minutes"] = per_day(ones)
+    out["coverage_pct"] = 100.0 * out["recorded_minutes"] / (60.0 * out["day_hours"])
+    out["wear_minutes"] = per_day(worn)
+    out["nonwear_minutes"] = per_day(~worn)
+    out["upright_minutes"] = per_day(worn & (ctx == "upright"))
+    out["walking_minutes"] = per_day(worn & (ctx == "walking"))
+    out["lying_minutes"] = per_day(worn & (ctx == "lying"))
+    out["slouch_minutes"] = per_day(slouch)
+    elig_min = per_day(elig)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["slouch_share_pct"] = np.where(
+            elig_min > 0, 100.0 * out["slouch_minutes"] / elig_min, np.nan
+        )
+    # episodes by local start date
+    ep_count = np.zeros(n_days)
+    ep_long = np.zeros(n_days)
+    if len(episodes):
+        ed = _local_dates(pd.DatetimeIndex(pd.to_datetime(episodes["start"], utc=True)), tz)
+        k = np.searchsorted(all_days, ed)
+        ok = (k < n_days) & (all_days[np.minimum(k, n_days - 1)] == ed)
+        np.add.at(ep_count, k[ok], 1)
+        np.maximum.at(ep_long, k[ok], episodes["duration_min"].to_numpy(dtype=float)[ok])
+    out["slouch_episodes"] = ep_count.astype(int)
+    out["longest_slouch_minutes"] = ep_long
+    # flexion distribution and bands over worn upright/walking seconds
+    band = flexion_band(epochs, s)
+    bcode = band.cat.codes.to_numpy()
+    has_band = bcode >= 0
+    med = np.full(n_days, np.nan)
+    p90 = np.full(n_days, np.nan)
+    if has_band.any():
+        fb = pd.DataFrame({"d": di[has_band], "f": flex[has_band]})
+        grouped = fb.groupby("d")["f"]
+        q50 = grouped.median()
+        q90 = grouped.quantile(0.9)
+        med[q50.index.to_numpy()] = q50.to_numpy()
+        p90[q90.index.to_numpy()] = q90.to_numpy()
+    out["flexion_median_deg"] = med
+    out["flexion_p90_deg"] = p90
+    for code, name in enumerate(["below_0", "0_20", "20_60", "over_60"]):
+        out[f"band_{name}_minutes"] = per_day(bcode == code)
+    if band_labels(s)[1:3] != ["0_20", "20_60"]:
+        log.info("band edges differ from the defaults; column names keep the default labels")
+    # ISO 11226 violations by local start date
+    viol = np.zeros(n_days, dtype=int)
+    holds = iso11226_holds(epochs, s) if len(epochs) else None
+    if holds is not None and len(holds):
+        hv = holds[holds["violation"]]
+        if len(hv):
+            hd = _local_dates(pd.DatetimeIndex(hv["start"]), tz)
+            np.add.at(viol, np.searchsorted(all_days, hd), 1)
+    out["iso11226_violations"] = viol
+    # calibration source of most worn seconds
+    if "calibration" in epochs.columns and len(epochs):
+        cal = pd.DataFrame({"d": di[worn], "c": epochs["calibration"].astype(str).to_numpy()[worn]})
+        mode = cal.groupby("d")["c"].agg(lambda x: x.value_counts().index[0])
+        cal_col = np.full(n_days, "none", dtype=object)
+        cal_col[mode.index.to_numpy()] = mode.to_numpy()
+        out["calibration"] = cal_col
+    else:
+        out["calibration"] = "none"
+    # pain
+    pm = np.full(n_days, np.nan)
+    pn = np.zeros(n_days, dtype=int)
+    if scores.size:
+        k = np.searchsorted(all_days, pain_days)
+        sums = np.bincount(k, weights=scores, minlength=n_days)
+        pn = np.bincount(k, minlength=n_days)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            pm = np.where(pn > 0, sums / np.maximum(pn, 1), np.nan)
+    out["pain_mean"] = pm
+    out["pain_ratings"] = pn.astype(int)
+    return out[list(DAILY_COLUMNS)]
+
+
+def _hour_table(epochs: pd.DataFrame, tz: str, s: AnalysisSettings) -> pd.DataFrame:
+    _require(epochs)
+    local = _local(epochs.index, tz)
+    elig = _eligible_slouch(epochs, s)
+    df = pd.DataFrame(
+        {
+            "date": local.to_numpy().astype("datetime64[D]"),
+            "hour": local.hour.to_numpy(),
+            "elig": elig.astype(float),
+            "slouch": (epochs["slouch"].to_numpy(dtype=bool) & elig).astype(float),
+        }
+    )
+    return df
+
+
+def hourly_slouch_share(
+    epochs: pd.DataFrame, tz: str, settings: AnalysisSettings | None = None
+) -> pd.DataFrame:
+    """Slouch share (%) of worn upright time per local date and local hour.
+
+    Parameters
+    ----------
+    epochs : DataFrame
+        Per-second epochs with ``worn, context, slouch``.
+    tz : str
+        Wearer's IANA zone. Hours are local wall-clock hours; on the 25-h DST day hour 1
+        covers two real hours, on the 23-h day one hour has no data.
+
+    Returns
+    -------
+    DataFrame, shape (D, 24)
+        Index ``date`` (``datetime.date``), columns the hours 0–23 (int), values in percent,
+        NaN where the hour had no worn upright time.
+    """
+    s = settings or AnalysisSettings()
+    df = _hour_table(epochs, tz, s)
+    g = df.groupby(["date", "hour"])[["elig", "slouch"]].sum()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = (100.0 * g["slouch"] / g["elig"]).where(g["elig"] > 0)
+    table = share.unstack("hour").reindex(columns=range(24))
+    table.index = pd.Index([pd.Timestamp(d).date() for d in table.index], name="date")
+    table.columns = pd.Index(list(range(24)), name="hour")
+    return table
+
+
+def hourly_profile(
+    epochs: pd.DataFrame, tz: str, settings: AnalysisSettings | None = None
+) -> pd.DataFrame:
+    """Hour-of-day profile over all days: upright minutes, slouch minutes, slouch share.
+
+    Returns
+    -------
+    DataFrame, shape (24, 3)
+        Index ``hour`` 0–23; columns ``upright_minutes``, ``slouch_minutes``,
+        ``slouch_share_pct`` (NaN where no upright time).
+    """
+    s = settings or AnalysisSettings()
+    df = _hour_table(epochs, tz, s)
+    g = df.groupby("hour")[["elig", "slouch"]].sum().reindex(range(24), fill_value=0.0)
+    out = pd.DataFrame(
+        {
+            "upright_minutes": g["elig"].to_numpy() / 60.0,
+            "slouch_minutes": g["slouch"].to_numpy() / 60.0,
+        },
+        index=pd.Index(range(24), name="hour"),
+    )
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["slouch_share_pct"] = np.where(
+            out["upright_minutes"] > 0,
+            100.0 * out["slouch_minutes"] / out["upright_minutes"],
+            np.nan,
+        )
+    return out
+
+
+def _week_values(daily: pd.DataFrame) -> dict[str, Any]:
+    worn_days = daily[daily["wear_minutes"] > 0]
+    upright = float(daily["upright_minutes"].sum())
+    slouch = float(daily["slouch_minutes"].sum())
+    n_ratings = int(daily["pain_ratings"].sum())
+    pain_sum = float((daily["pain_mean"].fillna(0) * daily["pain_ratings"]).sum())
+    first = daily["date"].min()
+    iso = first.isocalendar() if len(daily) else None
+    nd = max(len(worn_days), 1)
+    return {
+        "week": f"{iso[0]}-W{iso[1]:02d}" if iso else None,
+        "days": int(len(daily)),
+        "days_with_wear": int(len(worn_days)),
+        "wear_hours": float(daily["wear_minutes"].sum()) / 60.0,
+        "wear_hours_per_day": float(daily["wear_minutes"].sum()) / 60.0 / nd,
+        "coverage_pct": float(daily["coverage_pct"].mean()) if len(daily) else float("nan"),
+        "slouch_minutes_total": slouch,
+        "slouch_minutes_per_day": slouch / nd if len(worn_days) else float("nan"),
+        "slouch_share_pct": 100.0 * slouch / upright if upright > 0 else float("nan"),
+        "slouch_episodes": int(daily["slouch_episodes"].sum()),
+        "longest_slouch_minutes": float(daily["longest_slouch_minutes"].max())
+        if len(daily) else 0.0,
+        "band_20_60_minutes": float(daily["band_20_60_minutes"].sum()),
+        "band_over_60_minutes": float(daily["band_over_60_minutes"].sum()),
+        "iso11226_violations": int(daily["iso11226_violations"].sum()),
+        "pain_ratings": n_ratings,
+        "pain_mean_week": pain_sum / n_ratings if n_ratings else float("nan"),
+    }
+
+
+def weekly_summary(
+    daily: pd.DataFrame,
+    previous_daily: pd.DataFrame | None = None,
+    hourly: pd.DataFrame | None = None,
+) -> dict[str, Any]:
+    """Summary of one week of :func:`daily_metrics` rows.
+
+    Parameters
+    ----------
+    daily : DataFrame
+        This week's daily rows.
+    previous_daily : DataFrame, optional
+        Earlier week(s); when given, ``change`` holds previous values and differences.
+    hourly : DataFrame, optional
+        :func:`hourly_profile` of this week, used for ``worst_hour``.
+
+    Returns
+    -------
+    dict
+        Keys of :data:`GLOSSARY` (``week``, ``days``, ``wear_hours``, ``slouch_share_pct``,
+        …, ``worst_hour``, ``worst_hour_share_pct``, ``change``).
+    """
+    missing = [c for c in DAILY_COLUMNS if c not in daily.columns]
+    if missing:
+        raise ValueError(f"daily lacks columns {missing}")
+    out = _week_values(daily)
+    out["worst_hour"] = None
+    out["worst_hour_share_pct"] = float("nan")
+    if hourly is not None and len(hourly):
+        ok = hourly[hourly["upright_minutes"] >= 30.0]["slouch_share_pct"].dropna()
+        if len(ok):
+            hours = np.asarray(ok.index, dtype=int)
+            out["worst_hour"] = int(hours[int(np.argmax(ok.to_numpy()))])
+            out["worst_hour_share_pct"] = float(ok.max())
+    out["change"] = None
+    if previous_daily is not None and len(previous_daily):
+        prev = _week_values(previous_daily)
+        change: dict[str, dict[str, float]] = {}
+        for key in ("slouch_share_pct", "slouch_minutes_per_day", "wear_hours_per_day",
+                    "pain_mean_week"):
+            a, b = float(out[key]), float(prev[key])
+            change[key] = {"previous": b, "current": a, "difference": a - b}
+        out["change"] = change
+    return out
+
+
+def glossary_markdown() -> str:
+    """The glossary as a Markdown table (what ``docs/glossary.md`` holds)."""
+    lines = ["| column | meaning |", "|---|---|"]
+    for k, v in GLOSSARY.items():
+        lines.append(f"| `{k}` | {v} |")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,412 @@
+"""Slouching and pain: rank correlations with block-bootstrap intervals, remedy effects.
+
+One person over a few days gives autocorrelated observations, so intervals come from a
+**stationary bootstrap** (Politis & Romano 1994; random blocks of geometric length, mean
+``bootstrap_block_days``) over days, never from i.i.d. resampling, and no p-value is printed
+as a verdict (DOMAIN.md §4). Results are withheld, with a plain-language reason, when there
+are fewer than ``pain_min_paired_days`` paired days or ``pain_min_ratings`` ratings.
+Wording is "associated with", never "causes": evidence linking posture to pain is modest.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from analysis.settings import AnalysisSettings
+
+__all__ = [
+    "Correlation",
+    "PainAnalysis",
+    "analyse_pain",
+    "spearman_block_bootstrap",
+    "stationary_bootstrap_indices",
+]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Correlation:
+    """A Spearman correlation with a stationary-bootstrap 95% interval.
+
+    Attributes
+    ----------
+    rho : float
+        Spearman rank correlation on the observed data.
+    ci_low, ci_high : float
+        2.5% and 97.5% percentiles of the bootstrap replicates.
+    n : int
+        Number of pairs (days, or ratings for the within-day analysis).
+    n_days : int
+        Number of days the pairs come from.
+    what : str
+        Plain description of the two variables.
+    """
+
+    rho: float
+    ci_low: float
+    ci_high: float
+    n: int
+    n_days: int
+    what: str
+
+    def sentence(self) -> str:
+        """One plain-language sentence ("associated with", never "causes")."""
+        direction = "more" if self.rho > 0 else "less"
+        strength = abs(self.rho)
+        word = "weakly" if strength < 0.3 else "moderately" if strength < 0.6 else "strongly"
+        text = (
+            f"{self.what}: more slouching was {word} associated with {direction} pain "
+            f"(Spearman ρ = {self.rho:+.2f}, 95% interval {self.ci_low:+.2f} to "
+            f"{self.ci_high:+.2f}, {self.n} pairs over {self.n_days} days)."
+        )
+        if self.ci_low <= 0 <= self.ci_high:
+            text += " The interval includes zero: these data are also consistent with no association."
+        return text
+
+
+@dataclass(frozen=True)
+class PainAnalysis:
+    """Everything the report says about pain.
+
+    Each result is ``None`` when the data are too few; the matching ``*_reason`` then says why
+    in plain language.
+    """
+
+    n_rating_days: int
+    n_paired_days: int
+    n_ratings: int
+    daily_lag0: Correlation | None
+    daily_lag0_reason: str | None
+    daily_lag1: Correlation | None
+    daily_lag1_reason: str | None
+    within_day: Correlation | None
+    within_day_reason: str | None
+    remedies: pd.DataFrame | None
+    remedies_reason: str | None
+    hours_before: float
+    remedy_window_h: float
+    notes: list[str] = field(default_factory=list)
+
+    def sentences(self) -> list[str]:
+        """Plain-language lines for the report, in order."""
+        out = [
+            f"{self.n_ratings} pain ratings on {self.n_rating_days} days; "
+            f"{self.n_paired_days} days have both sensor wear and ratings."
+        ]
+        for res, why in ((self.daily_lag0, self.daily_lag0_reason),
+                         (self.daily_lag1, self.daily_lag1_reason),
+                         (self.within_day, self.within_day_reason)):
+            out.append(res.sentence() if res is not None else str(why))
+        if self.remedies is not None:
+            for row in self.remedies.itertuples():
+                if row.n_compared == 0:
+                    out.append(f"{row.kind}: logged {row.n_logged}×, but never with ratings "
+                               f"both within {self.remedy_window_h:g} h before and after.")
+                    continue
+                out.append(
+                    f"{row.kind}: mean pain {row.mean_before:.1f} in the {self.remedy_window_h:g} h "
+                    f"before and {row.mean_after:.1f} after (change {row.mean_change:+.1f}, "
+                    f"n = {row.n_compared} of {row.n_logged}); an association only, other things "
+                    "change around a remedy too."
+                )
+        elif self.remedies_reason:
+            out.append(self.remedies_reason)
+        out.extend(self.notes)
+        return out
+
+
+def stationary_bootstrap_indices(
+    n: int, n_boot: int, mean_block: float, rng: np.random.Generator
+) -> np.ndarray:
+    """Index matrix of the stationary bootstrap (Politis & Romano 1994).
+
+    Parameters
+    ----------
+    n : int
+        Length of the series.
+    n_boot : int
+        Replicates.
+    mean_block : float
+        Mean block length (geometric block lengths; wraps around the end).
+    rng : numpy Generator
+
+    Returns
+    -------
+    ndarray of int, shape (n_boot, n)
+    """
+    if n < 1:
+        raise ValueError("n must be >= 1")
+    if mean_block < 1:
+        raise ValueError("mean_block must be >= 1")
+    p = 1.0 / mean_block
+    idx = np.empty((n_boot, n), dtype=np.int64)
+    idx[:, 0] = rng.integers(0, n, n_boot)
+    new = rng.random((n_boot, n)) < p
+    fresh = rng.integers(0, n, (n_boot, n))
+    for j in range(1, n):
+        idx[:, j] = np.where(new[:, j], fresh[:, j], (idx[:, j - 1] + 1) % n)
+    return idx
+
+
+def _spearman_rows(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Spearman correlation of each row pair, NaN for constant rows."""
+    rx = stats.rankdata(x, axis=1)
+    ry = stats.rankdata(y, axis=1)
+    rx = rx - rx.mean(axis=1, keepdims=True)
+    ry = ry - ry.mean(axis=1, keepdims=True)
+    num = (rx * ry).sum(axis=1)
+    den = np.sqrt((rx**2).sum(axis=1) * (ry**2).sum(axis=1))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(den > 0, num / den, np.nan)
+
+
+def spearman_block_bootstrap(
+    x: np.ndarray,
+    y: np.ndarray,
+    groups: np.ndarray,
+    settings: AnalysisSettings | None = None,
+    what: str = "",
+) -> Correlation | None:
+    """Spearman ρ of paired values with a stationary bootstrap over groups (days).
+
+    Parameters
+    ----------
+    x, y : ndarray, shape (N,)
+        Paired values in time order.
+    groups : ndarray, shape (N,)
+        Day of each pair (consecutive equal values form one day); whole days are resampled
+        in blocks of consecutive days.
+
+    Returns
+    -------
+    Correlation or None
+        None when ρ is undefined (a constant variable).
+    """
+    s = settings or AnalysisSettings()
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    g = np.asarray(groups)
+    if not x.shape == y.shape == g.shape or x.ndim != 1:
+        raise ValueError("x, y and groups must be 1-D and the same length")
+    rho = float(_spearman_rows(x[None, :], y[None, :])[0])
+    if not np.isfinite(rho):
+        return None
+    _, first = np.unique(g, return_index=True)
+    order = np.sort(first)
+    bounds = np.append(order, x.size)
+    n_days = order.size
+    rng = np.random.default_rng(s.bootstrap_seed)
+    idx = stationary_bootstrap_indices(n_days, s.bootstrap_n, min(s.bootstrap_block_days, n_days), rng)
+    if n_days == x.size:
+        bx, by = x[idx], y[idx]
+        reps = _spearman_rows(bx, by)
+    else:
+        reps = np.empty(s.bootstrap_n)
+        day_rows = [np.arange(bounds[i], bounds[i + 1]) for i in range(n_days)]
+        for b in range(s.bootstrap_n):
+            rows = np.concatenate([day_rows[i] for i in idx[b]])
+            reps[b] = _spearman_rows(x[rows][None, :], y[rows][None, :])[0]
+    reps = reps[np.isfinite(reps)]
+    if reps.size < s.bootstrap_n // 2:
+        lo, hi = float("nan"), float("nan")
+    else:
+        lo, hi = (float(v) for v in np.percentile(reps, [2.5, 97.5]))
+    return Correlation(rho=rho, ci_low=lo, ci_high=hi, n=int(x.size), n_days=int(n_days),
+                       what=what)
+
+
+def _local_day(times: pd.Series | pd.DatetimeIndex, tz: str) -> np.ndarray:
+    idx = pd.DatetimeIndex(pd.to_datetime(times, utc=True))
+    return idx.tz_convert(ZoneInfo(tz)).tz_localize(None).to_numpy().astype("datetime64[D]")
+
+
+def analyse_pain(
+    daily: pd.DataFrame,
+    pain_log: pd.DataFrame | None,
+    epochs: pd.DataFrame | None,
+    remedy_log: pd.DataFrame | None,
+    tz: str,
+    settings: AnalysisSettings | None = None,
+) -> PainAnalysis:
+    """Associations of slouching with pain, and pain around remedies.
+
+    Parameters
+    ----------
+    daily : DataFrame
+        :func:`analysis.metrics.daily_metrics` (``date, wear_minutes, slouch_minutes,
+        pain_mean, pain_ratings``).
+    pain_log : DataFrame or None
+        ``time`` (UTC), ``score`` 0–10.
+    epochs : DataFrame or None
+        Per-second epochs (``slouch``) for the within-day exposure.
+    remedy_log : DataFrame or None
+        ``time`` (UTC), ``kind``.
+    tz : str
+        Wearer's IANA zone.
+    settings : AnalysisSettings, optional
+
+    Returns
+    -------
+    PainAnalysis
+        Daily lag-0 and lag-1 (slouch on day d vs pain on day d+1) Spearman correlations,
+        within-day exposure (slouch minutes in the ``pain_hours_before`` hours before each
+        rating vs that rating), remedy effects per kind; ``None`` + reason where data are
+        too few.
+    """
+    s = settings or AnalysisSettings()
+    need = ["date", "wear_minutes", "slouch_minutes", "pain_mean", "pain_ratings"]
+    missing = [c for c in need if c not in daily.columns]
+    if missing:
+        raise ValueError(f"daily lacks columns {missing}")
+    pain = pain_log if pain_log is not None else pd.DataFrame({"time": [], "score": []})
+    n_ratings = len(pain)
+    d = daily.sort_values("date").reset_index(drop=True)
+    worn = d["wear_minutes"].to_numpy(dtype=float) > 0
+    rated = d["pain_ratings"].to_numpy() > 0
+    paired = worn & rated
+    n_paired = int(paired.sum())
+    notes: list[str] = []
+    need_days = s.pain_min_paired_days
+
+    # lag 0
+    lag0: Correlation | None = None
+    lag0_why: str | None = None
+    if n_paired < need_days:
+        lag0_why = (f"Too few days to relate daily slouching to pain: {n_paired} day(s) have "
+                    f"both wear and ratings, at least {need_days} are needed.")
+    else:
+        dd = d[paired]
+        lag0 = spearman_block_bootstrap(
+            dd["slouch_minutes"].to_numpy(), dd["pain_mean"].to_numpy(),
+            np.arange(len(dd)), s, what="Same day (daily slouch minutes vs mean pain)")
+        if lag0 is None:
+            lag0_why = "Slouch minutes or pain did not vary between days; no correlation exists."
+    # lag 1
+    lag1: Correlation | None = None
+    lag1_why: str | None = None
+    dates = np.array([np.datetime64(x, "D") for x in d["date"]]) if len(d) else np.zeros(0, "datetime64[D]")
+    pos = {v: i for i, v in enumerate(dates)}
+    xs, ys = [], []
+    for i in np.flatnonzero(worn):
+        j = pos.get(dates[i] + np.timedelta64(1, "D"))
+        if j is not None and rated[j]:
+            xs.append(d["slouch_minutes"].iloc[i])
+            ys.append(d["pain_mean"].iloc[j])
+    if len(xs) < need_days:
+        lag1_why = (f"Too few consecutive day pairs to relate slouching to the next day's pain: "
+                    f"{len(xs)} pair(s), at least {need_days} are needed.")
+    else:
+        lag1 = spearman_block_bootstrap(np.array(xs), np.array(ys), np.arange(len(xs)), s,
+                                        what="Next day (slouch minutes vs next day's mean pain)")
+        if lag1 is None:
+            lag1_why = "Slouch minutes or pain did not vary; no correlation exists."
+    # within day
+    within: Correlation | None = None
+    within_why: str | None = None
+    if n_ratings < s.pain_min_ratings:
+        within_why = (f"Too few ratings to relate recent slouching to momentary pain: "
+                      f"{n_ratings} rating(s), at least {s.pain_min_ratings} are needed.")
+    elif epochs is None or len(epochs) == 0:
+        within_why = "No sensor data to relate to the ratings."
+    else:
+        within, within_why = _within_day(pain, epochs, tz, s)
+    # remedies
+    remedies: pd.DataFrame | None = None
+    remedies_why: str | None = None
+    if remedy_log is None or len(remedy_log) == 0:
+        remedies_why = "No remedies logged."
+    elif n_ratings == 0:
+        remedies_why = "Remedies were logged but there are no pain ratings to compare."
+    else:
+        remedies = _remedy_effects(pain, remedy_log, s)
+    if n_ratings and len(d):
+        per_day = d.loc[rated, "pain_ratings"]
+        if len(per_day) >= 4:
+            half = len(per_day) // 2
+            if per_day.iloc[half:].mean() < 0.7 * per_day.iloc[:half].mean():
+                notes.append("Fewer ratings were logged later in the period; later days weigh less.")
+    return PainAnalysis(
+        n_rating_days=int(rated.sum()), n_paired_days=n_paired, n_ratings=n_ratings,
+        daily_lag0=lag0, daily_lag0_reason=lag0_why,
+        daily_lag1=lag1, daily_lag1_reason=lag1_why,
+        within_day=within, within_day_reason=within_why,
+        remedies=remedies, remedies_reason=remedies_why,
+        hours_before=s.pain_hours_before, remedy_window_h=s.pain_remedy_window_h, notes=notes,
+    )
+
+
+def _within_day(
+    pain: pd.DataFrame, epochs: pd.DataFrame, tz: str, s: AnalysisSettings
+) -> tuple[Correlation | None, str | None]:
+    """Slouch minutes in the hours before each rating vs the rating; bootstrap over days."""
+    if "slouch" not in epochs.columns:
+        raise ValueError("epochs lack the 'slouch' column")
+    sec = pd.DatetimeIndex(epochs.index).as_unit("ns").asi8 // 1_000_000_000
+    cs_slouch = np.concatenate(([0], np.cumsum(epochs["slouch"].to_numpy(dtype=bool))))
+    cs_rec = np.arange(sec.size + 1)
+    t = pd.DatetimeIndex(pd.to_datetime(pain["time"], utc=True)).as_unit("ns").asi8 // 1_000_000_000
+    w = int(round(s.pain_hours_before * 3600))
+    lo = np.searchsorted(sec, t - w)
+    hi = np.searchsorted(sec, t)
+    slouch_min = (cs_slouch[hi] - cs_slouch[lo]) / 60.0
+    covered = (cs_rec[hi] - cs_rec[lo]) / w
+    ok = covered >= 0.5
+    n_ok = int(ok.sum())
+    if n_ok < s.pain_min_ratings:
+        return None, (
+            f"Too few ratings with sensor data in the {s.pain_hours_before:g} h before them: "
+            f"{n_ok}, at least {s.pain_min_ratings} are needed."
+        )
+    order = np.argsort(t[ok], kind="stable")
+    days = _local_day(pd.to_datetime(t[ok][order], unit="s", utc=True), tz)
+    res = spearman_block_bootstrap(
+        slouch_min[ok][order], pain["score"].to_numpy(dtype=float)[ok][order], days, s,
+        what=f"Within the day (slouch minutes in the {s.pain_hours_before:g} h before a rating "
+        "vs that rating)",
+    )
+    if res is None:
+        return None, "Recent slouching or ratings did not vary; no correlation exists."
+    return res, None
+
+
+def _remedy_effects(pain: pd.DataFrame, remedy_log: pd.DataFrame, s: AnalysisSettings) -> pd.DataFrame:
+    """Mean pain before vs after each remedy, per kind."""
+    for c in ("time", "kind"):
+        if c not in remedy_log.columns:
+            raise ValueError(f"remedy_log lacks column '{c}'")
+    pt = pd.DatetimeIndex(pd.to_datetime(pain["time"], utc=True)).as_unit("ns").asi8
+    order = np.argsort(pt, kind="stable")
+    pt = pt[order]
+    ps = pain["score"].to_numpy(dtype=float)[order]
+    w = int(s.pain_remedy_window_h * 3600 * 1e9)
+    rt = pd.DatetimeIndex(pd.to_datetime(remedy_log["time"], utc=True)).as_unit("ns").asi8
+    rows: list[dict[str, Any]] = []
+    kinds = remedy_log["kind"].astype(str).to_numpy()
+    for kind in sorted(set(kinds)):
+        before_all, after_all, changes = [], [], []
+        for r in rt[kinds == kind]:
+            b = ps[(pt >= r - w) & (pt < r)]
+            a = ps[(pt > r) & (pt <= r + w)]
+            if b.size and a.size:
+                before_all.append(b.mean())
+                after_all.append(a.mean())
+                changes.append(a.mean() - b.mean())
+        n = len(changes)
+        rows.append({
+            "kind": kind,
+            "n_logged": int((kinds == kind).sum()),
+            "n_compared": n,
+            "mean_before": float(np.mean(before_all)) if n else float("nan"),
+            "mean_after": float(np.mean(after_all)) if n else float("nan"),
+            "mean_change": float(np.mean(changes)) if n else float("nan"),
+        })
+    return pd.DataFrame(rows, columns=["kind", "n_logged", "n_compared", "mean_before",
+                                       "mean_after", "mean_change"])

@@ -1,0 +1,184 @@
+"""Settings of the analysis steps after the tilt filter: wear, context, slouch, bands, pain.
+
+Every processing step in :mod:`analysis` takes one :class:`AnalysisSettings`. The defaults are
+justified in the field comments (sources in ``/work/shared/DOMAIN.md`` §3–4); the tuned values
+(wear and walking thresholds) were measured on the simulator (``sensor/simulate.py``), see
+``tests/analysis/test_truth.py``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, replace
+from typing import Any
+
+__all__ = ["AnalysisSettings", "CONTEXT_NAMES"]
+
+#: Context labels of an epoch, in the order of the simulator's codes.
+CONTEXT_NAMES: tuple[str, ...] = ("nonwear", "lying", "upright", "walking")
+
+
+@dataclass(frozen=True)
+class AnalysisSettings:
+    """Parameters of wear detection, context, slouch episodes, bands and pain statistics.
+
+    Attributes
+    ----------
+    slouch_threshold_deg : float
+        Flexion beyond the wearer's calibrated upright (degrees) that starts a slouch.
+        20° = the RULA/REBA/ISO 11226 boundary between "acceptable" 0–20° and the 20–60° band,
+        and above the ~12° of flexion seen in ordinary computer work (Claus 2016), so reading
+        at a desk is not by itself a slouch. Products use 15–20°; see ``sensitivity_table``.
+    slouch_hysteresis_deg : float
+        A slouch ends only when flexion falls below ``threshold - hysteresis`` (5° ≈ the
+        breathing and fidgeting sway of the trunk), so noise does not split one episode.
+    slouch_min_duration_s : float
+        Minimum duration of a slouch episode (seconds). 60 s: between Lumo Lift's default
+        delay (2 min) and the 30 s lower end in DOMAIN.md; reaching for a cup is not a slouch.
+    slouch_contexts : tuple of str
+        Contexts in which flexion can count as slouch. Lying and non-wear never count.
+    wear_window_s : int
+        Length (s) of the centred window for the stillness test (GGIR uses 60 min and
+        actipy 10 s windows on wrist/hip devices; a back sensor needs short windows so a
+        sensor left on a desk for a few minutes is found).
+    wear_sd_mg : float
+        Acceleration standard deviation (milli-g) below which an axis counts as still.
+        GGIR: 13 mg, actipy: 15 mg — far too high for a back sensor on a quietly sitting
+        person, whose breathing moves the trunk only a few mg; tuned on the simulator.
+    wear_range_mg : float
+        Range (max − min, milli-g) below which an axis counts as still (GGIR: 50 mg).
+    wear_axes_still : int
+        How many of the three axes must be still (GGIR: 2 of 3).
+    wear_gyro_sd_dps : float
+        Gyroscope SD (°/s) below which the sensor counts as still when a gyroscope exists;
+        breathing rotates the trunk at ~1–2 °/s, a sensor on a table only shows noise.
+    wear_min_nonwear_s : float
+        Still runs shorter than this (s) stay "worn" (a person can hold their breath).
+    wear_max_island_s : float
+        Worn runs shorter than this (s) between two non-wear runs become non-wear (handling
+        a sensor that lies on a desk; GGIR's relabelling of short wear blocks).
+    lying_inclination_deg : float
+        Trunk inclination from the calibrated upright (degrees) above which the wearer is
+        lying. 60°: the lying/sitting boundary of a hip-sensor study was 64.9°; the trunk
+        of a reclining sitter rarely passes 45°.
+    lying_min_duration_s : float
+        Shorter runs above the lying inclination (a deep bend) are not lying.
+    walking_band_hz : tuple of float
+        Step-frequency band of the acceleration magnitude (1.5–2.5 Hz, DOMAIN.md §3).
+    walking_rms_mps2 : float
+        Band-limited RMS of |acc| (m/s²) above which an epoch is walking; tuned on the
+        simulator.
+    walking_window_s : int
+        Centred window (s) over which the step-band power is averaged.
+    walking_min_duration_s : float
+        Shorter walking runs are relabelled upright.
+    band_edges_deg : tuple of float
+        Trunk-flexion bands (RULA/REBA, ISO 11226): < 0, 0–20, 20–60, > 60.
+    iso_min_hold_s : float
+        Static holding: ISO 11226 concerns postures held > 4 s.
+    iso_hold_at_20_s, iso_hold_at_60_s : float
+        Acceptable holding time at 20° and 60° of trunk flexion (ISO 11226, ~4 min and
+        ~1 min, linear in between).
+    max_gap_s : float
+        Gaps between samples longer than this split the data into segments that are
+        filtered separately.
+    calibration_min_walking_s : float
+        Walking seconds a wear bout needs before upright is fitted from walking.
+    calibration_min_bout_s : float
+        Non-wear runs at least this long end a wear bout; the next bout is calibrated anew
+        (the sensor may have been re-attached at another angle).
+    tilt_cutoff_hz : float
+        Cut-off of the fallback low-pass gravity estimate (used only without
+        ``analysis.tilt``).
+    pain_min_paired_days, pain_min_ratings : int
+        Below these counts the pain statistics are withheld (reason given instead).
+    pain_hours_before : float
+        Within-day exposure window before each rating (hours).
+    pain_remedy_window_h : float
+        Window (hours) before and after a remedy in which ratings are compared.
+    bootstrap_n : int
+        Bootstrap replicates.
+    bootstrap_block_days : float
+        Mean block length of the stationary bootstrap (days).
+    bootstrap_seed : int
+        Seed of the bootstrap generator (results are reproducible).
+    """
+
+    slouch_threshold_deg: float = 20.0
+    slouch_hysteresis_deg: float = 5.0
+    slouch_min_duration_s: float = 60.0
+    slouch_contexts: tuple[str, ...] = ("upright",)
+    wear_window_s: int = 30
+    wear_sd_mg: float = 3.0
+    wear_range_mg: float = 12.0
+    wear_axes_still: int = 2
+    wear_gyro_sd_dps: float = 0.5
+    wear_min_nonwear_s: float = 120.0
+    wear_max_island_s: float = 60.0
+    lying_inclination_deg: float = 60.0
+    lying_min_duration_s: float = 20.0
+    walking_band_hz: tuple[float, float] = (1.5, 2.5)
+    walking_rms_mps2: float = 0.4
+    walking_window_s: int = 4
+    walking_min_duration_s: float = 5.0
+    band_edges_deg: tuple[float, float, float] = (0.0, 20.0, 60.0)
+    iso_min_hold_s: float = 4.0
+    iso_hold_at_20_s: float = 240.0
+    iso_hold_at_60_s: float = 60.0
+    max_gap_s: float = 1.0
+    calibration_min_walking_s: float = 30.0
+    calibration_min_bout_s: float = 120.0
+    tilt_cutoff_hz: float = 0.5
+    pain_min_paired_days: int = 7
+    pain_min_ratings: int = 10
+    pain_hours_before: float = 3.0
+    pain_remedy_window_h: float = 3.0
+    bootstrap_n: int = 2000
+    bootstrap_block_days: float = 3.0
+    bootstrap_seed: int = 20261116
+
+    def __post_init__(self) -> None:
+        if self.slouch_threshold_deg <= 0:
+            raise ValueError(f"slouch_threshold_deg must be > 0, got {self.slouch_threshold_deg}")
+        if not 0 <= self.slouch_hysteresis_deg < self.slouch_threshold_deg:
+            raise ValueError(
+                "slouch_hysteresis_deg must be in [0, slouch_threshold_deg), got "
+                f"{self.slouch_hysteresis_deg}"
+            )
+        if self.slouch_min_duration_s < 0:
+            raise ValueError("slouch_min_duration_s must be >= 0")
+        unknown = set(self.slouch_contexts) - set(CONTEXT_NAMES)
+        if unknown or {"lying", "nonwear"} & set(self.slouch_contexts):
+            raise ValueError(
+                f"slouch_contexts must be a subset of ('upright', 'walking'), got {self.slouch_contexts}"
+            )
+        if self.wear_window_s < 2:
+            raise ValueError("wear_window_s must be >= 2 seconds")
+        if not 1 <= self.wear_axes_still <= 3:
+            raise ValueError("wear_axes_still must be 1, 2 or 3")
+        lo, hi = self.walking_band_hz
+        if not 0 < lo < hi:
+            raise ValueError(f"walking_band_hz must be increasing positive, got {self.walking_band_hz}")
+        e = self.band_edges_deg
+        if not e[0] < e[1] < e[2]:
+            raise ValueError(f"band_edges_deg must be increasing, got {e}")
+        if self.iso_hold_at_20_s < self.iso_hold_at_60_s or self.iso_hold_at_60_s <= 0:
+            raise ValueError("ISO holding times must be positive and not increase with angle")
+        if self.bootstrap_n < 100:
+            raise ValueError("bootstrap_n must be >= 100")
+        if self.bootstrap_block_days < 1:
+            raise ValueError("bootstrap_block_days must be >= 1")
+
+    def to_dict(self) -> dict[str, Any]:
+        """All settings as a JSON-serialisable dict."""
+        return asdict(self)
+
+    def fingerprint(self) -> str:
+        """Short stable hash of the settings (used in cache keys)."""
+        text = json.dumps(self.to_dict(), sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    def with_(self, **changes: Any) -> AnalysisSettings:
+        """A copy with some fields changed (validated)."""
+        return replace(self, **changes)
