@@ -1,0 +1,727 @@
+"""Gravity direction ("up") in the sensor frame from accelerometer (+ gyroscope) samples.
+
+The filter
+----------
+With a gyroscope the filter follows the idea of VQF (Laidig & Seel 2023, *Information Fusion*
+91:187–204): integrate the gyroscope strapdown into an almost-inertial frame ``I``, low-pass
+filter the accelerometer **in that frame** (2nd-order Butterworth, time constant ``tau``), and
+read the gravity direction from the filtered vector. Heading is irrelevant for posture, so the
+inclination correction of VQF reduces to rotating the filtered vector back into the sensor
+frame::
+
+    q_k    = q_{k-1} ⊗ exp(½ (ω_k − b_k) Δt)          strapdown, sensor → I
+    a_I,k  = R(q_k) a_k                                 accelerometer in I
+    g_I,k  = LP_tau(a_I)_k                              linear low-pass in I
+    up_k   = R(q_k)ᵀ g_I,k / |g_I,k|                    back to the sensor frame
+
+Every step is either an associative product (the quaternion scan) or linear and
+time-invariant (the low-pass), so the whole recursion is computed *exactly* with vectorised
+numpy/scipy: a blocked two-level quaternion scan (see :mod:`analysis._rotations`) and
+``scipy.signal.sosfilt`` carrying its state. No warm-up overlap is needed; the block-parallel
+result equals the plain per-sample reference (:func:`_gravity_direction_reference`) to
+floating-point rounding. The streaming :class:`TiltFilter` runs the same kernel on each batch
+while carrying ``q``, the low-pass state and the bias/rest state, so its concatenated output
+equals :func:`gravity_direction` with ``causal=True``.
+
+Gyroscope bias (VQF idea): the recording is cut into short windows; a window is *still* when
+the gyroscope and accelerometer vary little inside it, the mean rate is below a clip value and
+the mean acceleration has not moved since the previous window. After ``rest_min_s`` of still
+windows the sensor is *at rest* and the bias estimate follows the window-mean rate with a
+first-order low-pass; it is applied from the next window on (causal). Offline, the bias is the
+mean rate of each rest period, interpolated linearly between rest periods.
+
+Start-up and gaps: the low-pass starts with the running mean of the first ``tau`` seconds of
+samples (as VQF does) and then continues from that steady state. Rows with any non-finite
+value are gaps: their output is NaN and the orientation/low-pass state restarts from the next
+good samples. The bias estimate is a property of the sensor and survives gaps.
+
+Accelerometer only: ``up`` is the normalised output of the same Butterworth low-pass applied in
+the sensor frame (time constant ``tau_acc_only_s``); offline, forward–backward (zero phase).
+
+Offline (``causal=False``): the same strapdown frame, but the low-pass is run forward and
+backward (zero phase: no lag, so neither posture changes nor residual gyroscope bias show up as
+a delay), with the offline bias estimate.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from scipy import signal
+
+from analysis._rotations import (
+    delta_quaternion,
+    quaternion_scan,
+    rotate,
+    rotate_transposed,
+    rotation_matrix_entries,
+)
+
+__all__ = ["TiltSettings", "TiltFilter", "gravity_direction"]
+
+logger = logging.getLogger(__name__)
+
+FloatArray = NDArray[np.float64]
+
+_DEG = math.pi / 180.0
+
+
+@dataclass(frozen=True)
+class TiltSettings:
+    """Settings of the tilt (gravity direction) filter.
+
+    Attributes
+    ----------
+    tau_acc_s : float
+        Time constant (s) of the 2nd-order Butterworth low-pass applied to the accelerometer in
+        the gyroscope-integrated frame (causal, with gyroscope). VQF's default is 3 s.
+        Larger: less sensitive to trunk accelerations, more sensitive to gyroscope errors.
+    tau_acc_offline_s : float
+        The same for the offline (forward–backward) filter; the zero-phase filter applies the
+        low-pass twice.
+    tau_acc_only_s : float
+        Time constant (s) of the low-pass used without gyroscope (in the sensor frame). This
+        trades lag during real posture changes against acceleration errors.
+    tau_acc_only_offline_s : float
+        The same for the offline accelerometer-only filter (applied forward and backward).
+    bias_estimation : bool
+        Estimate the gyroscope bias during rest.
+    rest_window_s : float
+        Length (s) of the windows used for rest detection (at least 2 samples).
+    rest_min_s : float
+        Still windows must last this long (s) before the sensor counts as at rest.
+    rest_gyr_dps : float
+        A window is still only if the RMS deviation of the angular rate from its window mean
+        (norm over axes) is below this, °/s.
+    rest_acc_mps2 : float
+        ... and the RMS deviation of the acceleration from its window mean is below this, m/s².
+    rest_acc_drift_mps2 : float
+        ... and the window-mean acceleration moved less than this over the last
+        ``rest_min_s``, m/s² (rejects slow, steady rotations that would otherwise look like
+        bias; 0.2 m/s² is about 1.2° of tilt).
+    bias_clip_dps : float
+        ... and the window-mean angular rate is below this, °/s (largest bias believed).
+    tau_bias_s : float
+        Time constant (s) of the causal bias low-pass during rest.
+    chunk_samples : int
+        Samples processed per vectorised chunk (memory/cache trade-off; results do not depend
+        on it beyond rounding).
+    """
+
+    tau_acc_s: float = 3.0
+    tau_acc_offline_s: float = 3.0
+    tau_acc_only_s: float = 1.0
+    tau_acc_only_offline_s: float = 0.7
+    bias_estimation: bool = True
+    rest_window_s: float = 0.2
+    rest_min_s: float = 1.5
+    rest_gyr_dps: float = 2.0
+    rest_acc_mps2: float = 0.5
+    rest_acc_drift_mps2: float = 0.2
+    bias_clip_dps: float = 5.0
+    tau_bias_s: float = 3.0
+    chunk_samples: int = 32768
+
+    def __post_init__(self) -> None:
+        for name in (
+            "tau_acc_s",
+            "tau_acc_offline_s",
+            "tau_acc_only_s",
+            "tau_acc_only_offline_s",
+            "rest_window_s",
+            "rest_gyr_dps",
+            "rest_acc_mps2",
+            "rest_acc_drift_mps2",
+            "bias_clip_dps",
+            "tau_bias_s",
+        ):
+            value = getattr(self, name)
+            if not (isinstance(value, int | float) and math.isfinite(value) and value > 0):
+                raise ValueError(f"TiltSettings.{name} must be a finite positive number, got {value!r}")
+        if not (math.isfinite(self.rest_min_s) and self.rest_min_s >= 0):
+            raise ValueError(f"TiltSettings.rest_min_s must be >= 0, got {self.rest_min_s!r}")
+        if not isinstance(self.chunk_samples, int) or self.chunk_samples < 256:
+            raise ValueError(f"TiltSettings.chunk_samples must be an int >= 256, got {self.chunk_samples!r}")
+
+
+# ----------------------------------------------------------------------------------------------
+# input checks
+
+
+def _check_rate(fs_hz: float) -> float:
+    try:
+        fs = float(fs_hz)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"fs_hz must be a number, got {fs_hz!r}") from exc
+    if not math.isfinite(fs) or fs <= 0:
+        raise ValueError(f"fs_hz must be finite and positive, got {fs_hz!r}")
+    return fs
+
+
+def _check_inputs(acc: ArrayLike, gyr: ArrayLike | None) -> tuple[FloatArray, FloatArray | None]:
+    a = np.asarray(acc)
+    if a.dtype.kind not in "fiu":
+        raise ValueError(f"acc_mps2 must be a real numeric array, got dtype {a.dtype}")
+    if a.ndim != 2 or a.shape[1] != 3:
+        raise ValueError(f"acc_mps2 must have shape (N, 3), got {a.shape}")
+    a = np.ascontiguousarray(a, dtype=np.float64)
+    if gyr is None:
+        return a, None
+    g = np.asarray(gyr)
+    if g.dtype.kind not in "fiu":
+        raise ValueError(f"gyr_rads must be a real numeric array or None, got dtype {g.dtype}")
+    if g.ndim != 2 or g.shape[1] != 3:
+        raise ValueError(f"gyr_rads must have shape (N, 3) or be None, got {g.shape}")
+    if g.shape[0] != a.shape[0]:
+        raise ValueError(
+            f"acc_mps2 and gyr_rads must have the same length, got {a.shape[0]} and {g.shape[0]}"
+        )
+    return a, np.ascontiguousarray(g, dtype=np.float64)
+
+
+def _good_rows(acc: FloatArray, gyr: FloatArray | None) -> NDArray[np.bool_]:
+    good = np.isfinite(acc).all(axis=1)
+    if gyr is not None:
+        good &= np.isfinite(gyr).all(axis=1)
+    return good
+
+
+def _runs(mask: NDArray[np.bool_]) -> list[tuple[int, int]]:
+    """(start, stop) of the runs of True in ``mask``."""
+    if mask.size == 0:
+        return []
+    d = np.diff(mask.astype(np.int8), prepend=0, append=0)
+    starts = np.flatnonzero(d == 1)
+    stops = np.flatnonzero(d == -1)
+    return list(zip(starts.tolist(), stops.tolist(), strict=True))
+
+
+def _normalize_rows(v: FloatArray) -> FloatArray:
+    norm = np.sqrt(np.einsum("ij,ij->i", v, v))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = v / norm[:, None]
+    out[norm == 0] = np.nan
+    return out
+
+
+# ----------------------------------------------------------------------------------------------
+# shared pieces of the filter
+
+
+@dataclass
+class _Design:
+    """Constants derived from settings and the sampling rate."""
+
+    fs: float
+    dt: float
+    sos: FloatArray
+    zi_unit: FloatArray  # (n_sections, 2) steady-state state for a unit constant input
+    n_init: int
+    win: int
+    n_rest: int
+    alpha_bias: float
+    th_gyr2: float
+    th_acc2: float
+    th_drift2: float
+    clip2: float
+
+    @classmethod
+    def make(cls, settings: TiltSettings, fs: float, tau: float) -> _Design:
+        fc = math.sqrt(2.0) / (2.0 * math.pi * tau)  # cut-off of a 2nd-order filter with time constant tau (VQF)
+        if fc >= 0.45 * fs:
+            raise ValueError(
+                f"time constant {tau} s is too short for fs_hz={fs}: the low-pass cut-off "
+                f"{fc:.3g} Hz must be below 0.45 * fs"
+            )
+        sos = np.asarray(signal.butter(2, fc, fs=fs, output="sos"), dtype=np.float64)
+        win = max(2, round(settings.rest_window_s * fs))
+        win_s = win / fs
+        return cls(
+            fs=fs,
+            dt=1.0 / fs,
+            sos=sos,
+            zi_unit=np.asarray(signal.sosfilt_zi(sos), dtype=np.float64),
+            n_init=max(1, round(tau * fs)),
+            win=win,
+            n_rest=max(1, math.ceil(settings.rest_min_s / win_s - 1e-9)),
+            alpha_bias=1.0 - math.exp(-win_s / settings.tau_bias_s),
+            th_gyr2=(settings.rest_gyr_dps * _DEG) ** 2,
+            th_acc2=settings.rest_acc_mps2**2,
+            th_drift2=settings.rest_acc_drift_mps2**2,
+            clip2=(settings.bias_clip_dps * _DEG) ** 2,
+        )
+
+
+@dataclass
+class _RestState:
+    """Carried state of rest detection / bias estimation."""
+
+    bias: FloatArray = field(default_factory=lambda: np.zeros(3))
+    buf_gyr: FloatArray = field(default_factory=lambda: np.empty((0, 3)))
+    buf_acc: FloatArray = field(default_factory=lambda: np.empty((0, 3)))
+    still_run: int = 0
+    acc_hist: FloatArray | None = None  # last n_rest window-mean accelerations
+
+    def restart_windows(self) -> None:
+        """Start window alignment afresh (after a gap); the bias is kept."""
+        self.buf_gyr = np.empty((0, 3))
+        self.buf_acc = np.empty((0, 3))
+        self.still_run = 0
+        self.acc_hist = None
+
+
+def _rest_windows(
+    d: _Design, st: _RestState, gyr: FloatArray, acc: FloatArray
+) -> tuple[FloatArray, NDArray[np.bool_], int]:
+    """Complete windows formed by the carried buffer plus new samples.
+
+    Returns window-mean rates (W, 3), rest flags (W,), and the number of buffered samples
+    ``p`` that preceded ``gyr[0]``. Updates the buffer, still-run and previous mean in ``st``.
+    """
+    p = st.buf_gyr.shape[0]
+    g = np.concatenate([st.buf_gyr, gyr]) if p else gyr
+    a = np.concatenate([st.buf_acc, acc]) if p else acc
+    m = d.win
+    n_win = g.shape[0] // m
+    st.buf_gyr = g[n_win * m :].copy()
+    st.buf_acc = a[n_win * m :].copy()
+    if n_win == 0:
+        return np.empty((0, 3)), np.zeros(0, dtype=bool), p
+    gw = g[: n_win * m].reshape(n_win, m, 3)
+    aw = a[: n_win * m].reshape(n_win, m, 3)
+    mg = gw.mean(axis=1)
+    ma = aw.mean(axis=1)
+    vg = ((gw - mg[:, None, :]) ** 2).mean(axis=1).sum(axis=1)
+    va = ((aw - ma[:, None, :]) ** 2).mean(axis=1).sum(axis=1)
+    # window mean n_rest windows earlier (NaN before the segment start: not still)
+    hist = st.acc_hist if st.acc_hist is not None else np.full((d.n_rest, 3), np.nan)
+    hist = np.concatenate([hist, ma])
+    drift2 = ((ma - hist[:n_win]) ** 2).sum(axis=1)
+    st.acc_hist = hist[-d.n_rest :].copy()
+    still = (
+        (vg < d.th_gyr2)
+        & (va < d.th_acc2)
+        & ((mg**2).sum(axis=1) < d.clip2)
+        & (drift2 < d.th_drift2)  # NaN compares False
+    )
+    idx = np.arange(n_win)
+    last_break = np.maximum.accumulate(np.where(still, -1, idx))
+    run = idx - last_break
+    run[last_break < 0] += st.still_run
+    st.still_run = int(run[-1])
+    return mg, run >= d.n_rest, p
+
+
+def _causal_bias(d: _Design, st: _RestState, gyr: FloatArray, acc: FloatArray) -> FloatArray:
+    """Per-sample causal bias estimate (n, 3) for new samples; updates ``st``."""
+    n = gyr.shape[0]
+    mg, rest, p = _rest_windows(d, st, gyr, acc)
+    n_win = rest.size
+    per_window = np.empty((n_win + 1, 3))
+    per_window[0] = st.bias
+    if n_win:
+        idx = np.arange(n_win)
+        at = np.flatnonzero(rest)
+        if at.size:
+            # b <- b + alpha (mean - b) at rest windows only: a first-order recursion on the
+            # compressed sequence of rest windows, then held between them.
+            alpha = d.alpha_bias
+            vals = signal.lfilter(
+                [alpha], [1.0, alpha - 1.0], mg[at], axis=0, zi=((1.0 - alpha) * st.bias)[None, :]
+            )[0]
+            pos = np.maximum.accumulate(np.where(rest, np.cumsum(rest) - 1, -1))
+            after = np.where((pos >= 0)[:, None], vals[np.maximum(pos, 0)], st.bias[None, :])
+        else:
+            after = np.broadcast_to(st.bias, (n_win, 3))
+        del idx
+        per_window[1:] = after
+        st.bias = per_window[-1].copy()
+    # window w (counted from the buffered start) uses the bias after window w-1
+    return np.repeat(per_window, d.win, axis=0)[p : p + n]
+
+
+@dataclass
+class _LowPassState:
+    """Running-mean start-up, then a Butterworth low-pass (sosfilt state)."""
+
+    init_sum: FloatArray = field(default_factory=lambda: np.zeros(3))
+    init_count: int = 0
+    zi: FloatArray | None = None
+
+
+def _lowpass(d: _Design, st: _LowPassState, x: FloatArray) -> FloatArray:
+    n = x.shape[0]
+    out = np.empty_like(x)
+    i = 0
+    if st.zi is None:
+        k = min(d.n_init - st.init_count, n)
+        cs = np.cumsum(x[:k], axis=0)
+        cs += st.init_sum
+        out[:k] = cs / (st.init_count + np.arange(1, k + 1, dtype=np.float64))[:, None]
+        st.init_sum = cs[-1].copy()
+        st.init_count += k
+        if st.init_count >= d.n_init:
+            mean = st.init_sum / st.init_count
+            st.zi = d.zi_unit[:, :, None] * mean[None, None, :]
+        i = k
+    if i < n:
+        out[i:], st.zi = signal.sosfilt(d.sos, x[i:], axis=0, zi=st.zi)
+    return out
+
+
+# ----------------------------------------------------------------------------------------------
+# streaming / causal filter
+
+
+class TiltFilter:
+    """Causal gravity-direction filter fed batch by batch.
+
+    The concatenated outputs of :meth:`update` equal ``gravity_direction(all_acc, all_gyr, fs,
+    causal=True)`` (to ~1e-10°), however the data are split into batches.
+
+    Parameters
+    ----------
+    fs_hz : float
+        Sampling rate, Hz.
+    with_gyroscope : bool
+        Whether gyroscope samples will be supplied (fixed for the filter's life).
+    settings : TiltSettings, optional
+    """
+
+    def __init__(
+        self, fs_hz: float, *, with_gyroscope: bool = True, settings: TiltSettings | None = None
+    ) -> None:
+        self.fs_hz = _check_rate(fs_hz)
+        self.settings = settings if settings is not None else TiltSettings()
+        if not isinstance(self.settings, TiltSettings):
+            raise ValueError(f"settings must be a TiltSettings, got {type(settings).__name__}")
+        self.with_gyroscope = bool(with_gyroscope)
+        tau = self.settings.tau_acc_s if self.with_gyroscope else self.settings.tau_acc_only_s
+        self._design = _Design.make(self.settings, self.fs_hz, tau)
+        self._rest = _RestState()
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget orientation and low-pass state (e.g. after a gap); the bias is kept."""
+        self._qa: complex = 1.0 + 0.0j
+        self._qb: complex = 0.0j
+        self._lp = _LowPassState()
+        self._rest.restart_windows()
+
+    @property
+    def gyroscope_bias_rads(self) -> FloatArray:
+        """Current gyroscope bias estimate, shape (3,), rad/s."""
+        return self._rest.bias.copy()
+
+    def update(
+        self, acc_mps2: ArrayLike, gyr_rads: ArrayLike | None = None, *, gap_before: bool = False
+    ) -> FloatArray:
+        """Filter the next batch.
+
+        Parameters
+        ----------
+        acc_mps2 : array_like, shape (n, 3)
+            Accelerometer, m/s² (specific force: +g on the axis pointing up at rest).
+        gyr_rads : array_like, shape (n, 3), or None
+            Gyroscope, rad/s; required iff the filter was made ``with_gyroscope``.
+        gap_before : bool
+            Samples were lost before this batch: restart the state first.
+
+        Returns
+        -------
+        ndarray, shape (n, 3)
+            Unit up vector in the sensor frame; NaN rows where the input row is not finite.
+        """
+        acc, gyr = _check_inputs(acc_mps2, gyr_rads)
+        if (gyr is not None) != self.with_gyroscope:
+            raise ValueError(
+                "gyr_rads must be given for a filter made with_gyroscope=True and None otherwise"
+            )
+        if gap_before:
+            self.reset()
+        n = acc.shape[0]
+        out = np.full((n, 3), np.nan)
+        good = _good_rows(acc, gyr)
+        if bool(good.all()):
+            runs = [(0, n)] if n else []
+        else:
+            runs = _runs(good)
+        for start, stop in runs:
+            if start > 0:
+                self.reset()
+            self._process(acc[start:stop], None if gyr is None else gyr[start:stop], out[start:stop])
+        if n and not good[-1]:
+            self.reset()
+        return out
+
+    def _process(self, acc: FloatArray, gyr: FloatArray | None, out: FloatArray) -> None:
+        c = self.settings.chunk_samples
+        for i in range(0, acc.shape[0], c):
+            out[i : i + c] = self._process_chunk(acc[i : i + c], None if gyr is None else gyr[i : i + c])
+
+    def _process_chunk(self, acc: FloatArray, gyr: FloatArray | None) -> FloatArray:
+        d = self._design
+        if gyr is None:
+            return _normalize_rows(_lowpass(d, self._lp, acc))
+        if self.settings.bias_estimation:
+            gyr = gyr - _causal_bias(d, self._rest, gyr, acc)
+        da, db = delta_quaternion(gyr, d.dt)
+        qa, qb = quaternion_scan(da, db, self._qa, self._qb)
+        norm = math.sqrt(abs(qa[-1]) ** 2 + abs(qb[-1]) ** 2)
+        self._qa, self._qb = complex(qa[-1]) / norm, complex(qb[-1]) / norm
+        r = rotation_matrix_entries(qa, qb)
+        g_inertial = _lowpass(d, self._lp, rotate(r, acc))
+        return _normalize_rows(rotate_transposed(r, g_inertial))
+
+
+# ----------------------------------------------------------------------------------------------
+# offline filter
+
+
+def _offline_bias(
+    d: _Design, acc: FloatArray, gyr: FloatArray, runs: list[tuple[int, int]]
+) -> FloatArray:
+    """Per-sample offline bias (N, 3): rest-period mean rates interpolated in time."""
+    centers: list[float] = []
+    values: list[FloatArray] = []
+    for start, stop in runs:
+        st = _RestState()
+        mg, rest, _ = _rest_windows(d, st, gyr[start:stop], acc[start:stop])
+        if not rest.any():
+            continue
+        # group consecutive rest windows into periods, average each
+        edges = _runs(rest)
+        for ws, we in edges:
+            centers.append(start + 0.5 * (ws + we) * d.win)
+            values.append(mg[ws:we].mean(axis=0))
+    n = acc.shape[0]
+    if not centers:
+        return np.zeros((n, 3))
+    c = np.asarray(centers)
+    v = np.asarray(values)
+    t = np.arange(n, dtype=np.float64)
+    return np.stack([np.interp(t, c, v[:, k]) for k in range(3)], axis=1)
+
+
+def _filtfilt_with_init(d: _Design, x: FloatArray) -> FloatArray:
+    """Zero-phase low-pass along axis 0, each pass started in steady state at its edge mean."""
+    k = min(d.n_init, x.shape[0])
+    y, _ = signal.sosfilt(d.sos, x, axis=0, zi=d.zi_unit[:, :, None] * x[:k].mean(axis=0))
+    yr = y[::-1]
+    z, _ = signal.sosfilt(d.sos, yr, axis=0, zi=d.zi_unit[:, :, None] * yr[:k].mean(axis=0))
+    return np.asarray(z[::-1])
+
+
+def _offline(
+    acc: FloatArray, gyr: FloatArray | None, fs: float, settings: TiltSettings
+) -> FloatArray:
+    tau = settings.tau_acc_offline_s if gyr is not None else settings.tau_acc_only_offline_s
+    d = _Design.make(settings, fs, tau)
+    n = acc.shape[0]
+    out = np.full((n, 3), np.nan)
+    runs = _runs(_good_rows(acc, gyr))
+    bias = None
+    if gyr is not None and settings.bias_estimation:
+        bias = _offline_bias(d, acc, gyr, runs)
+    c = settings.chunk_samples
+    for start, stop in runs:
+        a = acc[start:stop]
+        gseg = None if gyr is None else gyr[start:stop]
+        bseg = None if bias is None else bias[start:stop]
+        if gseg is None:
+            out[start:stop] = _normalize_rows(_filtfilt_with_init(d, a))
+            continue
+        m = stop - start
+        qa = np.empty(m, dtype=np.complex128)
+        qb = np.empty(m, dtype=np.complex128)
+        x = np.empty((m, 3))
+        pa, pb = 1.0 + 0.0j, 0.0j
+        for i in range(0, m, c):
+            g = gseg[i : i + c]
+            if bseg is not None:
+                g = g - bseg[i : i + c]
+            da, db = delta_quaternion(g, d.dt)
+            sa, sb = quaternion_scan(da, db, pa, pb)
+            nrm = math.sqrt(abs(sa[-1]) ** 2 + abs(sb[-1]) ** 2)
+            pa, pb = complex(sa[-1]) / nrm, complex(sb[-1]) / nrm
+            qa[i : i + c], qb[i : i + c] = sa, sb
+            x[i : i + c] = rotate(rotation_matrix_entries(sa, sb), a[i : i + c])
+        gi = _filtfilt_with_init(d, x)
+        oseg = out[start:stop]
+        for i in range(0, m, c):
+            r = rotation_matrix_entries(qa[i : i + c], qb[i : i + c])
+            oseg[i : i + c] = _normalize_rows(rotate_transposed(r, gi[i : i + c]))
+    return out
+
+
+# ----------------------------------------------------------------------------------------------
+# public entry point
+
+
+def gravity_direction(
+    acc_mps2: ArrayLike,
+    gyr_rads: ArrayLike | None,
+    fs_hz: float,
+    *,
+    causal: bool = True,
+    settings: TiltSettings | None = None,
+) -> FloatArray:
+    """Unit vector pointing up (opposite to gravity) in the sensor frame, per sample.
+
+    Parameters
+    ----------
+    acc_mps2 : array_like, shape (N, 3)
+        Accelerometer, m/s² (specific force; a sensor at rest reads +9.81 along up).
+    gyr_rads : array_like, shape (N, 3), or None
+        Gyroscope, rad/s; None for accelerometer-only sensors.
+    fs_hz : float
+        Sampling rate, Hz (finite, positive).
+    causal : bool
+        True: only past and current samples are used (same as :class:`TiltFilter`).
+        False: the whole recording is used (zero-phase low-pass, interpolated bias).
+    settings : TiltSettings, optional
+
+    Returns
+    -------
+    ndarray, shape (N, 3), float64
+        Unit up vectors; NaN rows where the input row has a non-finite value (gaps), after
+        which the filter restarts.
+
+    Raises
+    ------
+    ValueError
+        Bad shapes, mismatched lengths, non-numeric data, or a non-finite / non-positive rate.
+    """
+    fs = _check_rate(fs_hz)
+    acc, gyr = _check_inputs(acc_mps2, gyr_rads)
+    settings = settings if settings is not None else TiltSettings()
+    if not isinstance(settings, TiltSettings):
+        raise ValueError(f"settings must be a TiltSettings, got {type(settings).__name__}")
+    if causal:
+        return TiltFilter(fs, with_gyroscope=gyr is not None, settings=settings).update(acc, gyr)
+    return _offline(acc, gyr, fs, settings)
+
+
+# ----------------------------------------------------------------------------------------------
+# plain sequential reference (tests only): the same filter, one sample at a time
+
+
+def _gravity_direction_reference(
+    acc_mps2: ArrayLike,
+    gyr_rads: ArrayLike | None,
+    fs_hz: float,
+    settings: TiltSettings | None = None,
+) -> FloatArray:
+    """Per-sample loop implementation of the causal filter (slow; for tests).
+
+    Written independently of the vectorised kernel: Hamilton quaternion products with real
+    components and ``math.sin``/``math.cos``, a direct-form-II-transposed biquad, and rest
+    windows evaluated when they complete.
+    """
+    fs = _check_rate(fs_hz)
+    acc, gyr = _check_inputs(acc_mps2, gyr_rads)
+    s = settings if settings is not None else TiltSettings()
+    d = _Design.make(s, fs, s.tau_acc_s if gyr is not None else s.tau_acc_only_s)
+    (b0, b1, b2, _a0, a1, a2) = d.sos[0]
+    if d.sos.shape[0] != 1:
+        raise ValueError("reference implementation supports one biquad section")
+    n = acc.shape[0]
+    out = np.full((n, 3), np.nan)
+    bias = np.zeros(3)
+
+    def fresh() -> dict[str, object]:
+        return {
+            "q": np.array([1.0, 0.0, 0.0, 0.0]),
+            "count": 0,
+            "sum": np.zeros(3),
+            "z1": None,
+            "z2": None,
+            "wg": [],
+            "wa": [],
+            "run": 0,
+            "hist": [],
+        }
+
+    st = fresh()
+    for k in range(n):
+        a = acc[k]
+        g = None if gyr is None else gyr[k]
+        if not np.isfinite(a).all() or (g is not None and not np.isfinite(g).all()):
+            st = fresh()
+            continue
+        if g is not None:
+            if s.bias_estimation:
+                w = g - bias
+                wg: list[FloatArray] = st["wg"]  # type: ignore[assignment]
+                wa: list[FloatArray] = st["wa"]  # type: ignore[assignment]
+                wg.append(g)
+                wa.append(a)
+                if len(wg) == d.win:
+                    gm = np.mean(wg, axis=0)
+                    am = np.mean(wa, axis=0)
+                    vg = float(np.sum(np.mean((np.array(wg) - gm) ** 2, axis=0)))
+                    va = float(np.sum(np.mean((np.array(wa) - am) ** 2, axis=0)))
+                    hist: list[FloatArray] = st["hist"]  # type: ignore[assignment]
+                    still = (
+                        vg < d.th_gyr2
+                        and va < d.th_acc2
+                        and float(gm @ gm) < d.clip2
+                        and len(hist) >= d.n_rest
+                        and float(np.sum((am - hist[-d.n_rest]) ** 2)) < d.th_drift2
+                    )
+                    st["run"] = int(st["run"]) + 1 if still else 0  # type: ignore[call-overload]
+                    if int(st["run"]) >= d.n_rest:  # type: ignore[call-overload]
+                        bias = bias + d.alpha_bias * (gm - bias)
+                    hist.append(am)
+                    st["wg"], st["wa"] = [], []
+            else:
+                w = g
+            q: FloatArray = st["q"]  # type: ignore[assignment]
+            h = w * (0.5 * d.dt)
+            ang = math.sqrt(float(h @ h))
+            sc = math.sin(ang) / ang if ang > 0 else 1.0
+            dw, dx, dy, dz = math.cos(ang), sc * h[0], sc * h[1], sc * h[2]
+            qw, qx, qy, qz = q
+            q = np.array(
+                [
+                    qw * dw - qx * dx - qy * dy - qz * dz,
+                    qw * dx + qx * dw + qy * dz - qz * dy,
+                    qw * dy - qx * dz + qy * dw + qz * dx,
+                    qw * dz + qx * dy - qy * dx + qz * dw,
+                ]
+            )
+            q /= np.linalg.norm(q)
+            st["q"] = q
+            qw, qx, qy, qz = q
+            rot = np.array(
+                [
+                    [1 - 2 * (qy * qy + qz * qz), 2 * (qx * qy - qw * qz), 2 * (qx * qz + qw * qy)],
+                    [2 * (qx * qy + qw * qz), 1 - 2 * (qx * qx + qz * qz), 2 * (qy * qz - qw * qx)],
+                    [2 * (qx * qz - qw * qy), 2 * (qy * qz + qw * qx), 1 - 2 * (qx * qx + qy * qy)],
+                ]
+            )
+            x = rot @ a
+        else:
+            rot = np.eye(3)
+            x = a
+        if st["z1"] is None:
+            st["sum"] = st["sum"] + x  # type: ignore[operator]
+            st["count"] = int(st["count"]) + 1  # type: ignore[call-overload]
+            y = st["sum"] / st["count"]  # type: ignore[operator]
+            if st["count"] == d.n_init:
+                # steady state of the DF2T biquad for a constant input y
+                st["z1"] = (b1 - a1 + b2 - a2) * y
+                st["z2"] = (b2 - a2) * y
+        else:
+            z1: FloatArray = st["z1"]  # type: ignore[assignment]
+            z2: FloatArray = st["z2"]  # type: ignore[assignment]
+            y = b0 * x + z1
+            st["z1"] = b1 * x - a1 * y + z2
+            st["z2"] = b2 * x - a2 * y
+        up = rot.T @ y
+        out[k] = up / np.linalg.norm(up)
+    return out
