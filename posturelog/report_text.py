@@ -1,0 +1,321 @@
+"""Words and numbers of the weekly report: headline sentences and number formatting.
+
+Everything a wearer reads in the report is phrased here, so the wording rules live in one
+place:
+
+* durations as ``2 h 10 min`` (never decimal hours), percentages as whole numbers;
+* local clock times with the wearer's UTC offset;
+* pain and posture are *associated*, never said to be the cause of one another, and the
+  report says plainly when there are too few data to tell;
+* labels fit a sensor worn between the shoulder blades (trunk / thoracic flexion).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+
+__all__ = [
+    "Association",
+    "association_sentence",
+    "format_change",
+    "format_degrees",
+    "format_hour_range",
+    "format_local_time",
+    "format_minutes",
+    "format_percent",
+    "format_score",
+    "headline_sentences",
+    "strength_word",
+    "too_few_sentence",
+]
+
+_DASH = "–"
+
+
+def _missing(value: float | None) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def format_minutes(minutes: float | None) -> str:
+    """A duration for people: ``"2 h 10 min"``, ``"45 min"``, ``"under 1 min"``, ``"0 min"``.
+
+    Parameters
+    ----------
+    minutes
+        Duration in minutes (NaN/None gives an en dash).
+
+    Returns
+    -------
+    str
+        The duration rounded to whole minutes.
+    """
+    if _missing(minutes):
+        return _DASH
+    assert minutes is not None
+    if minutes <= 0:
+        return "0 min"
+    if minutes < 1:
+        return "under 1 min"
+    total = int(round(minutes))
+    hours, rest = divmod(total, 60)
+    if hours == 0:
+        return f"{rest} min"
+    if rest == 0:
+        return f"{hours} h"
+    return f"{hours} h {rest} min"
+
+
+def format_percent(value: float | None, *, decimals: int = 0) -> str:
+    """A percentage such as ``"18%"`` (value already in percent)."""
+    if _missing(value):
+        return _DASH
+    assert value is not None
+    return f"{value:.{decimals}f}%"
+
+
+def format_degrees(value: float | None, *, decimals: int = 0) -> str:
+    """An angle such as ``"23°"``."""
+    if _missing(value):
+        return _DASH
+    assert value is not None
+    return f"{value:.{decimals}f}°"
+
+
+def format_score(value: float | None) -> str:
+    """A 0–10 pain score with one decimal (``"4.5"``), or an en dash."""
+    if _missing(value):
+        return _DASH
+    assert value is not None
+    return f"{value:.1f}"
+
+
+def format_hour_range(hour: int) -> str:
+    """The clock hour ``hour`` as a range: ``15`` → ``"15:00–16:00"``."""
+    if not 0 <= int(hour) <= 23:
+        raise ValueError(f"hour must be in 0..23, got {hour}")
+    return f"{int(hour):02d}:00–{(int(hour) + 1) % 24:02d}:00"
+
+
+def format_local_time(value: pd.Timestamp | dt.datetime, tz: str, *, seconds: bool = False) -> str:
+    """A local time with its UTC offset: ``"2026-11-18 14:05 +01:00"``.
+
+    Parameters
+    ----------
+    value
+        A tz-aware timestamp (naive values are taken as UTC).
+    tz
+        The wearer's IANA time zone.
+    seconds
+        Include seconds.
+    """
+    ts = pd.Timestamp(value)
+    if ts.tzinfo is None:
+        ts = ts.tz_localize("UTC")
+    local = ts.tz_convert(tz)
+    offset = local.strftime("%z")
+    offset = f"{offset[:3]}:{offset[3:]}" if len(offset) == 5 else offset
+    return local.strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M") + f" {offset}"
+
+
+def format_change(current: float, previous: float | None, *, what: str = "last week") -> str:
+    """Relative change in words: ``"18% less than last week"``.
+
+    Parameters
+    ----------
+    current, previous
+        The two values (previous None/NaN → empty string).
+    what
+        What the comparison refers to.
+
+    Returns
+    -------
+    str
+        ``"N% less than …"``, ``"N% more than …"``, ``"about the same as …"`` (within ±5%), or
+        ``""`` when there is nothing to compare with.
+    """
+    if _missing(previous) or _missing(current):
+        return ""
+    assert previous is not None
+    if previous <= 0:
+        return f"up from none {what}" if current > 0 else f"none, as {what}"
+    change = (current - previous) / previous * 100.0
+    if abs(change) < 5.0:
+        return f"about the same as {what}"
+    word = "more" if change > 0 else "less"
+    return f"{abs(change):.0f}% {word} than {what}"
+
+
+def strength_word(rho: float) -> str:
+    """Conventional verbal strength of a rank correlation (|ρ| < .1 none … ≥ .5 strong)."""
+    r = abs(rho)
+    if r < 0.1:
+        return "no clear"
+    if r < 0.3:
+        return "a weak"
+    if r < 0.5:
+        return "a moderate"
+    return "a strong"
+
+
+@dataclass(frozen=True)
+class Association:
+    """One estimated association between slouching and pain.
+
+    Attributes
+    ----------
+    rho : float
+        Spearman rank correlation.
+    low, high : float
+        Bootstrap interval bounds (NaN when not available).
+    n : int
+        Number of paired observations (days or ratings).
+    unit : str
+        What ``n`` counts (``"days"``, ``"ratings"``).
+    description : str
+        What was compared, e.g. "slouched time and mean pain on the same day".
+    level : float
+        Interval level in percent (95).
+    """
+
+    rho: float
+    low: float
+    high: float
+    n: int
+    unit: str
+    description: str
+    level: float = 95.0
+
+
+def association_sentence(assoc: Association) -> str:
+    """Describe an association in plain words with its interval; never a causal claim.
+
+    Parameters
+    ----------
+    assoc
+        The estimate.
+
+    Returns
+    -------
+    str
+        E.g. "Slouched time and mean pain on the same day: a moderate positive association
+        (Spearman ρ = 0.42, 95% bootstrap interval −0.31 to 0.85; 9 days). The interval
+        includes zero, so this may be chance."
+    """
+    strength = strength_word(assoc.rho)
+    if strength == "no clear":
+        verdict = "no clear association"
+    else:
+        direction = "positive" if assoc.rho > 0 else "negative"
+        verdict = f"{strength} {direction} association"
+    stats = f"Spearman ρ = {_signed(assoc.rho)}"
+    has_interval = not (math.isnan(assoc.low) or math.isnan(assoc.high))
+    if has_interval:
+        stats += (f", {assoc.level:.0f}% bootstrap interval {_signed(assoc.low)} to "
+                  f"{_signed(assoc.high)}")
+    stats += f"; {assoc.n} {assoc.unit}"
+    sentence = f"{assoc.description[:1].upper()}{assoc.description[1:]}: {verdict} ({stats})."
+    if has_interval and assoc.low <= 0 <= assoc.high:
+        sentence += " The interval includes zero, so this may well be chance."
+    elif has_interval:
+        sentence += " The interval excludes zero, but with this few data it is still uncertain."
+    return sentence
+
+
+def too_few_sentence(reason: str) -> str:
+    """The sentence used when the pain statistics are withheld."""
+    reason = reason.strip().rstrip(".")
+    if not reason:
+        reason = "not enough days with both sensor wear and pain ratings"
+    return f"Too few data to say whether slouching and pain go together this week: {reason}."
+
+
+def _signed(value: float) -> str:
+    text = f"{value:.2f}"
+    return text.replace("-", "−")
+
+
+def headline_sentences(
+    *,
+    slouch_minutes_per_day: float,
+    days_worn: int,
+    days_in_week: int,
+    previous_slouch_minutes_per_day: float | None,
+    worst_hour: int | None,
+    wear_minutes_per_day: float,
+    longest_episode_minutes: float | None,
+    longest_episode_day: dt.date | None,
+    pain_mean: float | None,
+    pain_ratings: int,
+    previous_pain_mean: float | None = None,
+    extra: Sequence[str] = (),
+) -> list[str]:
+    """The wearer's headline: a few short sentences, most important first.
+
+    Parameters
+    ----------
+    slouch_minutes_per_day
+        Mean slouched minutes over the worn days.
+    days_worn, days_in_week
+        Days with sensor wear, days in the reported period.
+    previous_slouch_minutes_per_day
+        The same mean for the previous week, or None.
+    worst_hour
+        Local clock hour with the largest share of worn time slouched, or None.
+    wear_minutes_per_day
+        Mean worn minutes over the worn days.
+    longest_episode_minutes, longest_episode_day
+        Longest slouch episode and its local day, or None.
+    pain_mean, pain_ratings
+        Mean pain rating over the week (None/NaN when none) and number of ratings.
+    previous_pain_mean
+        Previous week's mean pain, or None.
+    extra
+        Further sentences appended as they are (e.g. the pain association).
+
+    Returns
+    -------
+    list of str
+        E.g. ["You slouched 2 h 10 min a day, 18% less than last week; your worst hour was
+        15:00–16:00.", ...].
+    """
+    sentences: list[str] = []
+    if days_worn == 0:
+        sentences.append("The sensor was not worn this week, so there is no posture summary.")
+    else:
+        first = f"You slouched {format_minutes(slouch_minutes_per_day)} a day"
+        change = format_change(slouch_minutes_per_day, previous_slouch_minutes_per_day)
+        if change:
+            first += f", {change}"
+        if worst_hour is not None and slouch_minutes_per_day > 0:
+            first += f"; your worst hour was {format_hour_range(worst_hour)}"
+        sentences.append(first + ".")
+        days = "every day" if days_worn >= days_in_week else f"on {days_worn} of {days_in_week} days"
+        sentences.append(
+            f"You wore the sensor {format_minutes(wear_minutes_per_day)} a day, {days}."
+        )
+        if longest_episode_minutes is not None and longest_episode_minutes > 0:
+            when = f" on {longest_episode_day:%A}" if longest_episode_day is not None else ""
+            sentences.append(
+                f"Your longest slouch lasted {format_minutes(longest_episode_minutes)}{when}."
+            )
+    if pain_ratings == 0 or _missing(pain_mean):
+        sentences.append("You logged no pain ratings this week.")
+    else:
+        plural = "rating" if pain_ratings == 1 else "ratings"
+        pain = f"Your pain averaged {format_score(pain_mean)} out of 10 ({pain_ratings} {plural})"
+        if not _missing(previous_pain_mean):
+            assert previous_pain_mean is not None and pain_mean is not None
+            diff = pain_mean - previous_pain_mean
+            if abs(diff) < 0.5:
+                pain += ", about the same as last week"
+            else:
+                pain += (f", {abs(diff):.1f} points {'higher' if diff > 0 else 'lower'} than "
+                         "last week")
+        sentences.append(pain + ".")
+    sentences.extend(extra)
+    return sentences
