@@ -2,6 +2,11 @@
 
 Source: lancaster-university/codal-microbit-v2 ``source/bluetooth/MicroBitAccelerometerService.cpp``
 (summarised in ``/work/shared/SENSORS.md``).
+
+Axes and sign: the values are the accelerometer's specific force in its own frame, whose z axis
+points out of the back of the board (a micro:bit lying screen-up reads z ≈ −1000 mg, as the
+MakeCode reference documents); they are passed through unchanged. The mounting calibration
+takes care of the orientation.
 """
 
 from __future__ import annotations

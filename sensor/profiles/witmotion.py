@@ -201,8 +201,9 @@ class WitMotionProfile(SensorProfile):
     def rate_query_write(self) -> ConfigWrite:
         """The write that asks the sensor to report register 0x03 (``FF AA 27 03 00``).
 
-        The reply arrives as a ``55 71 03 00 …`` notification on the data characteristic;
-        :meth:`decode` stores the rate in :attr:`rate_readback_hz`.
+        Send it after notifications are enabled: the reply arrives as a ``55 71 03 00 …``
+        notification on the data characteristic, and :meth:`decode` stores the rate in
+        :attr:`rate_readback_hz` (the reply is not a sample).
         """
         return ConfigWrite(self.write_uuid, bytes([0xFF, 0xAA, 0x27, _REG_RATE, 0x00]), True, 0.2)
 
