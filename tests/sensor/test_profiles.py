@@ -2,28 +2,12 @@
 
 from __future__ import annotations
 
+import importlib
 import subprocess
 import sys
 
 import numpy as np
 import pytest
-from encoders import (
-    chunk_stream,
-    encode_microbit,
-    encode_microbit_period,
-    encode_polar_acc_frame,
-    encode_polar_control_reply,
-    encode_sensortag,
-    encode_sensortag_period,
-    encode_thingy_config,
-    encode_thingy_raw,
-    encode_witmotion,
-    encode_witmotion_rate_reply,
-    polar_acc_frames,
-    quantise,
-    split_frames,
-    witmotion_notifications,
-)
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
@@ -49,6 +33,11 @@ from sensor.profiles.sensortag import (
 )
 from sensor.profiles.thingy52 import THINGY_CONFIG_UUID
 from sensor.profiles.witmotion import WITMOTION_WRITE_UUID
+
+try:  # tests/ importable as a package (the fake-BlueZ harness imports it this way)
+    from tests.sensor import encoders as enc
+except ModuleNotFoundError:  # pytest put this directory itself on sys.path
+    enc = importlib.import_module("encoders")  # type: ignore[assignment]
 
 H = bytes.fromhex
 SIG_BASE = "-0000-1000-8000-00805f9b34fb"
@@ -150,12 +139,12 @@ def test_witmotion_characteristic_matching_either_base() -> None:
 def test_witmotion_rate_readback() -> None:
     p = WitMotionProfile()
     assert p.rate_query_write().data == H("ffaa270300")
-    reply = encode_witmotion_rate_reply(0x09)
+    reply = enc.encode_witmotion_rate_reply(0x09)
     assert len(reply) == 20
     assert p.parse_rate_readback(reply) == 100.0
     # the reply arrives on the data characteristic, mixed with samples: not a sample
     acc = np.array([[0.1, 0.2, 9.8], [0.0, -1.0, 9.7]])
-    d = p.decode(encode_witmotion(acc[0]) + reply + encode_witmotion(acc[1]))
+    d = p.decode(enc.encode_witmotion(acc[0]) + reply + enc.encode_witmotion(acc[1]))
     assert len(d) == 2
     assert p.rate_readback_hz == 100.0
     assert p.rate_readback_code == 0x09
@@ -167,20 +156,20 @@ def test_thingy_config_and_readback() -> None:
     (w,) = p.config_writes(50)
     assert w.char_uuid == THINGY_CONFIG_UUID and w.response
     assert w.data == H("e803 f401 f401 3200 01".replace(" ", ""))
-    assert w.data == encode_thingy_config(motion_hz=50)
-    assert p.config_writes(500)[0].data == encode_thingy_config(motion_hz=200)
-    assert p.config_writes(0.2)[0].data == encode_thingy_config(motion_hz=1)
+    assert w.data == enc.encode_thingy_config(motion_hz=50)
+    assert p.config_writes(500)[0].data == enc.encode_thingy_config(motion_hz=200)
+    assert p.config_writes(0.2)[0].data == enc.encode_thingy_config(motion_hz=1)
     assert p.rate_readback_uuid() == THINGY_CONFIG_UUID
-    assert p.parse_rate_readback(encode_thingy_config(motion_hz=100)) == 100.0
+    assert p.parse_rate_readback(enc.encode_thingy_config(motion_hz=100)) == 100.0
     assert p.parse_rate_readback(b"\x01\x02") is None
 
 
 def test_microbit_config_and_readback() -> None:
     p = MicrobitProfile()
     (w,) = p.config_writes(50)
-    assert w.data == H("1400") == encode_microbit_period(20)
+    assert w.data == H("1400") == enc.encode_microbit_period(20)
     assert p.config_writes(10)[0].data == H("6400")
-    assert p.parse_rate_readback(encode_microbit_period(80)) == 12.5
+    assert p.parse_rate_readback(enc.encode_microbit_period(80)) == 12.5
     assert p.parse_rate_readback(b"\x00\x00") is None
     assert p.rate_readback_uuid() == w.char_uuid
 
@@ -193,7 +182,7 @@ def test_sensortag_config_order_and_bytes() -> None:
         (SENSORTAG_MOVEMENT_PERIOD_UUID, H("0a")),
     ]
     assert p.config_writes(50)[1].data == H("0a")  # 100 ms minimum
-    assert p.config_writes(5)[1].data == H("14") == encode_sensortag_period(5)
+    assert p.config_writes(5)[1].data == H("14") == enc.encode_sensortag_period(5)
     assert SensorTagProfile(acc_range_g=2).config_writes(10)[0].data == H("7f00")
     assert SensorTagProfile(acc_range_g=16).config_writes(10)[0].data == H("7f03")
     assert p.parse_rate_readback(H("14")) == 5.0
@@ -225,13 +214,13 @@ def test_polar_200hz_exact() -> None:
 def test_polar_config_reply() -> None:
     p = PolarH10Profile()
     cp = POLAR_PMD_CONTROL_UUID
-    assert p.check_config_reply(cp, encode_polar_control_reply(0)) is None
-    assert p.check_config_reply(cp, encode_polar_control_reply(6)) is None  # already started
-    msg = p.check_config_reply(cp.upper(), encode_polar_control_reply(8))
+    assert p.check_config_reply(cp, enc.encode_polar_control_reply(0)) is None
+    assert p.check_config_reply(cp, enc.encode_polar_control_reply(6)) is None  # already started
+    msg = p.check_config_reply(cp.upper(), enc.encode_polar_control_reply(8))
     assert msg is not None and "invalid sample rate" in msg
     assert p.check_config_reply(cp, H("f00202")) is not None
-    assert p.check_config_reply(cp, encode_polar_control_reply(5, op=0x01)) is None  # other op
-    assert p.check_config_reply(POLAR_PMD_DATA_UUID, encode_polar_control_reply(8)) is None
+    assert p.check_config_reply(cp, enc.encode_polar_control_reply(5, op=0x01)) is None  # other op
+    assert p.check_config_reply(POLAR_PMD_DATA_UUID, enc.encode_polar_control_reply(8)) is None
 
 
 # --------------------------------------------------------------------------- round trips
@@ -257,8 +246,8 @@ def _gyr_like(acc: np.ndarray, limit: float, data: st.DataObject) -> np.ndarray:
 @given(acc=_acc(200.0), data=st.data())
 def test_witmotion_round_trip(acc: np.ndarray, data: st.DataObject) -> None:
     gyr = _gyr_like(acc, 40.0, data)  # beyond ±2000 °/s too: saturates
-    d = WitMotionProfile().decode(encode_witmotion(acc, gyr))
-    exp_acc, exp_gyr = quantise("witmotion", acc, gyr)
+    d = WitMotionProfile().decode(enc.encode_witmotion(acc, gyr))
+    exp_acc, exp_gyr = enc.quantise("witmotion", acc, gyr)
     _assert_close(d.acc_mps2, exp_acc)
     _assert_close(d.gyr_rads, exp_gyr)
     assert d.skipped_bytes == 0 and d.device_time_ns is None
@@ -276,9 +265,9 @@ def test_witmotion_scale_uses_g_9_8() -> None:
 def test_thingy_round_trip(acc: np.ndarray, data: st.DataObject) -> None:
     gyr = _gyr_like(acc, 30.0, data)
     p = Thingy52Profile()
-    frames = split_frames(encode_thingy_raw(acc, gyr), 18)
+    frames = enc.split_frames(enc.encode_thingy_raw(acc, gyr), 18)
     ds = [p.decode(f) for f in frames]
-    exp_acc, exp_gyr = quantise("thingy52", acc, gyr)
+    exp_acc, exp_gyr = enc.quantise("thingy52", acc, gyr)
     _assert_close(np.vstack([d.acc_mps2 for d in ds]), exp_acc)
     _assert_close(np.vstack([d.gyr_rads for d in ds if d.gyr_rads is not None]), exp_gyr)
 
@@ -287,8 +276,8 @@ def test_thingy_round_trip(acc: np.ndarray, data: st.DataObject) -> None:
 @given(acc=_acc(400.0))
 def test_microbit_round_trip(acc: np.ndarray) -> None:
     p = MicrobitProfile()
-    ds = [p.decode(f) for f in split_frames(encode_microbit(acc), 6)]
-    exp_acc, exp_gyr = quantise("microbit", acc)
+    ds = [p.decode(f) for f in enc.split_frames(enc.encode_microbit(acc), 6)]
+    exp_acc, exp_gyr = enc.quantise("microbit", acc)
     _assert_close(np.vstack([d.acc_mps2 for d in ds]), exp_acc)
     assert exp_gyr is None and all(d.gyr_rads is None for d in ds)
 
@@ -298,8 +287,8 @@ def test_microbit_round_trip(acc: np.ndarray) -> None:
 def test_sensortag_round_trip(acc: np.ndarray, rng_g: int, data: st.DataObject) -> None:
     gyr = _gyr_like(acc, 10.0, data)
     p = SensorTagProfile(acc_range_g=rng_g)
-    d = p.decode(encode_sensortag(acc, gyr, acc_range_g=rng_g))
-    exp_acc, exp_gyr = quantise("sensortag", acc, gyr, acc_range_g=rng_g)
+    d = p.decode(enc.encode_sensortag(acc, gyr, acc_range_g=rng_g))
+    exp_acc, exp_gyr = enc.quantise("sensortag", acc, gyr, acc_range_g=rng_g)
     _assert_close(d.acc_mps2, exp_acc)
     _assert_close(d.gyr_rads, exp_gyr)
 
@@ -313,8 +302,8 @@ def test_sensortag_round_trip(acc: np.ndarray, rng_g: int, data: st.DataObject) 
 def test_polar_round_trip(acc: np.ndarray, ts: int, rate: int) -> None:
     p = PolarH10Profile()
     p.config_writes(rate)
-    d = p.decode(encode_polar_acc_frame(acc, ts))
-    exp_acc, _ = quantise("polar_h10", acc)
+    d = p.decode(enc.encode_polar_acc_frame(acc, ts))
+    exp_acc, _ = enc.quantise("polar_h10", acc)
     _assert_close(d.acc_mps2, exp_acc)
     assert d.gyr_rads is None
     assert d.device_time_ns is not None and d.device_time_ns.dtype == np.int64
@@ -325,7 +314,7 @@ def test_polar_round_trip(acc: np.ndarray, ts: int, rate: int) -> None:
 def test_polar_frames_helper_times_match_decoder() -> None:
     p = PolarH10Profile(rate_hz=50)
     acc = np.tile([0.0, 0.0, 9.81], (25, 1))
-    for frame, times in polar_acc_frames(acc, 5_000_000_000, 50, 10):
+    for frame, times in enc.polar_acc_frames(acc, 5_000_000_000, 50, 10):
         d = p.decode(frame)
         assert d.device_time_ns is not None
         np.testing.assert_array_equal(d.device_time_ns, times)
@@ -333,7 +322,7 @@ def test_polar_frames_helper_times_match_decoder() -> None:
 
 def test_polar_rejects_bad_frames() -> None:
     p = PolarH10Profile()
-    good = encode_polar_acc_frame(np.zeros((2, 3)), 10**15)
+    good = enc.encode_polar_acc_frame(np.zeros((2, 3)), 10**15)
     for bad in (good[:9], b"\x00" + good[1:], good[:9] + b"\x81" + good[10:], good[:-1]):
         with pytest.raises(DecodeError):
             p.decode(bad)
@@ -379,7 +368,7 @@ def test_non_bytes_raise_decode_error(key: str) -> None:
 
 
 def test_bytearray_and_memoryview_accepted() -> None:
-    frame = encode_microbit([0.0, 0.0, 9.80665])
+    frame = enc.encode_microbit([0.0, 0.0, 9.80665])
     p = MicrobitProfile()
     assert len(p.decode(bytearray(frame))) == 1  # type: ignore[arg-type]
     assert len(p.decode(memoryview(frame))) == 1  # type: ignore[arg-type]
@@ -398,13 +387,13 @@ def test_witmotion_reassembly_with_garbage_and_random_chunking(
     acc: np.ndarray, data: st.DataObject
 ) -> None:
     gyr = _gyr_like(acc, 30.0, data)
-    records = [encode_witmotion(a, g) for a, g in zip(acc, gyr, strict=True)]
+    records = [enc.encode_witmotion(a, g) for a, g in zip(acc, gyr, strict=True)]
     garbage = [data.draw(_garbage) for _ in range(len(records) + 1)]
     stream = b"".join(g + r for g, r in zip(garbage, records, strict=False)) + garbage[-1]
     sizes = data.draw(st.lists(st.integers(1, 64), min_size=1, max_size=200))
     p = WitMotionProfile()
-    decoded = [p.decode(c) for c in chunk_stream(stream, sizes)]
-    exp_acc, exp_gyr = quantise("witmotion", acc, gyr)
+    decoded = [p.decode(c) for c in enc.chunk_stream(stream, sizes)]
+    exp_acc, exp_gyr = enc.quantise("witmotion", acc, gyr)
     _assert_close(np.vstack([d.acc_mps2 for d in decoded]), exp_acc)
     _assert_close(np.vstack([d.gyr_rads for d in decoded if d.gyr_rads is not None]), exp_gyr)
     assert sum(d.skipped_bytes for d in decoded) == sum(len(g) for g in garbage)
@@ -414,11 +403,11 @@ def test_witmotion_several_records_per_notification_and_split() -> None:
     rng = np.random.default_rng(1)
     acc = rng.normal(0, 5, (30, 3))
     gyr = rng.normal(0, 1, (30, 3))
-    exp_acc, _ = quantise("witmotion", acc, gyr)
+    exp_acc, _ = enc.quantise("witmotion", acc, gyr)
     for notes in (
-        witmotion_notifications(acc, gyr, records_per_notification=4),
-        witmotion_notifications(acc, gyr, max_notification_bytes=27),
-        witmotion_notifications(acc, gyr, max_notification_bytes=1),
+        enc.witmotion_notifications(acc, gyr, records_per_notification=4),
+        enc.witmotion_notifications(acc, gyr, max_notification_bytes=27),
+        enc.witmotion_notifications(acc, gyr, max_notification_bytes=1),
     ):
         p = WitMotionProfile()
         got = np.vstack([p.decode(n).acc_mps2 for n in notes])
@@ -426,7 +415,7 @@ def test_witmotion_several_records_per_notification_and_split() -> None:
 
 
 def test_witmotion_reset_drops_partial_record() -> None:
-    rec = encode_witmotion([1.0, 2.0, 3.0])
+    rec = enc.encode_witmotion([1.0, 2.0, 3.0])
     p = WitMotionProfile()
     assert len(p.decode(rec[:12])) == 0
     p.reset()
