@@ -128,5 +128,5 @@ class SensorProfile(ABC):
         """Decode one data notification. Raise :class:`DecodeError` for bytes that cannot be
         samples; never any other exception."""
 
-    def reset(self) -> None:
+    def reset(self) -> None:  # noqa: B027 - optional hook; stateless profiles need nothing
         """Forget decoder state (call after a reconnect)."""
