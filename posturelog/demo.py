@@ -10,7 +10,6 @@ from pathlib import Path
 
 import platformdirs
 from rich.console import Console
-from sensor.simulate import SimulatedWearer, SimulationSettings
 
 from posturelog.config import load_settings
 from posturelog.errors import UserError
@@ -19,6 +18,7 @@ from posturelog.recorder import RecordResult, record_stream
 from posturelog.report import ReportPaths, build_report
 from posturelog.store import Store
 from sensor.batch import SampleBatch
+from sensor.simulate import SimulatedWearer, SimulationSettings
 
 __all__ = ["DEMO_START", "DEMO_TIMEZONE", "run_demo"]
 
