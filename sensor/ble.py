@@ -424,6 +424,11 @@ class SensorStream:
         self._error: BaseException | None = None
         self._garbage_logged = 0
 
+    @property
+    def connected(self) -> bool:
+        """Whether a connection is up and streaming now."""
+        return self._client is not None and self._live_gen is not None
+
     # -- lifecycle ----------------------------------------------------------------------------
     async def start(self) -> SourceInfo:
         """Connect, configure and subscribe (first connection).

@@ -42,6 +42,7 @@ __all__ = [
     "PolarH10Peripheral",
     "SensorTagPeripheral",
     "SentLog",
+    "SimulatedMotion",
     "StreamingPeripheral",
     "ThingyPeripheral",
     "UnsupportedPeripheral",
@@ -108,43 +109,55 @@ class MotionSource:
 
 
 class SimulatedMotion(MotionSource):
-    """Motion from :class:`sensor.simulate.SimulatedWearer` (first ``span_s`` of day 0, looped).
+    """Motion from :class:`sensor.simulate.SimulatedWearer`: ``span_s`` of worn time on day 0,
+    simulated once at 10 Hz, interpolated to any rate and looped.
 
     Falls back to the analytic model if the simulator is missing or fails.
     """
 
-    def __init__(self, seed: int = 0, span_s: float = 600.0) -> None:
+    def __init__(self, seed: int = 0, span_s: float = 900.0) -> None:
         super().__init__(seed)
-        self.seed = seed
-        self.span_s = span_s
-        self._cache: dict[float, tuple[np.ndarray, np.ndarray]] = {}
-
-    def _day(self, rate_hz: float) -> tuple[np.ndarray, np.ndarray] | None:
-        if rate_hz in self._cache:
-            return self._cache[rate_hz]
-        try:
-            from sensor.simulate import SimulatedWearer, SimulationSettings
-
-            day = SimulatedWearer(SimulationSettings(fs_hz=rate_hz, days=1, seed=self.seed)).day(0)
-            n = int(self.span_s * rate_hz)
-            worn = np.flatnonzero(np.asarray(day.worn))
-            start = int(worn[0]) if worn.size else 0
-            acc = np.asarray(day.acc_mps2[start : start + n], dtype=np.float64)
-            gyr = np.asarray(day.gyr_rads[start : start + n], dtype=np.float64)
-            if acc.shape[0] < 10:
-                return None
-        except Exception:  # noqa: BLE001 - fall back to the analytic model
-            return None
-        self._cache[rate_hz] = (acc, gyr)
-        return acc, gyr
+        window = _simulated_window(seed, span_s)
+        self._window = window
 
     def samples(self, k0: int, n: int, rate_hz: float) -> tuple[np.ndarray, np.ndarray]:
-        day = self._day(rate_hz)
-        if day is None:
+        if self._window is None:
             return super().samples(k0, n, rate_hz)
-        acc, gyr = day
-        idx = (k0 + np.arange(n)) % acc.shape[0]
-        return acc[idx], gyr[idx]
+        acc, gyr = self._window
+        m = acc.shape[0]
+        x = ((k0 + np.arange(n, dtype=np.float64)) * (_SIM_FS / rate_hz)) % (m - 1)
+        i = x.astype(np.int64)
+        f = (x - i)[:, None]
+        return acc[i] * (1 - f) + acc[i + 1] * f, gyr[i] * (1 - f) + gyr[i + 1] * f
+
+
+_SIM_FS = 10.0
+_SIM_CACHE: dict[tuple[int, float], tuple[np.ndarray, np.ndarray] | None] = {}
+
+
+def _simulated_window(seed: int, span_s: float) -> tuple[np.ndarray, np.ndarray] | None:
+    """``span_s`` seconds of worn data from the simulator (cached per process)."""
+    key = (seed, span_s)
+    if key in _SIM_CACHE:
+        return _SIM_CACHE[key]
+    result: tuple[np.ndarray, np.ndarray] | None = None
+    try:
+        from sensor.simulate import SimulatedWearer, SimulationSettings
+
+        day = SimulatedWearer(SimulationSettings(fs_hz=_SIM_FS, days=1, seed=seed)).day(0)
+        worn = np.flatnonzero(np.asarray(day.worn))
+        start = int(worn[0]) if worn.size else 0
+        stop = start + int(span_s * _SIM_FS)
+        acc = np.asarray(day.acc_mps2[start:stop], dtype=np.float64)
+        gyr = np.asarray(day.gyr_rads[start:stop], dtype=np.float64)
+        if acc.shape[0] >= 10 and np.all(np.isfinite(acc)) and np.all(np.isfinite(gyr)):
+            # keep within ±1.9 g so that every format (Polar ±2 g) can carry it unclipped
+            acc = np.clip(acc, -1.9 * _G, 1.9 * _G)
+            result = (acc, gyr)
+    except Exception:  # noqa: BLE001 - fall back to the analytic model
+        result = None
+    _SIM_CACHE[key] = result
+    return result
 
 
 # ----------------------------------------------------------------------------- faults, log
@@ -168,6 +181,9 @@ class Faults:
         back to back (what a long connection interval looks like).
     split_records : bool
         WitMotion: cut the record stream at odd offsets (records split across notifications).
+    stall_after_s, stall_s : float
+        On the first connection only: after ``stall_after_s`` stop sending for ``stall_s``
+        without dropping the link (a hung sensor; the client's watchdog should reconnect).
     silent : bool
         Connects and configures, but never sends data.
     pairing_required : bool
@@ -183,6 +199,8 @@ class Faults:
     burst_every_s: float | None = None
     burst_hold_s: float = 0.3
     split_records: bool = False
+    stall_after_s: float | None = None
+    stall_s: float = 0.0
     silent: bool = False
     pairing_required: bool = False
     reject_config: bool = False
@@ -262,6 +280,7 @@ class StreamingPeripheral(FakeDevice):
         self._tasks: list[asyncio.Task[Any]] = []
         self._held: list[tuple[bytes, Callable[[], None]]] = []
         self._holding = False
+        self._connected_at: float | None = None
 
     # -- to implement -------------------------------------------------------------------------
     def samples_per_notification(self) -> int:
@@ -358,7 +377,7 @@ class StreamingPeripheral(FakeDevice):
                 await asyncio.sleep(delay)
             elif delay < -1.0:
                 next_t = loop.time()
-            if not self.streaming() or self.faults.silent:
+            if not self.streaming() or self.faults.silent or self._stalled(loop.time()):
                 continue
             k0 = self.sample_index
             self.sample_index += spn
@@ -376,6 +395,14 @@ class StreamingPeripheral(FakeDevice):
             if self.faults.short_every and count % self.faults.short_every == 0:
                 self.garbage_sent += 1
                 await self._send(notes[0][: max(1, len(notes[0]) // 2 - 1)])
+
+    def _stalled(self, now: float) -> bool:
+        f = self.faults
+        if f.stall_after_s is None or self.connect_count != 1:
+            return False
+        if self._connected_at is None:
+            self._connected_at = now
+        return f.stall_after_s <= now - self._connected_at < f.stall_after_s + f.stall_s
 
     def _logger(self, acc: np.ndarray, gyr: np.ndarray, conn: int) -> Callable[[], None]:
         def log() -> None:
