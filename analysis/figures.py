@@ -575,16 +575,7 @@ def day_timeline_figure(
             handles.append(Patch(color=REMEDY_COLOR, label="Remedy"))
             labels.append("Remedy")
 
-    codes = {name: i for i, name in enumerate(_CONTEXT_CODES)}
-    ctx = local["context"].astype(str).where(~local.get("slouch", False).astype(bool), "slouch") \
-        if len(local) else pd.Series(dtype=str)
-    minute = ctx.map(codes).resample("1min").agg(
-        lambda s: s.mode().iloc[0] if len(s) else np.nan) if len(ctx) else pd.Series(dtype=float)
-    full = np.full(24 * 60, np.nan)
-    if len(minute):
-        mx = np.floor(hours_of(minute.index) * 60).astype(int)
-        ok = (mx >= 0) & (mx < full.size)
-        full[mx[ok]] = minute.to_numpy(dtype=float)[ok]
+    full = _minute_context_codes(local, start, hours_of)
     cmap = ListedColormap([CONTEXT_COLORS[c] for c in _CONTEXT_CODES]).with_extremes(bad="white")
     strip.pcolormesh(np.linspace(0, 24, full.size + 1), [0, 1], np.ma.masked_invalid(full[None, :]),
                      cmap=cmap, vmin=-0.5, vmax=len(_CONTEXT_CODES) - 0.5)
@@ -601,6 +592,31 @@ def day_timeline_figure(
     strip.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -1.9), ncol=6,
                  fontsize=7.5)
     return _root(target)
+
+
+def _minute_context_codes(
+    local: pd.DataFrame,
+    start: pd.Timestamp,
+    hours_of: Callable[[pd.DatetimeIndex], np.ndarray],
+) -> np.ndarray:
+    """Most frequent context code (slouch as its own code) per minute of the local day."""
+    full = np.full(24 * 60, np.nan)
+    if not len(local):
+        return full
+    ctx = local["context"].astype(str).to_numpy()
+    codes = np.full(ctx.size, -1, dtype=np.int64)
+    for i, name in enumerate(_CONTEXT_CODES):
+        codes[ctx == name] = i
+    if "slouch" in local.columns:
+        codes[local["slouch"].to_numpy(dtype=bool)] = _CONTEXT_CODES.index("slouch")
+    minute = np.floor(hours_of(pd.DatetimeIndex(local.index)) * 60.0).astype(np.int64)
+    ok = (codes >= 0) & (minute >= 0) & (minute < full.size)
+    n_codes = len(_CONTEXT_CODES)
+    counts = np.bincount(minute[ok] * n_codes + codes[ok], minlength=full.size * n_codes)
+    counts = counts[: full.size * n_codes].reshape(full.size, n_codes)
+    has = counts.sum(axis=1) > 0
+    full[has] = counts[has].argmax(axis=1)
+    return full
 
 
 @_styled

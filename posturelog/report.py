@@ -574,14 +574,14 @@ def build_report(
     UserError
         Malformed ``week``, a week without data, or an unwritable output directory.
     """
-    from posturelog.analyze import compute_epochs
-
     t0 = time.perf_counter()
     settings = settings or AnalysisSettings()
     tz = store.timezone()
     today = pd.Timestamp.now(tz=tz).date()
     dates = store.local_dates()
     chosen, complete = resolve_week(week, dates, today)
+
+    from posturelog.analyze import compute_epochs  # after validation: heavy imports
     out = Path(out_dir) if out_dir is not None else Path.cwd() / f"posturelog-report-{chosen.label}"
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -589,11 +589,17 @@ def build_report(
         raise UserError(f"cannot create output directory {out}: {exc.strerror}") from None
 
     log.info("report for %s (%s), zone %s", chosen.label, chosen.span_text(), tz)
-    epochs = compute_epochs(store, chosen.monday, chosen.sunday, settings, progress=progress)
+
+    def day_progress(day: dt.date, done: int, total: int) -> None:
+        if progress is not None:
+            progress(f"Analysing {day:%a %d %b}", done, total)
+
+    epochs = compute_epochs(store, chosen.monday, chosen.sunday, settings, progress=day_progress)
     previous_daily: pd.DataFrame | None = None
     prev = chosen.previous()
     if any(prev.monday <= d <= prev.sunday for d in dates):
-        prev_epochs = compute_epochs(store, prev.monday, prev.sunday, settings, progress=progress)
+        prev_epochs = compute_epochs(store, prev.monday, prev.sunday, settings,
+                                     progress=day_progress)
         if len(prev_epochs):
             p_start, p_end = _week_bounds_ns(prev, tz)
             prev_epochs, prev_eps = find_episodes(prev_epochs, settings)

@@ -1,0 +1,331 @@
+"""Weekly report: files, validity, week selection, wording (synthetic epochs, no store needed)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import shutil
+import subprocess
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.settings import AnalysisSettings
+from posturelog import report_text as rt
+from posturelog.errors import UserError
+from posturelog.report import (
+    EPISODE_CSV_COLUMNS,
+    IsoWeek,
+    ReportData,
+    ReportPaths,
+    build_report,
+    prepare_report,
+    resolve_week,
+    write_report,
+)
+
+TZ = "Europe/Berlin"
+WEEK = IsoWeek(2026, 47)  # Mon 16 – Sun 22 November 2026
+FORBIDDEN = re.compile(r"\b(wrist|wrists|hip|hips|steps|step count|causes?|caused)\b", re.I)
+
+
+def synthetic_epochs(
+    first: dt.date = WEEK.monday, days: int = 7, tz: str = TZ, seed: int = 7
+) -> pd.DataFrame:
+    """Per-second epochs following the analyze contract: nights not worn, desk slouching."""
+    rng = np.random.default_rng(seed)
+    start = pd.Timestamp(first).tz_localize(tz).tz_convert("UTC")
+    end = pd.Timestamp(first + dt.timedelta(days=days)).tz_localize(tz).tz_convert("UTC")
+    idx = pd.date_range(start, end, freq="1s", inclusive="left", name="time")
+    local = idx.tz_convert(tz)
+    hour = np.asarray(local.hour + local.minute / 60.0)
+    day_no = np.asarray((local.normalize() - local[0].normalize()).days)
+    n = len(idx)
+    context = np.full(n, "upright", dtype=object)
+    context[(hour < 7) | (hour >= 23)] = "nonwear"
+    context[(hour >= 21) & (hour < 23)] = "lying"
+    walking = ((hour >= 8.3) & (hour < 8.6)) | ((hour >= 12.2) & (hour < 12.8)) | (
+        (hour >= 17.5) & (hour < 18.0))
+    context[walking] = "walking"
+    flexion = rng.normal(6.0, 3.0, n)
+    for d in range(days):
+        day_rng = np.random.default_rng(seed * 100 + d)
+        for _ in range(int(day_rng.integers(6, 16))):
+            t0 = day_rng.uniform(9.0, 17.0)
+            length_h = day_rng.uniform(2.0, 30.0) / 60.0
+            mask = (day_no == d) & (hour >= t0) & (hour < t0 + length_h) & (context == "upright")
+            flexion[mask] = day_rng.normal(30.0, 4.0) + rng.normal(0, 1.5, int(mask.sum()))
+    worn = context != "nonwear"
+    flexion[context == "lying"] = rng.normal(80.0, 4.0, int((context == "lying").sum()))
+    flexion[~worn] = np.nan
+    return pd.DataFrame(
+        {
+            "flexion_deg": flexion,
+            "lateral_deg": np.where(worn, rng.normal(0.0, 3.0, n), np.nan),
+            "inclination_deg": np.abs(flexion),
+            "worn": worn,
+            "context": context.astype(str),
+            "slouch": np.zeros(n, dtype=bool),
+            "n_samples": np.full(n, 50),
+            "calibration": np.where(worn, "routine", "none"),
+        },
+        index=idx,
+    )
+
+
+def _local_utc(text: list[str], tz: str = TZ) -> pd.Series:
+    return pd.Series(pd.DatetimeIndex(text).tz_localize(tz).tz_convert("UTC"))
+
+
+def synthetic_logs(days: int = 7, ratings_per_day: int = 3) -> dict[str, pd.DataFrame]:
+    rng = np.random.default_rng(3)
+    times: list[str] = []
+    for d in range(days):
+        for h in (9, 14, 20)[:ratings_per_day]:
+            times.append(f"{WEEK.monday + dt.timedelta(days=d)} {h:02d}:{int(rng.integers(0, 50)):02d}")
+    pain = pd.DataFrame({"id": range(len(times)), "time": _local_utc(times),
+                         "score": rng.integers(2, 8, len(times)), "note": ""})
+    remedies = pd.DataFrame({"id": [1, 2], "time": _local_utc(["2026-11-18 16:00",
+                                                              "2026-11-19 18:00"]),
+                             "kind": ["heat", "stretch"], "note": ""})
+    started = int(pd.Timestamp("2026-11-16 06:50", tz=TZ).value)
+    sessions = pd.DataFrame({
+        "id": [1], "participant": ["me"], "model": ["witmotion"], "address": ["AA:BB:CC:DD:EE:FF"],
+        "name": ["WT901BLE"], "firmware": ["1.2"], "battery_pct": [64], "rate_hz": [50.0],
+        "has_gyroscope": [True], "timezone": [TZ], "started_ns": [started],
+        "ended_ns": [started + 7 * 86400 * 10**9], "n_samples": [30_000_000], "source": ["ble"],
+        "gaps": [1], "gap_minutes": [2.5],
+    })
+    gaps = pd.DataFrame({"session_id": [1], "reason": ["link lost"],
+                         "start": _local_utc(["2026-11-18 10:00:00"]),
+                         "end": _local_utc(["2026-11-18 10:02:30"])})
+    marks = pd.DataFrame({"id": [1, 2], "start": _local_utc(["2026-11-16 07:10", "2026-11-18 07:05"]),
+                          "end": _local_utc(["2026-11-16 07:11", "2026-11-18 07:06"]),
+                          "source": ["routine", "routine"]})
+    return {"pain_log": pain, "remedy_log": remedies, "sessions": sessions, "gaps": gaps,
+            "calibration_marks": marks}
+
+
+@pytest.fixture(scope="module")
+def week_data() -> ReportData:
+    return prepare_report(week=WEEK, tz=TZ, epochs=synthetic_epochs(),
+                          settings=AnalysisSettings(bootstrap_n=200), **synthetic_logs())
+
+
+@pytest.fixture(scope="module")
+def written(week_data: ReportData, tmp_path_factory: pytest.TempPathFactory) -> ReportPaths:
+    out = tmp_path_factory.mktemp("report")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        return write_report(week_data, out)
+
+
+def _pdf_pages(path: Path) -> int:
+    return len(re.findall(rb"/Type\s*/Page\b(?!s)", path.read_bytes()))
+
+
+# -- files ---------------------------------------------------------------------------------
+def test_all_files_written(written: ReportPaths) -> None:
+    for path in written.files():
+        assert path.exists() and path.stat().st_size > 0, path
+    assert written.files()[0].name == "report.html"
+
+
+def test_pdf_is_multi_page(written: ReportPaths) -> None:
+    data = written.pdf.read_bytes()
+    assert data.startswith(b"%PDF")
+    assert _pdf_pages(written.pdf) >= 8
+
+
+def test_html_is_self_contained(written: ReportPaths) -> None:
+    text = written.html.read_text(encoding="utf-8")
+    links = re.findall(r"""(?:src|href)\s*=\s*["']([^"']*)["']""", text, flags=re.I)
+    assert links, "figures must be embedded"
+    assert all(link.startswith("data:") or link.startswith("#") for link in links), links
+    assert "<script" not in text.lower()
+    assert "url(" not in text.lower()
+    assert text.count("data:image/png;base64,") >= 6
+
+
+def test_daily_csv_has_one_row_per_day(written: ReportPaths) -> None:
+    daily = pd.read_csv(written.daily_csv)
+    need = ["date", "wear_minutes", "upright_minutes", "lying_minutes", "walking_minutes",
+            "slouch_minutes", "slouch_episodes", "longest_slouch_minutes", "pain_mean",
+            "pain_ratings"]
+    assert set(need) <= set(daily.columns)
+    assert len(daily) == 7
+    assert list(daily["date"]) == [d.isoformat() for d in WEEK.days]
+    assert (daily["wear_minutes"] > 0).all()
+    assert (daily["slouch_minutes"] <= daily["upright_minutes"] + 1e-6).all()
+
+
+def test_episodes_csv_local_times_with_offset(written: ReportPaths, week_data: ReportData) -> None:
+    eps = pd.read_csv(written.episodes_csv)
+    assert list(eps.columns) == list(EPISODE_CSV_COLUMNS)
+    assert len(eps) == len(week_data.episodes) > 0
+    assert eps["start"].str.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+01:00$").all()
+    start = pd.to_datetime(eps["start"], utc=True)
+    end = pd.to_datetime(eps["end"], utc=True)
+    assert (end > start).all()
+    assert (eps["duration_min"] > 0).all()
+    local_hours = start.dt.tz_convert(TZ).dt.hour
+    assert local_hours.between(9, 17).all()  # desk episodes in local time, not UTC
+
+
+def test_days_without_data_still_listed(tmp_path: Path) -> None:
+    epochs = synthetic_epochs(first=WEEK.monday + dt.timedelta(days=2), days=3)
+    data = prepare_report(week=WEEK, tz=TZ, epochs=epochs, settings=AnalysisSettings(),
+                          complete=False)
+    paths = write_report(data, tmp_path)
+    daily = pd.read_csv(paths.daily_csv)
+    assert len(daily) == 7
+    assert daily["wear_minutes"].tolist()[:2] == [0, 0]
+    assert any("not over yet" in s for s in data.headline)
+    assert any("no pain ratings" in s.lower() for s in data.headline)
+
+
+# -- wording -------------------------------------------------------------------------------
+def _report_texts(paths: ReportPaths) -> list[str]:
+    html_text = re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "", paths.html.read_text())
+    texts = [html_text]
+    if shutil.which("pdftotext"):
+        out = subprocess.run(["pdftotext", str(paths.pdf), "-"], capture_output=True, check=True)
+        texts.append(out.stdout.decode("utf-8", "replace"))
+    return texts
+
+
+def test_no_wrong_placement_or_causal_words(written: ReportPaths) -> None:
+    for text in _report_texts(written):
+        found = FORBIDDEN.findall(text)
+        assert not found, found
+        assert "associat" in text.lower()
+        assert "thoracic" in text.lower() or "upper back" in text.lower()
+
+
+def test_pdf_text_has_expected_sections(written: ReportPaths) -> None:
+    if not shutil.which("pdftotext"):
+        pytest.skip("pdftotext (poppler-utils) not installed")
+    text = subprocess.run(["pdftotext", str(written.pdf), "-"], capture_output=True,
+                          check=True).stdout.decode()
+    for heading in ("Day by day", "Data quality", "Sensitivity", "ISO 11226", "Glossary",
+                    "Slouching and pain", "You slouched"):
+        assert heading in text, heading
+
+
+def test_headline_sentence_matches_wearer_wording() -> None:
+    lines = rt.headline_sentences(
+        slouch_minutes_per_day=130.0, days_worn=7, days_in_week=7,
+        previous_slouch_minutes_per_day=130.0 / 0.82, worst_hour=15,
+        wear_minutes_per_day=12.5 * 60, longest_episode_minutes=24.0,
+        longest_episode_day=dt.date(2026, 11, 19), pain_mean=4.25, pain_ratings=17,
+        previous_pain_mean=5.0,
+    )
+    assert lines[0] == ("You slouched 2 h 10 min a day, 18% less than last week; your worst "
+                        "hour was 15:00–16:00.")
+    assert lines[1] == "You wore the sensor 12 h 30 min a day, every day."
+    assert lines[2] == "Your longest slouch lasted 24 min on Thursday."
+    assert lines[3].startswith("Your pain averaged 4.2 out of 10 (17 ratings), 0.8 points lower")
+
+
+def test_headline_of_week_data(week_data: ReportData) -> None:
+    first = week_data.headline[0]
+    assert re.match(r"^You slouched (\d+ h )?\d+ min a day; your worst hour was \d\d:00–\d\d:00\.$",
+                    first), first
+
+
+@pytest.mark.parametrize(("minutes", "text"), [
+    (0, "0 min"), (0.4, "under 1 min"), (45, "45 min"), (60, "1 h"), (130.2, "2 h 10 min"),
+    (float("nan"), "–"),
+])
+def test_format_minutes(minutes: float, text: str) -> None:
+    assert rt.format_minutes(minutes) == text
+
+
+def test_format_change_and_hours() -> None:
+    assert rt.format_change(82, 100) == "18% less than last week"
+    assert rt.format_change(120, 100) == "20% more than last week"
+    assert rt.format_change(102, 100) == "about the same as last week"
+    assert rt.format_change(5, None) == ""
+    assert rt.format_hour_range(23) == "23:00–00:00"
+    assert rt.format_local_time(pd.Timestamp("2026-07-01 12:00", tz="UTC"), TZ) == \
+        "2026-07-01 14:00 +02:00"
+
+
+def test_association_wording_never_causal() -> None:
+    text = rt.association_sentence(rt.Association(rho=0.45, low=-0.2, high=0.85, n=9,
+                                                  unit="days", description="same-day pain"))
+    assert "moderate positive association" in text
+    assert "ρ = 0.45" in text and "−0.20 to 0.85" in text and "9 days" in text
+    assert "chance" in text
+    assert not FORBIDDEN.search(text)
+
+
+def test_too_few_pain_data_said_plainly(tmp_path: Path) -> None:
+    logs = synthetic_logs(days=3, ratings_per_day=1)
+    data = prepare_report(week=WEEK, tz=TZ, epochs=synthetic_epochs(),
+                          settings=AnalysisSettings(), **logs)
+    assert data.pain.daily_lag0 is None
+    assert any(s.startswith("Too few") for s in data.headline), data.headline
+    assert data.pain_note.startswith("Too few")
+    assert any("Too few" in s for s in data.pain_lines)
+
+
+# -- week selection ------------------------------------------------------------------------
+@pytest.mark.parametrize("text", ["2026-47", "W47", "", "2026-W54", "2026-W00", "26-W47",
+                                  "2026-W47-1", "last week"])
+def test_bad_week_values(text: str) -> None:
+    with pytest.raises(UserError) as err:
+        IsoWeek.parse(text)
+    assert "\n" not in str(err.value)
+    assert "W" in str(err.value)
+
+
+def test_week_parse_and_bounds() -> None:
+    week = IsoWeek.parse("2026-W47")
+    assert (week.monday, week.sunday) == (dt.date(2026, 11, 16), dt.date(2026, 11, 22))
+    assert IsoWeek.parse("2026w47") == week
+    assert week.previous() == IsoWeek(2026, 46)
+    assert IsoWeek.of(dt.date(2027, 1, 1)).label == "2026-W53"
+    assert IsoWeek.parse("2026-W53").sunday == dt.date(2027, 1, 3)
+
+
+def test_default_week_is_last_complete_week_with_data() -> None:
+    dates = [dt.date(2026, 11, 10), dt.date(2026, 11, 18), dt.date(2026, 11, 24)]
+    week, complete = resolve_week(None, dates, today=dt.date(2026, 11, 25))
+    assert (week.label, complete) == ("2026-W47", True)
+    week, complete = resolve_week(None, dates[2:], today=dt.date(2026, 11, 25))
+    assert (week.label, complete) == ("2026-W48", False)
+
+
+def test_week_without_data_is_a_user_error() -> None:
+    with pytest.raises(UserError, match="no recorded data in week 2026-W40.*2026-W47"):
+        resolve_week("2026-W40", [dt.date(2026, 11, 18)], today=dt.date(2026, 12, 1))
+    with pytest.raises(UserError, match="no recorded data yet"):
+        resolve_week(None, [], today=dt.date(2026, 12, 1))
+
+
+class _FakeStore:
+    def __init__(self, dates: list[dt.date]) -> None:
+        self.dates = dates
+
+    def timezone(self) -> str:
+        return TZ
+
+    def local_dates(self) -> list[dt.date]:
+        return self.dates
+
+    def __getattr__(self, name: str) -> Any:
+        raise AssertionError(f"store.{name} must not be used before the week is validated")
+
+
+def test_build_report_validates_week_first(tmp_path: Path) -> None:
+    store = _FakeStore([dt.date(2026, 11, 18)])
+    with pytest.raises(UserError, match="--week must look like 2026-W47"):
+        build_report(store, "2026/47", tmp_path, AnalysisSettings())
+    with pytest.raises(UserError, match="no recorded data in week 2026-W01"):
+        build_report(store, "2026-W01", tmp_path, AnalysisSettings())
+    assert not any(tmp_path.iterdir())
