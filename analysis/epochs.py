@@ -25,30 +25,27 @@ Pipeline (:func:`compute_epochs`):
 
 from __future__ import annotations
 
-import importlib
 import logging
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Any, Protocol
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import signal
 
-from analysis.context import classify_context, walking_flag
+from analysis.calibration import Mounting, detect_reattachment, fit_from_walking, fit_routine
+from analysis.context import CONTEXT_DTYPE, classify_context, walking_flag
 from analysis.episodes import find_episodes
+from analysis.flexion import flexion_angles
 from analysis.settings import AnalysisSettings
+from analysis.tilt import gravity_direction
 from analysis.wear import detect_wear, runs
 
 __all__ = [
+    "CALIBRATION_SOURCES",
     "EPOCH_COLUMNS",
     "FEATURE_COLUMNS",
-    "MountingLike",
-    "SimpleMounting",
-    "angles_from_up",
     "compute_epochs",
-    "fit_routine",
-    "fit_walking",
     "second_features",
 ]
 
@@ -68,6 +65,9 @@ EPOCH_COLUMNS: tuple[str, ...] = (
     "calibration",
 )
 
+#: Values of the ``calibration`` column.
+CALIBRATION_SOURCES: tuple[str, ...] = ("routine", "walking", "none")
+
 #: Per-second feature columns also kept in the epochs table.
 FEATURE_COLUMNS: tuple[str, ...] = (
     *(f"acc_{k}_{a}" for k in ("mean", "sd", "min", "max") for a in "xyz"),
@@ -81,99 +81,10 @@ FEATURE_COLUMNS: tuple[str, ...] = (
 )
 
 
-class MountingLike(Protocol):
-    """What epochs need of a mounting (``analysis.calibration.Mounting`` satisfies it).
-
-    Attributes
-    ----------
-    up_sensor : ndarray, shape (3,)
-        Unit gravity-up direction in the sensor frame while the wearer stands upright.
-    forward_sensor : ndarray, shape (3,)
-        Unit anterior (forward) direction of the trunk in the sensor frame, ⟂ ``up_sensor``.
-    source : str
-        ``routine``, ``walking``, …
-    """
-
-    @property
-    def up_sensor(self) -> np.ndarray: ...
-
-    @property
-    def forward_sensor(self) -> np.ndarray: ...
-
-    @property
-    def source(self) -> str: ...
-
-
-@dataclass(frozen=True)
-class SimpleMounting:
-    """A mounting fitted here (same fields as ``analysis.calibration.Mounting``)."""
-
-    up_sensor: np.ndarray
-    forward_sensor: np.ndarray
-    source: str
-    fitted_ns: int
-    quality: float
-
-
 def _unit(v: np.ndarray) -> np.ndarray:
     n = np.linalg.norm(v, axis=-1, keepdims=True)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.asarray(v / n)
-
-
-def angles_from_up(up: np.ndarray, mounting: MountingLike) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Flexion, lateral bend and inclination (degrees) from gravity-up vectors.
-
-    Uses ``analysis.flexion.flexion_angles`` when that module exists; otherwise the same
-    definitions here: with upright ``u0``, forward ``f`` and right ``r = f × u0``, a forward
-    flexion by θ turns the sensor-frame up vector to ``cos θ u0 − sin θ f``, so
-    ``flexion = atan2(−up·f, up·u0)``, ``lateral = atan2(−up·r, up·u0)``,
-    ``inclination = angle(up, u0)``.
-
-    Parameters
-    ----------
-    up : ndarray, shape (E, 3)
-        Unit gravity-up directions in the sensor frame.
-    mounting : MountingLike
-
-    Returns
-    -------
-    flexion_deg, lateral_deg, inclination_deg : ndarray, shape (E,)
-    """
-    try:
-        flexion_mod = importlib.import_module("analysis.flexion")
-    except ImportError:
-        flexion_mod = None
-    if flexion_mod is not None and hasattr(flexion_mod, "flexion_angles"):
-        fx, lat, inc = flexion_mod.flexion_angles(up, mounting)
-        return (np.asarray(fx, dtype=float), np.asarray(lat, dtype=float),
-                np.asarray(inc, dtype=float))
-    u0 = _unit(np.asarray(mounting.up_sensor, dtype=float))
-    f = np.asarray(mounting.forward_sensor, dtype=float)
-    f = _unit(f - np.dot(f, u0) * u0)
-    r = np.cross(f, u0)
-    a = up @ u0
-    flex = np.degrees(np.arctan2(-(up @ f), a))
-    lat = np.degrees(np.arctan2(-(up @ r), a))
-    inc = np.degrees(np.arccos(np.clip(a, -1.0, 1.0)))
-    return flex, lat, inc
-
-
-def _gravity_direction() -> Callable[..., np.ndarray] | None:
-    try:
-        tilt = importlib.import_module("analysis.tilt")
-    except ImportError:
-        return None
-    fn = getattr(tilt, "gravity_direction", None)
-    return fn if callable(fn) else None
-
-
-def _lowpass_up(acc: np.ndarray, fs_hz: float, cutoff_hz: float) -> np.ndarray:
-    """Zero-phase 2nd-order Butterworth low-pass of the accelerometer, normalised."""
-    sos = signal.butter(2, cutoff_hz, btype="low", fs=fs_hz, output="sos")
-    if acc.shape[0] > 30:
-        acc = signal.sosfiltfilt(sos, acc, axis=0)
-    return _unit(acc)
 
 
 def _step_band(acc: np.ndarray, fs_hz: float, band: tuple[float, float]) -> np.ndarray:
@@ -251,79 +162,6 @@ def second_features(
     return pd.DataFrame(cols, index=index)
 
 
-def fit_routine(up: np.ndarray, t_s: np.ndarray, stand_s: float = 5.0,
-                min_bend_deg: float = 10.0) -> SimpleMounting | None:
-    """Mounting from a stand-tall (first ``stand_s`` seconds) + bend-forward routine.
-
-    Parameters
-    ----------
-    up : ndarray, shape (K, 3)
-        Per-second unit up vectors inside the routine interval, time order.
-    t_s : ndarray, shape (K,)
-        Their whole seconds (UTC).
-
-    Returns
-    -------
-    SimpleMounting or None
-        None when the routine holds no bend of at least ``min_bend_deg``.
-    """
-    if up.shape[0] < 3:
-        return None
-    stand = t_s < t_s[0] + stand_s
-    u0 = _unit(np.nanmean(up[stand], axis=0))
-    ang = np.degrees(np.arccos(np.clip(up @ u0, -1, 1)))
-    bend = ang > max(min_bend_deg, 0.5 * float(np.nanmax(ang)))
-    if not bend.any() or not np.all(np.isfinite(u0)):
-        return None
-    dev = up[bend] - np.outer(up[bend] @ u0, u0)
-    f = _unit(-dev.mean(axis=0))
-    quality = float(np.clip(np.linalg.norm(dev.mean(axis=0)) / np.mean(np.linalg.norm(dev, axis=1)), 0, 1))
-    return SimpleMounting(u0, f, "routine", int(t_s[0]) * _NS, quality)
-
-
-def fit_walking(up_walk: np.ndarray, up_sway: np.ndarray, fitted_ns: int) -> SimpleMounting | None:
-    """Mounting from walking (upright) and the bout's sway (forward axis).
-
-    Parameters
-    ----------
-    up_walk : ndarray, shape (W, 3)
-        Per-second up vectors while walking: their mean is upright (the trunk is near
-        upright in gait and the mean acceleration over gait cycles is gravity).
-    up_sway : ndarray, shape (S, 3)
-        Per-second up vectors of the bout's upright (sitting/standing) time; the main
-        axis of their deviation from upright is the sagittal one, signed so that the
-        larger excursions are forward (people flex far more than they extend).
-
-    Returns
-    -------
-    SimpleMounting or None
-    """
-    if up_walk.shape[0] == 0:
-        return None
-    u0 = _unit(np.nanmean(up_walk, axis=0))
-    if not np.all(np.isfinite(u0)):
-        return None
-    dev = up_sway - np.outer(up_sway @ u0, u0)
-    dev = dev[np.all(np.isfinite(dev), axis=1)]
-    if dev.shape[0] < 10:
-        return SimpleMounting(u0, _any_perpendicular(u0), "walking", fitted_ns, 0.0)
-    cov = dev.T @ dev / dev.shape[0]
-    w, v = np.linalg.eigh(cov)
-    e = v[:, -1]
-    e = _unit(e - np.dot(e, u0) * u0)
-    p = -(dev @ e)  # flexion-like coordinate along +e as "forward"
-    q90, q10 = np.percentile(p, [90, 10])
-    if abs(q90) < abs(q10):
-        e = -e
-    quality = float(1.0 - w[-2] / w[-1]) if w[-1] > 0 else 0.0
-    return SimpleMounting(u0, e, "walking", fitted_ns, quality)
-
-
-def _any_perpendicular(u: np.ndarray) -> np.ndarray:
-    ref = np.eye(3)[int(np.argmin(np.abs(u)))]
-    return _unit(ref - np.dot(ref, u) * u)
-
-
 def _validate(samples: pd.DataFrame, fs_hz: float) -> None:
     if not isinstance(samples.index, pd.DatetimeIndex) or samples.index.tz is None:
         raise ValueError("samples must have a tz-aware DatetimeIndex 'time' (UTC)")
@@ -368,8 +206,8 @@ def compute_epochs(
     settings: AnalysisSettings | None = None,
     *,
     calibration_marks: pd.DataFrame | None = None,
-    mountings: Sequence[MountingLike] | None = None,
-    initial_mounting: MountingLike | None = None,
+    mountings: Sequence[Mounting] | None = None,
+    initial_mounting: Mounting | None = None,
     up_sensor: np.ndarray | None = None,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Per-second epochs from raw samples (one local day at a time).
@@ -378,31 +216,31 @@ def compute_epochs(
     ----------
     samples : DataFrame, shape (N, 6)
         Index ``time`` (tz-aware UTC, increasing); ``acc_x, acc_y, acc_z`` (m/s²) and
-        optionally ``gyr_x, gyr_y, gyr_z`` (rad/s; all-NaN = no gyroscope).
+        optionally ``gyr_x, gyr_y, gyr_z`` (rad/s; all-NaN = accelerometer-only sensor).
     fs_hz : float
         Nominal sampling rate (Hz).
     settings : AnalysisSettings, optional
     calibration_marks : DataFrame, optional
-        ``start``, ``end`` (UTC) of stand-tall + bend routines (store marks, or routines found
-        elsewhere). A routine inside a wear bout calibrates that bout.
-    mountings : sequence of MountingLike, optional
-        Known mountings; bout ``k`` uses ``mountings[min(k, len-1)]`` instead of fitting
-        (for tests and for mountings stored by ``posturelog calibrate``).
-    initial_mounting : MountingLike, optional
-        Mounting carried over from the previous day; used for a bout that starts at the
-        first sample when no routine is inside it.
+        ``start``, ``end`` (UTC) of stand-tall + bend routines (``Store.calibration_marks()``
+        or routines found elsewhere). A routine inside a wear bout calibrates that bout.
+    mountings : sequence of Mounting, optional
+        Known mountings; bout ``k`` uses ``mountings[min(k, len-1)]`` instead of fitting.
+    initial_mounting : Mounting, optional
+        Mounting carried over from the previous day: used for a bout that starts at the first
+        sample when no routine is inside it and no re-attachment is seen.
     up_sensor : ndarray, shape (N, 3), optional
         Precomputed gravity-up directions (skips the tilt filter).
 
     Returns
     -------
-    epochs : DataFrame, shape (E, ...)
+    epochs : DataFrame, shape (E, 8 + features)
         Index ``time`` (UTC, floor to the second), one row per second with samples;
         :data:`EPOCH_COLUMNS` then :data:`FEATURE_COLUMNS`.
     info : dict
-        ``tilt`` (which filter), ``segments``, ``mountings`` (list of dicts per bout),
-        ``last_mounting`` (to carry to the next day), ``wear``, ``context``,
-        ``episodes`` (DataFrame).
+        ``tilt`` (which up estimate), ``segments``, ``mountings`` (one dict per wear bout:
+        start, end, source, up/forward vectors, quality), ``last_mounting`` (Mounting or None,
+        to carry to the next day), ``wear``, ``context`` (seconds per class), ``episodes``
+        (DataFrame of :func:`analysis.episodes.find_episodes`).
     """
     s = settings or AnalysisSettings()
     _validate(samples, fs_hz)
@@ -433,9 +271,7 @@ def compute_epochs(
                     wear={}, context={}, episodes=find_episodes(empty, s)[1])
         return empty, info
 
-    gravity = _gravity_direction()
-    info["tilt"] = ("given" if up_sensor is not None
-                    else "analysis.tilt" if gravity is not None else "low-pass fallback")
+    info["tilt"] = "given" if up_sensor is not None else "analysis.tilt offline"
     cut = np.flatnonzero(np.diff(t_ns) > s.max_gap_s * _NS) + 1
     edges = np.concatenate(([0], cut, [t_ns.size]))
     info["segments"] = int(edges.size - 1)
@@ -444,38 +280,41 @@ def compute_epochs(
     for a, b in zip(edges[:-1], edges[1:], strict=True):
         seg_acc = acc[a:b]
         if up_sensor is None:
-            if gravity is not None and b - a >= 2:
-                seg_gyr = gyr[a:b] if gyr is not None else None
-                up[a:b] = _unit(np.asarray(gravity(seg_acc, seg_gyr, fs_hz, causal=False)))
-            else:
-                up[a:b] = _lowpass_up(seg_acc, fs_hz, s.tilt_cutoff_hz)
+            seg_gyr = gyr[a:b] if gyr is not None else None
+            up[a:b] = _unit(np.asarray(gravity_direction(seg_acc, seg_gyr, fs_hz, causal=False)))
         band[a:b] = _step_band(seg_acc, fs_hz, s.walking_band_hz)
     feats = second_features(t_ns, acc, gyr, up, band)
-    del up, band, acc, gyr
+    del band, gyr
 
     feats, wear_info = detect_wear(feats, s)
     info["wear"] = wear_info
     feats["bout"] = _bouts(feats, s)
     walk = walking_flag(feats, s) & feats["worn"].to_numpy(dtype=bool)
+    counts = feats["n_samples"].to_numpy()
+    bout = feats["bout"].to_numpy()
     sec = pd.DatetimeIndex(feats.index).as_unit("ns").asi8 // _NS
+    first_sample = np.concatenate(([0], np.cumsum(counts)[:-1]))
+    fitted = _fit_mountings(
+        t_ns, acc, up, fs_hz, sec, counts, first_sample, bout, walk,
+        feats[["up_x", "up_y", "up_z"]].to_numpy(), _marks_ns(calibration_marks),
+        mountings, initial_mounting, s,
+    )
+    del up, acc
+
     upv = feats[["up_x", "up_y", "up_z"]].to_numpy()
     n = len(feats)
     flex = np.full(n, np.nan)
     lat = np.full(n, np.nan)
     inc = np.full(n, np.nan)
     cal = np.full(n, "none", dtype=object)
-    marks = _marks_seconds(calibration_marks)
-    bout = feats["bout"].to_numpy()
     mount_info: list[dict[str, Any]] = []
     last = initial_mounting
-    for k in range(int(bout.max()) + 1 if (bout >= 0).any() else 0):
+    for k, m in enumerate(fitted):
         idx = np.flatnonzero(bout == k)
-        m = _mount_for_bout(k, idx, sec, upv, walk, marks, mountings,
-                            initial_mounting if idx[0] == 0 else None, s)
         if m is not None:
-            fx, lt, ic = angles_from_up(upv[idx], m)
+            fx, lt, ic = flexion_angles(upv[idx], m)
             flex[idx], lat[idx], inc[idx] = fx, lt, ic
-            cal[idx] = str(m.source)
+            cal[idx] = "none" if m.source == "default" else m.source
             last = m
         else:
             # no mounting: inclination from the bout's typical direction (for lying only)
@@ -488,14 +327,14 @@ def compute_epochs(
             "source": "none" if m is None else str(m.source),
             "up_sensor": None if m is None else np.asarray(m.up_sensor).tolist(),
             "forward_sensor": None if m is None else np.asarray(m.forward_sensor).tolist(),
+            "quality": {} if m is None else dict(m.quality),
         })
     info["mountings"] = mount_info
     info["last_mounting"] = last
     feats["flexion_deg"] = flex
     feats["lateral_deg"] = lat
     feats["inclination_deg"] = inc
-    feats["calibration"] = pd.Categorical(cal, categories=sorted(
-        {"routine", "walking", "none", *(str(c) for c in set(cal))}))
+    feats["calibration"] = pd.Categorical(cal, categories=list(CALIBRATION_SOURCES))
     feats, ctx_info = classify_context(feats, s)
     info["context"] = ctx_info
     feats, episodes = find_episodes(feats, s)
@@ -504,55 +343,173 @@ def compute_epochs(
     return feats[list(EPOCH_COLUMNS) + rest], info
 
 
-def _marks_seconds(marks: pd.DataFrame | None) -> list[tuple[int, int]]:
+def _marks_ns(marks: pd.DataFrame | None) -> list[tuple[int, int]]:
     if marks is None or len(marks) == 0:
         return []
     for c in ("start", "end"):
         if c not in marks.columns:
             raise ValueError(f"calibration_marks lack column '{c}'")
-    a = pd.DatetimeIndex(pd.to_datetime(marks["start"], utc=True)).as_unit("ns").asi8 // _NS
-    b = pd.DatetimeIndex(pd.to_datetime(marks["end"], utc=True)).as_unit("ns").asi8 // _NS
+    a = pd.DatetimeIndex(pd.to_datetime(marks["start"], utc=True)).as_unit("ns").asi8
+    b = pd.DatetimeIndex(pd.to_datetime(marks["end"], utc=True)).as_unit("ns").asi8
     return sorted(zip(a.tolist(), b.tolist(), strict=True))
 
 
-def _mount_for_bout(
-    k: int,
-    idx: np.ndarray,
+def _fit_marked_routine(
+    t_ns: np.ndarray, up: np.ndarray, start_ns: int, end_ns: int, fs_hz: float,
+    stand_s: float = 4.0, min_bend_deg: float = 15.0,
+) -> Mounting | None:
+    """Mounting from a marked "stand tall, then bend forward" routine.
+
+    The mark says where the routine is, so no search is needed: upright = mean up direction
+    of the stillest ``stand_s`` window in the first half of the mark; forward = opposite of
+    the mean deviation from upright of the samples bent more than half the peak (bending
+    forward moves the sensor-frame up vector backward). ``analysis.calibration.fit_routine``
+    is tried first; its routine search is used when it succeeds.
+
+    Returns None (with a warning) when the mark holds no bend of ``min_bend_deg``.
+    """
+    when = pd.Timestamp(start_ns, unit="ns", tz="UTC")
+    try:
+        return fit_routine(up, fs_hz, fitted_ns=start_ns)
+    except ValueError:
+        pass
+    inside = (t_ns >= start_ns) & (t_ns <= end_ns) & np.isfinite(up).all(axis=1)
+    u = up[inside]
+    k = max(int(round(stand_s * fs_hz)), 2)
+    half = max(u.shape[0] // 2, k)
+    if u.shape[0] < k + 3:
+        log.warning("calibration routine at %s: too few samples", when)
+        return None
+    step = max(int(fs_hz // 2), 1)
+    best, best_spread = 0, np.inf
+    for i in range(0, max(half - k, 0) + 1, step):
+        w = u[i:i + k]
+        spread = float(np.linalg.norm(w.std(axis=0)))
+        if spread < best_spread:
+            best, best_spread = i, spread
+    u0 = _unit(u[best:best + k].mean(axis=0))
+    ang = np.degrees(np.arccos(np.clip(u @ u0, -1.0, 1.0)))
+    peak = float(ang.max())
+    if peak < min_bend_deg:
+        log.warning("calibration routine at %s: bend of %.1f° is too small", when, peak)
+        return None
+    bent = u[ang > 0.5 * peak]
+    dev = bent - np.outer(bent @ u0, u0)
+    fwd = -dev.mean(axis=0)
+    quality = {"stand_spread_deg": float(np.degrees(best_spread)), "bend_peak_deg": peak,
+               "n_bend": int(bent.shape[0])}
+    return Mounting.from_axes(u0, fwd, "routine", start_ns, quality)
+
+
+def _check_forward_sign(
+    m: Mounting, sec: np.ndarray, upv: np.ndarray, s: AnalysisSettings,
+    window_s: int = 121, min_excursion_deg: float = 8.0,
+) -> Mounting:
+    """Choose the sign of a walking-fitted forward axis from brief excursions.
+
+    Walking fixes the antero-posterior *axis* but not its sign. The sign "people flex forward
+    more than they extend" fails on a day of reclined sofa sitting, which is sustained. Brief
+    excursions are different: reaching, picking something up and bending are forward, brief
+    backward leans of many degrees are rare. So the pitch (upright, non-walking seconds) minus
+    its 2-min running median is summed over excursions beyond ``min_excursion_deg``; a
+    negative sum flips the forward axis (and the walking-lean correction with it).
+    """
+    if sec.size < window_s:
+        return m
+    pitch = np.degrees(np.arcsin(np.clip(-(upv @ m.forward_sensor), -1.0, 1.0)))
+    grid = np.full(int(sec[-1] - sec[0]) + 1, np.nan)
+    grid[sec - sec[0]] = pitch
+    base = pd.Series(grid).rolling(window_s, center=True, min_periods=window_s // 4).median()
+    resid = pitch - base.to_numpy()[sec - sec[0]]
+    big = np.abs(resid) > min_excursion_deg
+    score = float(np.nansum(resid[big]))
+    m.quality["excursion_score_deg_s"] = score
+    if score >= 0:
+        return m
+    lean = np.radians(s.walking_lean_deg)
+    up_walk = np.cos(lean) * m.up_sensor - np.sin(lean) * m.forward_sensor
+    ap = -m.forward_sensor
+    up0 = np.cos(lean) * up_walk + np.sin(lean) * ap
+    log.info("walking calibration: forward sign flipped by brief excursions (%.0f deg·s)", score)
+    return Mounting.from_axes(up0, ap, "walking", m.fitted_ns, {**m.quality, "sign_flipped": True})
+
+
+def _fit_mountings(
+    t_ns: np.ndarray,
+    acc: np.ndarray,
+    up: np.ndarray,
+    fs_hz: float,
     sec: np.ndarray,
-    upv: np.ndarray,
+    counts: np.ndarray,
+    first_sample: np.ndarray,
+    bout: np.ndarray,
     walk: np.ndarray,
+    upv: np.ndarray,
     marks: list[tuple[int, int]],
-    mountings: Sequence[MountingLike] | None,
-    carried: MountingLike | None,
+    given: Sequence[Mounting] | None,
+    carried: Mounting | None,
     s: AnalysisSettings,
-) -> MountingLike | None:
-    if mountings:
-        return mountings[min(k, len(mountings) - 1)]
-    t0, t1 = int(sec[idx[0]]), int(sec[idx[-1]]) + 1
-    for a, b in marks:
-        if a >= t0 - 1 and b <= t1 + 1:
-            sel = idx[(sec[idx] >= a) & (sec[idx] < b)]
-            m = fit_routine(upv[sel], sec[sel])
+) -> list[Mounting | None]:
+    """One mounting per wear bout: routine > carried/unchanged > walking > previous > none."""
+    n_bouts = int(bout.max()) + 1 if (bout >= 0).any() else 0
+    if given:
+        return [given[min(k, len(given) - 1)] for k in range(n_bouts)]
+    out: list[Mounting | None] = []
+    previous = carried
+    worn_s = bout >= 0
+    reattached = set(detect_reattachment(upv, worn_s, 1.0, walking=walk,
+                                         threshold_deg=s.reattach_threshold_deg,
+                                         window_s=120.0, min_nonwear_s=1.0))
+    for k in range(n_bouts):
+        idx = np.flatnonzero(bout == k)
+        lo = int(first_sample[idx[0]])
+        hi = int(first_sample[idx[-1]] + counts[idx[-1]])
+        m: Mounting | None = None
+        t0, t1 = int(t_ns[lo]), int(t_ns[hi - 1])
+        for a, b in marks:
+            if b < t0 or a > t1:
+                continue
+            pad = int(3 * _NS)
+            i0 = int(np.searchsorted(t_ns, a - pad))
+            i1 = int(np.searchsorted(t_ns, b + pad))
+            m = _fit_marked_routine(t_ns[i0:i1], up[i0:i1], a, b, fs_hz)
             if m is not None:
-                return m
-            log.warning("calibration routine %s–%s holds no clear bend; ignored",
-                        pd.Timestamp(a, unit="s", tz="UTC"), pd.Timestamp(b, unit="s", tz="UTC"))
-    if carried is not None:
-        return carried
-    w = idx[walk[idx]]
-    if w.size >= s.calibration_min_walking_s:
-        u0 = _unit(np.nanmean(upv[w], axis=0))
-        ang = np.degrees(np.arccos(np.clip(upv[idx] @ u0, -1, 1)))
-        sway = idx[(~walk[idx]) & (ang < s.lying_inclination_deg)]
-        return fit_walking(upv[w], upv[sway], int(sec[w[0]]) * _NS)
-    log.info("wear bout %d (%d s) has no routine and only %d s of walking: not calibrated",
-             k, idx.size, w.size)
-    return None
+                break
+        new_attachment = k == 0 and previous is None or int(idx[0]) in reattached
+        if m is None and previous is not None and not new_attachment:
+            m = previous
+        if m is None:
+            bsec = np.zeros(sec.size, dtype=bool)
+            bsec[idx] = True
+            wsec = bsec & walk
+            if wsec.sum() >= s.calibration_min_walking_s:
+                u_walk = _unit(np.nanmean(upv[wsec], axis=0))
+                ang = np.degrees(np.arccos(np.clip(upv @ u_walk, -1, 1)))
+                upr = bsec & ~walk & (ang < s.lying_inclination_deg)
+                wmask = np.repeat(wsec, counts)[lo:hi]
+                umask = np.repeat(upr, counts)[lo:hi]
+                try:
+                    m = fit_from_walking(
+                        acc[lo:hi], up[lo:hi], fs_hz, wmask, upright_mask=umask,
+                        lean_deg=s.walking_lean_deg, fitted_ns=int(sec[idx[0]]) * _NS,
+                        min_walking_s=s.calibration_min_walking_s,
+                    )
+                    m = _check_forward_sign(m, sec[upr], upv[upr], s)
+                except ValueError as exc:
+                    log.warning("walking calibration of wear bout %d failed: %s", k, exc)
+        if m is None and previous is not None:
+            log.info("wear bout %d: no routine or walking; keeping the previous mounting", k)
+            m = previous
+        if m is None:
+            log.info("wear bout %d (%d s): not calibrated (no routine, too little walking)",
+                     k, idx.size)
+        out.append(m)
+        if m is not None:
+            previous = m
+    return out
 
 
 def _empty_epochs() -> pd.DataFrame:
-    from analysis.context import CONTEXT_DTYPE
-
     idx = pd.DatetimeIndex([], tz="UTC", name="time")
     df = pd.DataFrame(index=idx)
     for c in ("flexion_deg", "lateral_deg", "inclination_deg"):
@@ -561,5 +518,5 @@ def _empty_epochs() -> pd.DataFrame:
     df["context"] = pd.Categorical([], dtype=CONTEXT_DTYPE)
     df["slouch"] = np.zeros(0, dtype=bool)
     df["n_samples"] = np.zeros(0, dtype=np.int32)
-    df["calibration"] = pd.Categorical([], categories=["none", "routine", "walking"])
+    df["calibration"] = pd.Categorical([], categories=list(CALIBRATION_SOURCES))
     return df

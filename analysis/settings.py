@@ -43,16 +43,23 @@ class AnalysisSettings:
         actipy 10 s windows on wrist/hip devices; a back sensor needs short windows so a
         sensor left on a desk for a few minutes is found).
     wear_sd_mg : float
-        Acceleration standard deviation (milli-g) below which an axis counts as still.
-        GGIR: 13 mg, actipy: 15 mg — far too high for a back sensor on a quietly sitting
-        person, whose breathing moves the trunk only a few mg; tuned on the simulator.
+        SD (milli-g) of the per-second mean acceleration over the window below which an
+        axis counts as still. GGIR: 13 mg, actipy: 15 mg on raw samples — far too high for a
+        back sensor on a quietly sitting or lying person (simulator: worn quiet seconds have
+        ≥ 1.2 mg, a sensor on a table ≤ 0.5 mg once the per-second mean removes white noise).
     wear_range_mg : float
-        Range (max − min, milli-g) below which an axis counts as still (GGIR: 50 mg).
+        Range (max − min, milli-g) of the per-second means below which an axis counts as
+        still (GGIR: 50 mg on raw samples; simulator: table ≤ 2.3 mg, worn ≥ 4.2 mg).
     wear_axes_still : int
         How many of the three axes must be still (GGIR: 2 of 3).
     wear_gyro_sd_dps : float
-        Gyroscope SD (°/s) below which the sensor counts as still when a gyroscope exists;
-        breathing rotates the trunk at ~1–2 °/s, a sensor on a table only shows noise.
+        SD (°/s, vector norm) of the per-second mean angular rate over the window below which
+        the sensor counts as still when a gyroscope exists (simulator: table ≤ 0.08 °/s,
+        worn lying ≥ 0.15 °/s from breathing and sway).
+    wear_noise_ratio : float
+        The still limits are raised to this multiple of the sensor's own noise floor (the
+        within-second SD / √n), so a noisier sensor on a table is still found "still"; a
+        table gives ≈ 1×, a worn sensor ≥ 2.9× (simulator).
     wear_min_nonwear_s : float
         Still runs shorter than this (s) stay "worn" (a person can hold their breath).
     wear_max_island_s : float
@@ -88,9 +95,13 @@ class AnalysisSettings:
     calibration_min_bout_s : float
         Non-wear runs at least this long end a wear bout; the next bout is calibrated anew
         (the sensor may have been re-attached at another angle).
-    tilt_cutoff_hz : float
-        Cut-off of the fallback low-pass gravity estimate (used only without
-        ``analysis.tilt``).
+    walking_lean_deg : float
+        Typical forward trunk lean while walking relative to standing tall (3–8° in gait
+        studies and in the simulator); a walking calibration tilts the walking mean back by it.
+    reattach_threshold_deg : float
+        A wear bout after non-wear keeps the previous mounting unless the typical up
+        direction before/after the gap differs by more than this
+        (``analysis.calibration.detect_reattachment``) or the bout holds a routine.
     pain_min_paired_days, pain_min_ratings : int
         Below these counts the pain statistics are withheld (reason given instead).
     pain_hours_before : float
@@ -110,11 +121,12 @@ class AnalysisSettings:
     slouch_min_duration_s: float = 60.0
     slouch_contexts: tuple[str, ...] = ("upright",)
     wear_window_s: int = 30
-    wear_sd_mg: float = 3.0
-    wear_range_mg: float = 12.0
+    wear_sd_mg: float = 0.8
+    wear_range_mg: float = 3.5
     wear_axes_still: int = 2
-    wear_gyro_sd_dps: float = 0.5
-    wear_min_nonwear_s: float = 120.0
+    wear_gyro_sd_dps: float = 0.12
+    wear_noise_ratio: float = 1.8
+    wear_min_nonwear_s: float = 60.0
     wear_max_island_s: float = 60.0
     lying_inclination_deg: float = 60.0
     lying_min_duration_s: float = 20.0
@@ -129,7 +141,8 @@ class AnalysisSettings:
     max_gap_s: float = 1.0
     calibration_min_walking_s: float = 30.0
     calibration_min_bout_s: float = 120.0
-    tilt_cutoff_hz: float = 0.5
+    walking_lean_deg: float = 5.0
+    reattach_threshold_deg: float = 10.0
     pain_min_paired_days: int = 7
     pain_min_ratings: int = 10
     pain_hours_before: float = 3.0

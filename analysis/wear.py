@@ -93,44 +93,32 @@ def _second_grid(index: pd.DatetimeIndex) -> tuple[np.ndarray, np.ndarray]:
     return sec, pos
 
 
-def _centred_window_stats(
-    pos: np.ndarray, n: np.ndarray, mean: np.ndarray, sd: np.ndarray, lo: np.ndarray,
-    hi: np.ndarray, window: int,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Exact SD and range of one axis over a centred window of ``window`` seconds.
+def _window_sd_range(pos: np.ndarray, x: np.ndarray, window: int) -> tuple[np.ndarray, np.ndarray]:
+    """SD and range of per-second means over a centred window of ``window`` grid seconds.
 
-    Combines per-second counts, means, SDs, minima and maxima on a gap-free grid.
-    Returns (sd, range) per input row, NaN where the window holds < half its seconds.
+    Per-second means average the white noise of the sensor away (by √fs), so what remains is
+    slow motion: breathing and postural sway of a worn sensor, nothing on a table. Windows
+    with less than half their seconds present give NaN.
     """
     size = int(pos[-1]) + 1
-    gn = np.zeros(size)
-    gs = np.zeros(size)
-    gq = np.zeros(size)
-    glo = np.full(size, np.nan)
-    ghi = np.full(size, np.nan)
-    gn[pos] = n
-    gs[pos] = mean * n
-    gq[pos] = (sd**2 + mean**2) * n
-    glo[pos] = lo
-    ghi[pos] = hi
-    def rsum(x: np.ndarray) -> np.ndarray:
-        return pd.Series(x).rolling(window, center=True, min_periods=1).sum().to_numpy()
-
-    sn = rsum(gn)
-    ss = rsum(gs)
-    sq = rsum(gq)
-    count = rsum((gn > 0).astype(float))
-    rmin = pd.Series(glo).rolling(window, center=True, min_periods=1).min().to_numpy()
-    rmax = pd.Series(ghi).rolling(window, center=True, min_periods=1).max().to_numpy()
-    with np.errstate(invalid="ignore", divide="ignore"):
-        m = ss / sn
-        var = np.maximum(sq / sn - m**2, 0.0)
-    wsd = np.sqrt(var)
-    rng = rmax - rmin
-    enough = count >= max(window // 2, 1)
-    wsd[~enough] = np.nan
-    rng[~enough] = np.nan
+    grid = np.full(size, np.nan)
+    grid[pos] = x
+    ser = pd.Series(grid)
+    half = max(window // 2, 1)
+    roll = ser.rolling(window, center=True, min_periods=half)
+    wsd = roll.std(ddof=0).to_numpy()
+    rng = (roll.max() - roll.min()).to_numpy()
     return wsd[pos], rng[pos]
+
+
+def _noise_floor(sd_within: np.ndarray, n: np.ndarray) -> float:
+    """Sensor noise floor of per-second means: 1st percentile over the data of
+    (within-second SD / √n). The quietest seconds of a recording are the sensor at rest (or
+    the stillest worn moments), so this estimates white noise / √n without being inflated by
+    motion. A still sensor's window SD of means is ≈ 1× this; a worn one several times more."""
+    v = np.nan_to_num(sd_within) / np.sqrt(n)
+    v = v[np.isfinite(v)]
+    return float(np.percentile(v, 1.0)) if v.size else 0.0
 
 
 def _dilate(flag: np.ndarray, pos: np.ndarray, half: int) -> np.ndarray:
@@ -185,41 +173,34 @@ def detect_wear(
     if not isinstance(out.index, pd.DatetimeIndex):
         raise ValueError("epochs must have a DatetimeIndex named 'time'")
     _, pos = _second_grid(out.index)
-    n = out["n_samples"].to_numpy(dtype=float)
     w = int(s.wear_window_s)
+    n = np.maximum(out["n_samples"].to_numpy(dtype=float), 1.0)
     sd_thr = s.wear_sd_mg * G_MPS2 / 1000.0
     rng_thr = s.wear_range_mg * G_MPS2 / 1000.0
     still_axes = np.zeros(len(out), dtype=int)
     valid = np.ones(len(out), dtype=bool)
     for ax in "xyz":
-        wsd, wrng = _centred_window_stats(
-            pos, n,
-            out[f"acc_mean_{ax}"].to_numpy(dtype=float),
-            np.nan_to_num(out[f"acc_sd_{ax}"].to_numpy(dtype=float)),
-            out[f"acc_min_{ax}"].to_numpy(dtype=float),
-            out[f"acc_max_{ax}"].to_numpy(dtype=float),
-            w,
-        )
+        wsd, wrng = _window_sd_range(pos, out[f"acc_mean_{ax}"].to_numpy(dtype=float), w)
+        floor = _noise_floor(out[f"acc_sd_{ax}"].to_numpy(dtype=float), n)
+        lim_sd = max(sd_thr, s.wear_noise_ratio * floor)
+        lim_rng = max(rng_thr, 4.0 * s.wear_noise_ratio * floor)
         valid &= np.isfinite(wsd)
-        still_axes += ((wsd < sd_thr) & (wrng < rng_thr)).astype(int)
+        still_axes += ((wsd < lim_sd) & (wrng < lim_rng)).astype(int)
     still = valid & (still_axes >= s.wear_axes_still)
     used_gyro = False
-    gcols = [f"gyr_{k}_{a}" for k in ("mean", "sd") for a in "xyz"]
-    if all(c in out.columns for c in gcols):
+    if all(f"gyr_mean_{a}" in out.columns for a in "xyz"):
         finite = np.isfinite(out["gyr_mean_x"].to_numpy(dtype=float))
         if finite.mean() > 0.5:
             used_gyro = True
             gvar = np.zeros(len(out))
+            gfloor = 0.0
             for ax in "xyz":
-                gm = out[f"gyr_mean_{ax}"].to_numpy(dtype=float)
-                gsd, _ = _centred_window_stats(
-                    pos, np.where(finite, n, 0.0), np.nan_to_num(gm),
-                    np.nan_to_num(out[f"gyr_sd_{ax}"].to_numpy(dtype=float)), gm, gm, w,
-                )
+                gsd, _ = _window_sd_range(pos, out[f"gyr_mean_{ax}"].to_numpy(dtype=float), w)
                 gvar += gsd**2
+                gfloor += _noise_floor(out[f"gyr_sd_{ax}"].to_numpy(dtype=float), n) ** 2
             gyro_sd = np.sqrt(gvar)
-            gyro_still = gyro_sd < np.deg2rad(s.wear_gyro_sd_dps)
-            still &= gyro_still | ~np.isfinite(gyro_sd)
+            lim = max(np.deg2rad(s.wear_gyro_sd_dps), s.wear_noise_ratio * np.sqrt(gfloor))
+            still &= (gyro_sd < lim) | ~np.isfinite(gyro_sd)
     still = _dilate(still, pos, w // 2)
     nonwear = _apply_durations(still, pos, s)
     out["still"] = still
