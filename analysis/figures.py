@@ -24,7 +24,7 @@ import datetime as dt
 import textwrap
 from collections.abc import Callable, Mapping, Sequence
 from functools import wraps
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, Literal, ParamSpec, TypeVar
 
 import matplotlib as mpl
 import numpy as np
@@ -129,13 +129,15 @@ def _styled(func: Callable[_P, _R]) -> Callable[_P, _R]:
 
     @wraps(func)
     def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
-        with mpl.rc_context(RC_PARAMS):
+        with mpl.rc_context(RC_PARAMS):  # type: ignore[arg-type]
             return func(*args, **kwargs)
 
     return wrapper
 
 
-def new_figure(figsize: tuple[float, float], *, layout: str | None = "constrained") -> Figure:
+def new_figure(
+    figsize: tuple[float, float], *, layout: Literal["constrained"] | None = "constrained"
+) -> Figure:
     """A new Agg-backed figure that is not registered with pyplot.
 
     Parameters
@@ -150,7 +152,7 @@ def new_figure(figsize: tuple[float, float], *, layout: str | None = "constraine
     Figure
         The figure, with an Agg canvas attached (so ``savefig`` works without pyplot).
     """
-    with mpl.rc_context(RC_PARAMS):
+    with mpl.rc_context(RC_PARAMS):  # type: ignore[arg-type]
         fig = Figure(figsize=figsize, layout=layout)
     FigureCanvasAgg(fig)
     return fig
@@ -667,7 +669,8 @@ def _fmt_cell(value: Any) -> str:
     if value is None or (isinstance(value, float) and not np.isfinite(value)):
         return "–"
     if isinstance(value, float | np.floating):
-        return f"{value:,.1f}" if abs(value) < 1000 else f"{value:,.0f}"
+        number = float(value)
+        return f"{number:,.1f}" if abs(number) < 1000 else f"{number:,.0f}"
     return str(value)
 
 
@@ -716,8 +719,10 @@ def table_figure(
     if n_rows == 0:
         _message(ax, "Nothing to show.")
         return _root(target)
-    width_in = target.bbox.width / target.dpi
-    height_in = target.bbox.height / target.dpi - (0.35 if title else 0.1)
+    root = _root(target)
+    box = target.bbox if isinstance(target, SubFigure) else root.bbox
+    width_in = box.width / root.dpi
+    height_in = box.height / root.dpi - (0.35 if title else 0.1)
     widths = list(col_widths) if col_widths is not None else [1.0] * len(table.columns)
     total = float(sum(widths))
     widths = [w / total for w in widths]

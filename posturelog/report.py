@@ -1120,8 +1120,8 @@ class _PdfPager:
                  f" · {self.data.tz}", fontsize=7, color="#777777")
         fig.text(self.right, 0.02, f"Page {self.page_no}", fontsize=7, color="#777777",
                  ha="right")
-        subs = fig.subfigures(len(height_ratios), 1, height_ratios=list(height_ratios))
-        blocks = list(np.atleast_1d(subs).ravel())
+        subs: Any = fig.subfigures(len(height_ratios), 1, height_ratios=list(height_ratios))
+        blocks = [subs] if isinstance(subs, SubFigure) else list(np.asarray(subs).ravel())
         return fig, blocks
 
     def save(self, fig: Figure) -> None:

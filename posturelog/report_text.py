@@ -37,10 +37,6 @@ __all__ = [
 _DASH = "–"
 
 
-def _missing(value: float | None) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
-
-
 def format_minutes(minutes: float | None) -> str:
     """A duration for people: ``"2 h 10 min"``, ``"45 min"``, ``"under 1 min"``, ``"0 min"``.
 
@@ -54,9 +50,8 @@ def format_minutes(minutes: float | None) -> str:
     str
         The duration rounded to whole minutes.
     """
-    if _missing(minutes):
+    if minutes is None or math.isnan(minutes):
         return _DASH
-    assert minutes is not None
     if minutes <= 0:
         return "0 min"
     if minutes < 1:
@@ -72,25 +67,22 @@ def format_minutes(minutes: float | None) -> str:
 
 def format_percent(value: float | None, *, decimals: int = 0) -> str:
     """A percentage such as ``"18%"`` (value already in percent)."""
-    if _missing(value):
+    if value is None or math.isnan(value):
         return _DASH
-    assert value is not None
     return f"{value:.{decimals}f}%"
 
 
 def format_degrees(value: float | None, *, decimals: int = 0) -> str:
     """An angle such as ``"23°"``."""
-    if _missing(value):
+    if value is None or math.isnan(value):
         return _DASH
-    assert value is not None
     return f"{value:.{decimals}f}°"
 
 
 def format_score(value: float | None) -> str:
     """A 0–10 pain score with one decimal (``"4.5"``), or an en dash."""
-    if _missing(value):
+    if value is None or math.isnan(value):
         return _DASH
-    assert value is not None
     return f"{value:.1f}"
 
 
@@ -138,9 +130,8 @@ def format_change(current: float, previous: float | None, *, what: str = "last w
         ``"N% less than …"``, ``"N% more than …"``, ``"about the same as …"`` (within ±5%), or
         ``""`` when there is nothing to compare with.
     """
-    if _missing(previous) or _missing(current):
+    if previous is None or math.isnan(previous) or math.isnan(current):
         return ""
-    assert previous is not None
     if previous <= 0:
         return f"up from none {what}" if current > 0 else f"none, as {what}"
     change = (current - previous) / previous * 100.0
@@ -303,13 +294,12 @@ def headline_sentences(
             sentences.append(
                 f"Your longest slouch lasted {format_minutes(longest_episode_minutes)}{when}."
             )
-    if pain_ratings == 0 or _missing(pain_mean):
+    if pain_ratings == 0 or pain_mean is None or math.isnan(pain_mean):
         sentences.append("You logged no pain ratings this week.")
     else:
         plural = "rating" if pain_ratings == 1 else "ratings"
         pain = f"Your pain averaged {format_score(pain_mean)} out of 10 ({pain_ratings} {plural})"
-        if not _missing(previous_pain_mean):
-            assert previous_pain_mean is not None and pain_mean is not None
+        if previous_pain_mean is not None and not math.isnan(previous_pain_mean):
             diff = pain_mean - previous_pain_mean
             if abs(diff) < 0.5:
                 pain += ", about the same as last week"
