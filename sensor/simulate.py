@@ -1463,18 +1463,26 @@ class SimulatedWearer:
                 acc = np.clip(np.rint(acc / _ACC_LSB_MPS2), -32768, 32767) * _ACC_LSB_MPS2
                 gyr = np.clip(np.rint(gyr / _GYR_LSB_RADS), -32768, 32767) * _GYR_LSB_RADS
             k = keep[c0 - n_first : c1 - n_first]
-            nk = int(k.sum())
-            sl = slice(pos, pos + nk)
-            out_t[sl] = t_ns[k]
-            out_n[sl] = n[k]
-            out_acc[sl] = acc[k]
-            out_gyr[sl] = gyr[k]
-            out_up[sl] = up[k]
-            out_flex[sl] = flex[k]
-            out_lat[sl] = lat[k]
-            out_ctx[sl] = ctx[k]
-            out_worn[sl] = worn[k]
-            out_slouch[sl] = slouch[k]
+            columns = (
+                (out_t, t_ns),
+                (out_n, n),
+                (out_acc, acc),
+                (out_gyr, gyr),
+                (out_up, up),
+                (out_flex, flex),
+                (out_lat, lat),
+                (out_ctx, ctx),
+                (out_worn, worn),
+                (out_slouch, slouch),
+            )
+            if k.all():
+                nk = k.size
+                for target, values in columns:
+                    target[pos : pos + nk] = values
+            else:
+                nk = int(k.sum())
+                for target, values in columns:
+                    target[pos : pos + nk] = values[k]
             pos += nk
 
         def to_index(t_s: float) -> int:
@@ -1520,7 +1528,11 @@ class SimulatedWearer:
         )
 
     def iter_days(self) -> Iterator[SimulatedDay]:
-        """Yield every simulated day in order (one in memory at a time)."""
+        """Yield every simulated day in order.
+
+        Each day is generated when requested; drop the previous one before asking for the next
+        to keep a single day (~0.5 GB at 50 Hz) in memory.
+        """
         for k in range(self.settings.days):
             yield self.day(k)
 
@@ -1555,8 +1567,10 @@ class SimulatedWearer:
         ``counter`` carries the sensor's running sample index.
         """
         self._check_batch(batch_s)
-        for day in self.iter_days():
+        for k in range(self.settings.days):
+            day = self.day(k)
             yield from self._day_batches(day, batch_s)
+            del day  # only one day of samples in memory at a time
 
     async def stream(self, batch_s: float = 1.0) -> AsyncIterator[SampleBatch]:
         """Asynchronous :meth:`batches`: days are generated in a worker thread, no sleeping."""
