@@ -1163,22 +1163,31 @@ class _Synth:
     ) -> tuple[FloatArray, FloatArray, FloatArray, NDArray[np.int64], NDArray[np.int64]]:
         """Sensor → world quaternions (n, 4), linear acceleration (n, 3), body up (n, 3), indices.
 
-        Returns segment and mounting indices per sample as the last two items.
+        The body-frame up vector is NaN where the sensor lies still off the body. Returns
+        segment and mounting indices per sample as the last two items.
         """
-        q_body, lin = self.body(t)
         seg = np.clip(
             np.searchsorted(self.seg_start, t, side="right") - 1, 0, self.seg_start.size - 1
         )
         mount = np.clip(
             np.searchsorted(self.mount_start, t, side="right") - 1, 0, self.mount_start.size - 1
         )
-        up_body = _qup(q_body)
-        s = _qmul(q_body, _qconj(self.mount_q[mount]))
         mode = self.seg_mode[seg]
         static = mode == _MODE_STATIC
-        if np.any(static):
+        # the trunk is only needed where the sensor is not lying still somewhere
+        s = np.empty((t.size, 4))
+        lin = np.zeros((t.size, 3))
+        up_body = np.full((t.size, 3), np.nan)
+        if np.all(static):
+            s[:] = self.seg_pose[seg]
+        else:
+            moving = ~static
+            q_body, lin_moving = self.body(t[moving])
+            s[moving] = _qmul(q_body, _qconj(self.mount_q[mount[moving]]))
+            up_body[moving] = _qup(q_body)
+            lin[moving] = lin_moving
+            del q_body, lin_moving
             s[static] = self.seg_pose[seg[static]]
-            lin[static] = 0.0
         handling = mode == _MODE_HANDLING
         if np.any(handling):
             sh = seg[handling]
