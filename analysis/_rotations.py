@@ -50,8 +50,8 @@ def delta_quaternion(gyr_rads: FloatArray, dt_s: float) -> tuple[ComplexArray, C
 
     Parameters
     ----------
-    gyr_rads : ndarray, shape (n, 3)
-        Angular rate in the sensor frame, rad/s.
+    gyr_rads : ndarray, shape (3, n)
+        Angular rate in the sensor frame (component-major), rad/s.
     dt_s : float
         Sample interval, s.
 
@@ -61,8 +61,10 @@ def delta_quaternion(gyr_rads: FloatArray, dt_s: float) -> tuple[ComplexArray, C
         ``exp(omega dt / 2)`` in complex-pair form (unit quaternions to ~1e-15).
     """
     h = gyr_rads * (0.5 * dt_s)
-    hx, hy, hz = h[:, 0], h[:, 1], h[:, 2]
-    h2 = hx * hx + hy * hy + hz * hz
+    hx, hy, hz = h[0], h[1], h[2]
+    h2 = hx * hx
+    h2 += hy * hy
+    h2 += hz * hz
     if h2.size and float(h2.max()) < _TAYLOR_MAX_HALF_ANGLE**2:
         # Taylor series of cos(h) and sin(h)/h; truncation error < h^10/10! ~ 3e-14 at h=0.2.
         w = 1.0 + h2 * (-1.0 / 2 + h2 * (1.0 / 24 + h2 * (-1.0 / 720 + h2 * (1.0 / 40320))))
@@ -156,7 +158,10 @@ def rotation_matrix_entries(a: ComplexArray, b: ComplexArray) -> list[FloatArray
 
     Each entry has shape (n,). ``R v`` rotates sensor-frame vectors into the reference frame.
     """
-    w, x, y, z = a.real, a.imag, b.real, b.imag
+    w = np.ascontiguousarray(a.real)
+    x = np.ascontiguousarray(a.imag)
+    y = np.ascontiguousarray(b.real)
+    z = np.ascontiguousarray(b.imag)
     x2, y2, z2 = 2.0 * x, 2.0 * y, 2.0 * z
     xx, yy, zz = x * x2, y * y2, z * z2
     xy, xz, yz = x * y2, x * z2, y * z2
@@ -168,21 +173,25 @@ def rotation_matrix_entries(a: ComplexArray, b: ComplexArray) -> list[FloatArray
     ]  # fmt: skip
 
 
+def _matvec(r0: FloatArray, r1: FloatArray, r2: FloatArray, v: FloatArray, out: FloatArray) -> None:
+    np.multiply(r0, v[0], out=out)
+    out += r1 * v[1]
+    out += r2 * v[2]
+
+
 def rotate(r: list[FloatArray], v: FloatArray) -> FloatArray:
-    """``R v`` for per-sample matrices ``r`` (entries) and vectors ``v`` of shape (n, 3)."""
-    vx, vy, vz = v[:, 0], v[:, 1], v[:, 2]
+    """``R v`` for per-sample matrices ``r`` (entries) and component-major vectors (3, n)."""
     out = np.empty_like(v)
-    out[:, 0] = r[0] * vx + r[1] * vy + r[2] * vz
-    out[:, 1] = r[3] * vx + r[4] * vy + r[5] * vz
-    out[:, 2] = r[6] * vx + r[7] * vy + r[8] * vz
+    _matvec(r[0], r[1], r[2], v, out[0])
+    _matvec(r[3], r[4], r[5], v, out[1])
+    _matvec(r[6], r[7], r[8], v, out[2])
     return out
 
 
 def rotate_transposed(r: list[FloatArray], v: FloatArray) -> FloatArray:
-    """``R^T v`` for per-sample matrices ``r`` (entries) and vectors ``v`` of shape (n, 3)."""
-    vx, vy, vz = v[:, 0], v[:, 1], v[:, 2]
+    """``R^T v`` for per-sample matrices ``r`` (entries) and component-major vectors (3, n)."""
     out = np.empty_like(v)
-    out[:, 0] = r[0] * vx + r[3] * vy + r[6] * vz
-    out[:, 1] = r[1] * vx + r[4] * vy + r[7] * vz
-    out[:, 2] = r[2] * vx + r[5] * vy + r[8] * vz
+    _matvec(r[0], r[3], r[6], v, out[0])
+    _matvec(r[1], r[4], r[7], v, out[1])
+    _matvec(r[2], r[5], r[8], v, out[2])
     return out

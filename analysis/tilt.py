@@ -184,7 +184,9 @@ def _check_inputs(acc: ArrayLike, gyr: ArrayLike | None) -> tuple[FloatArray, Fl
 
 
 def _good_rows(acc: FloatArray, gyr: FloatArray | None) -> NDArray[np.bool_]:
-    good = np.isfinite(acc).all(axis=1)
+    if bool(np.isfinite(acc).all()) and (gyr is None or bool(np.isfinite(gyr).all())):
+        return np.ones(acc.shape[0], dtype=bool)
+    good: NDArray[np.bool_] = np.asarray(np.isfinite(acc).all(axis=1))
     if gyr is not None:
         good &= np.isfinite(gyr).all(axis=1)
     return good
@@ -218,10 +220,14 @@ class _Design:
 
     fs: float
     dt: float
-    sos: FloatArray
-    zi_unit: FloatArray  # (n_sections, 2) steady-state state for a unit constant input
-    n_init: int
-    win: int
+    sos: FloatArray  # full-rate low-pass (offline filter)
+    zi_unit: FloatArray  # (n_sections, 2) steady state of ``sos`` for a unit constant input
+    n_init: int  # full-rate start-up samples (offline)
+    win: int  # samples per window (rest detection and the window-rate low-pass)
+    sos_w: FloatArray  # the same low-pass designed at the window rate fs / win
+    zi_unit_w: FloatArray
+    n_init_w: int  # start-up windows (running mean) before the window-rate low-pass
+    frac: FloatArray  # (win,) extrapolation factor for each position in a window
     n_rest: int
     alpha_bias: float
     th_gyr2: float
@@ -231,14 +237,18 @@ class _Design:
 
     @classmethod
     def make(cls, settings: TiltSettings, fs: float, tau: float) -> _Design:
-        fc = math.sqrt(2.0) / (2.0 * math.pi * tau)  # cut-off of a 2nd-order filter with time constant tau (VQF)
-        if fc >= 0.45 * fs:
+        # cut-off of a 2nd-order Butterworth with time constant tau, as in VQF
+        fc = math.sqrt(2.0) / (2.0 * math.pi * tau)
+        win = max(2, round(settings.rest_window_s * fs))
+        fs_w = fs / win
+        if fc >= 0.45 * fs_w:
             raise ValueError(
-                f"time constant {tau} s is too short for fs_hz={fs}: the low-pass cut-off "
-                f"{fc:.3g} Hz must be below 0.45 * fs"
+                f"time constant {tau} s is too short for rest_window_s={settings.rest_window_s} "
+                f"at fs_hz={fs}: the low-pass cut-off {fc:.3g} Hz must be below 0.45 * the "
+                f"window rate {fs_w:.3g} Hz"
             )
         sos = np.asarray(signal.butter(2, fc, fs=fs, output="sos"), dtype=np.float64)
-        win = max(2, round(settings.rest_window_s * fs))
+        sos_w = np.asarray(signal.butter(2, fc, fs=fs_w, output="sos"), dtype=np.float64)
         win_s = win / fs
         return cls(
             fs=fs,
@@ -247,6 +257,10 @@ class _Design:
             zi_unit=np.asarray(signal.sosfilt_zi(sos), dtype=np.float64),
             n_init=max(1, round(tau * fs)),
             win=win,
+            sos_w=sos_w,
+            zi_unit_w=np.asarray(signal.sosfilt_zi(sos_w), dtype=np.float64),
+            n_init_w=max(1, round(tau * fs_w)),
+            frac=(np.arange(win) + 0.5 * (win + 1)) / win,
             n_rest=max(1, math.ceil(settings.rest_min_s / win_s - 1e-9)),
             alpha_bias=1.0 - math.exp(-win_s / settings.tau_bias_s),
             th_gyr2=(settings.rest_gyr_dps * _DEG) ** 2,
@@ -258,54 +272,68 @@ class _Design:
 
 @dataclass
 class _RestState:
-    """Carried state of rest detection / bias estimation."""
+    """Carried state of rest detection / bias estimation (component-major arrays)."""
 
     bias: FloatArray = field(default_factory=lambda: np.zeros(3))
-    buf_gyr: FloatArray = field(default_factory=lambda: np.empty((0, 3)))
-    buf_acc: FloatArray = field(default_factory=lambda: np.empty((0, 3)))
+    buf: FloatArray = field(default_factory=lambda: np.empty((6, 0)))  # gyr, acc of the open window
     still_run: int = 0
-    acc_hist: FloatArray | None = None  # last n_rest window-mean accelerations
+    acc_hist: FloatArray | None = None  # (3, n_rest) last window-mean accelerations
 
     def restart_windows(self) -> None:
         """Start window alignment afresh (after a gap); the bias is kept."""
-        self.buf_gyr = np.empty((0, 3))
-        self.buf_acc = np.empty((0, 3))
+        self.buf = np.empty((6, 0))
         self.still_run = 0
         self.acc_hist = None
+
+
+def _window_sums(x: FloatArray, m: int) -> FloatArray:
+    """Sums over the complete windows of ``m`` columns of a (3, L) array -> (3, L // m)."""
+    w = x.shape[1] // m
+    xr = x[:, : w * m].reshape(3, w, m)
+    out = xr[:, :, 0].copy()
+    for j in range(1, m):
+        out += xr[:, :, j]
+    return out
+
+
+def _window_stats(x: FloatArray, m: int) -> tuple[FloatArray, FloatArray]:
+    """Means (3, W) and summed per-axis variances (W,) of windows of ``m`` columns of (3, W*m)."""
+    shift = x[:, :1]  # variance is shift-invariant; shifting avoids cancellation
+    xs = x - shift
+    mean = _window_sums(xs, m) / m
+    xs *= xs
+    sq = _window_sums(xs, m) / m
+    var = np.maximum(sq - mean * mean, 0.0).sum(axis=0)
+    return mean + shift, var
 
 
 def _rest_windows(
     d: _Design, st: _RestState, gyr: FloatArray, acc: FloatArray
 ) -> tuple[FloatArray, NDArray[np.bool_], int]:
-    """Complete windows formed by the carried buffer plus new samples.
+    """Rest detection on the complete windows formed by the open window plus new samples.
 
-    Returns window-mean rates (W, 3), rest flags (W,), and the number of buffered samples
-    ``p`` that preceded ``gyr[0]``. Updates the buffer, still-run and previous mean in ``st``.
+    ``gyr`` and ``acc`` are component-major, shape (3, n). Returns window-mean rates (3, W),
+    rest flags (W,), and the number ``p`` of carried samples that preceded ``gyr[:, 0]``.
+    Updates the open window, still-run and acceleration history in ``st``.
     """
-    p = st.buf_gyr.shape[0]
-    g = np.concatenate([st.buf_gyr, gyr]) if p else gyr
-    a = np.concatenate([st.buf_acc, acc]) if p else acc
+    p = st.buf.shape[1]
+    both = np.concatenate([st.buf, np.concatenate([gyr, acc])], axis=1) if p else np.concatenate([gyr, acc])
     m = d.win
-    n_win = g.shape[0] // m
-    st.buf_gyr = g[n_win * m :].copy()
-    st.buf_acc = a[n_win * m :].copy()
+    n_win = both.shape[1] // m
+    st.buf = both[:, n_win * m :].copy()
     if n_win == 0:
-        return np.empty((0, 3)), np.zeros(0, dtype=bool), p
-    gw = g[: n_win * m].reshape(n_win, m, 3)
-    aw = a[: n_win * m].reshape(n_win, m, 3)
-    mg = gw.mean(axis=1)
-    ma = aw.mean(axis=1)
-    vg = ((gw - mg[:, None, :]) ** 2).mean(axis=1).sum(axis=1)
-    va = ((aw - ma[:, None, :]) ** 2).mean(axis=1).sum(axis=1)
+        return np.empty((3, 0)), np.zeros(0, dtype=bool), p
+    mg, vg = _window_stats(both[:3, : n_win * m], m)
+    ma, va = _window_stats(both[3:, : n_win * m], m)
     # window mean n_rest windows earlier (NaN before the segment start: not still)
-    hist = st.acc_hist if st.acc_hist is not None else np.full((d.n_rest, 3), np.nan)
-    hist = np.concatenate([hist, ma])
-    drift2 = ((ma - hist[:n_win]) ** 2).sum(axis=1)
-    st.acc_hist = hist[-d.n_rest :].copy()
+    hist = st.acc_hist if st.acc_hist is not None else np.full((3, d.n_rest), np.nan)
+    hist = np.concatenate([hist, ma], axis=1)
+    drift2 = ((ma - hist[:, :n_win]) ** 2).sum(axis=0)
+    st.acc_hist = hist[:, -d.n_rest :].copy()
     still = (
         (vg < d.th_gyr2)
         & (va < d.th_acc2)
-        & ((mg**2).sum(axis=1) < d.clip2)
+        & ((mg**2).sum(axis=0) < d.clip2)
         & (drift2 < d.th_drift2)  # NaN compares False
     )
     idx = np.arange(n_win)
@@ -317,60 +345,96 @@ def _rest_windows(
 
 
 def _causal_bias(d: _Design, st: _RestState, gyr: FloatArray, acc: FloatArray) -> FloatArray:
-    """Per-sample causal bias estimate (n, 3) for new samples; updates ``st``."""
-    n = gyr.shape[0]
+    """Per-sample causal bias estimate (3, n) for new samples (3, n); updates ``st``."""
+    n = gyr.shape[1]
     mg, rest, p = _rest_windows(d, st, gyr, acc)
     n_win = rest.size
-    per_window = np.empty((n_win + 1, 3))
-    per_window[0] = st.bias
-    if n_win:
-        idx = np.arange(n_win)
-        at = np.flatnonzero(rest)
-        if at.size:
-            # b <- b + alpha (mean - b) at rest windows only: a first-order recursion on the
-            # compressed sequence of rest windows, then held between them.
-            alpha = d.alpha_bias
-            vals = signal.lfilter(
-                [alpha], [1.0, alpha - 1.0], mg[at], axis=0, zi=((1.0 - alpha) * st.bias)[None, :]
-            )[0]
-            pos = np.maximum.accumulate(np.where(rest, np.cumsum(rest) - 1, -1))
-            after = np.where((pos >= 0)[:, None], vals[np.maximum(pos, 0)], st.bias[None, :])
-        else:
-            after = np.broadcast_to(st.bias, (n_win, 3))
-        del idx
-        per_window[1:] = after
-        st.bias = per_window[-1].copy()
-    # window w (counted from the buffered start) uses the bias after window w-1
-    return np.repeat(per_window, d.win, axis=0)[p : p + n]
+    at = np.flatnonzero(rest)
+    if at.size == 0:
+        return np.broadcast_to(st.bias[:, None], (3, n))
+    per_window = np.empty((3, n_win + 1))
+    per_window[:, 0] = st.bias
+    # b <- b + alpha (mean - b) at rest windows only: a first-order recursion on the
+    # compressed sequence of rest windows, then held between them.
+    alpha = d.alpha_bias
+    vals = signal.lfilter(
+        [alpha], [1.0, alpha - 1.0], mg[:, at], axis=1, zi=((1.0 - alpha) * st.bias)[:, None]
+    )[0]
+    pos = np.maximum.accumulate(np.where(rest, np.cumsum(rest) - 1, -1))
+    per_window[:, 1:] = np.where(pos >= 0, vals[:, np.maximum(pos, 0)], st.bias[:, None])
+    st.bias = per_window[:, -1].copy()
+    # window w (counted from the open window's start) uses the bias after window w-1
+    return np.repeat(per_window, d.win, axis=1)[:, p : p + n]
 
 
 @dataclass
 class _LowPassState:
-    """Running-mean start-up, then a Butterworth low-pass (sosfilt state)."""
+    """Window-rate low-pass: open-window samples, start-up mean, sosfilt state, last outputs."""
 
+    buf: FloatArray = field(default_factory=lambda: np.empty((3, 0)))
+    n_windows: int = 0
     init_sum: FloatArray = field(default_factory=lambda: np.zeros(3))
-    init_count: int = 0
-    zi: FloatArray | None = None
+    zi: FloatArray | None = None  # (n_sections, 3, 2) once started
+    last: FloatArray = field(default_factory=lambda: np.full((3, 2), np.nan))  # G_{-2}, G_{-1}
 
 
-def _lowpass(d: _Design, st: _LowPassState, x: FloatArray) -> FloatArray:
-    n = x.shape[0]
-    out = np.empty_like(x)
-    i = 0
-    if st.zi is None:
-        k = min(d.n_init - st.init_count, n)
-        cs = np.cumsum(x[:k], axis=0)
-        cs += st.init_sum
-        out[:k] = cs / (st.init_count + np.arange(1, k + 1, dtype=np.float64))[:, None]
-        st.init_sum = cs[-1].copy()
-        st.init_count += k
-        if st.init_count >= d.n_init:
-            mean = st.init_sum / st.init_count
-            st.zi = d.zi_unit[:, :, None] * mean[None, None, :]
-        i = k
-    if i < n:
-        out[i:], st.zi = signal.sosfilt(d.sos, x[i:], axis=0, zi=st.zi)
-    return out
+def _window_lowpass(d: _Design, st: _LowPassState, x: FloatArray) -> FloatArray:
+    """Causal low-pass of (3, n) samples evaluated per sample; updates ``st``.
+
+    The samples are averaged over windows of ``win`` samples; the window means are filtered at
+    the window rate (running mean for the first ``n_init_w`` windows, then the Butterworth
+    low-pass from that steady state). A sample in window ``w`` gets ``G[w-1]`` linearly
+    extrapolated with the slope ``G[w-1] - G[w-2]`` to the sample's time (no slope for the
+    second window; the running mean of the samples so far in the very first window).
+    """
+    m = d.win
+    p = st.buf.shape[1]
+    n = x.shape[1]
+    xc = np.concatenate([st.buf, x], axis=1) if p else x
+    n_win = xc.shape[1] // m
+    st.buf = xc[:, n_win * m :].copy()
+    first_window = st.n_windows == 0
+    g = np.empty((3, n_win))
+    if n_win:
+        means = _window_sums(xc, m) / m
+        i = 0
+        if st.zi is None:
+            k = min(d.n_init_w - st.n_windows, n_win)
+            cs = np.cumsum(means[:, :k], axis=1) + st.init_sum[:, None]
+            g[:, :k] = cs / (st.n_windows + np.arange(1, k + 1, dtype=np.float64))
+            st.init_sum = cs[:, -1].copy()
+            if st.n_windows + k >= d.n_init_w:
+                mean = st.init_sum / d.n_init_w
+                st.zi = d.zi_unit_w[:, None, :] * mean[None, :, None]
+            i = k
+        if i < n_win:
+            g[:, i:], st.zi = signal.sosfilt(d.sos_w, means[:, i:], axis=1, zi=st.zi)
+        st.n_windows += n_win
+    # history G_{-2}, G_{-1}, G_0 .. G_{n_win-1}; sample in window w uses columns w, w+1
+    hist = np.concatenate([st.last, g], axis=1)
+    st.last = hist[:, -2:].copy()
+    base = hist[:, 1:]
+    slope = base - hist[:, :-1]
+    slope[np.isnan(slope)] = 0.0
+    reps = np.repeat(base, m, axis=1)[:, p : p + n]
+    reps += np.repeat(slope, m, axis=1)[:, p : p + n] * np.tile(d.frac, n_win + 1)[p : p + n]
+    if first_window:
+        # the segment's first window has no completed window before it: running mean
+        k = min(m - p, n)
+        cs = np.cumsum(xc[:, : p + k], axis=1)[:, p:]
+        reps[:, :k] = cs / np.arange(p + 1, p + k + 1, dtype=np.float64)
+    return reps
+
+
+def _normalized_columns(v: FloatArray) -> FloatArray:
+    """Rows of the (n, 3) result from component-major (3, n) vectors, normalised."""
+    x, y, z = v[0], v[1], v[2]
+    norm = np.sqrt(x * x + y * y + z * z)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        inv = 1.0 / norm
+    inv[norm == 0] = np.nan
+    v *= inv
+    return v.T
 
 
 # ----------------------------------------------------------------------------------------------
@@ -461,12 +525,15 @@ class TiltFilter:
     def _process(self, acc: FloatArray, gyr: FloatArray | None, out: FloatArray) -> None:
         c = self.settings.chunk_samples
         for i in range(0, acc.shape[0], c):
-            out[i : i + c] = self._process_chunk(acc[i : i + c], None if gyr is None else gyr[i : i + c])
+            a = np.ascontiguousarray(acc[i : i + c].T)
+            g = None if gyr is None else np.ascontiguousarray(gyr[i : i + c].T)
+            out[i : i + c] = self._process_chunk(a, g)
 
     def _process_chunk(self, acc: FloatArray, gyr: FloatArray | None) -> FloatArray:
+        """One chunk of good samples, component-major (3, n) in, (n, 3) out."""
         d = self._design
         if gyr is None:
-            return _normalize_rows(_lowpass(d, self._lp, acc))
+            return _normalized_columns(_window_lowpass(d, self._lp, acc))
         if self.settings.bias_estimation:
             gyr = gyr - _causal_bias(d, self._rest, gyr, acc)
         da, db = delta_quaternion(gyr, d.dt)
@@ -474,8 +541,8 @@ class TiltFilter:
         norm = math.sqrt(abs(qa[-1]) ** 2 + abs(qb[-1]) ** 2)
         self._qa, self._qb = complex(qa[-1]) / norm, complex(qb[-1]) / norm
         r = rotation_matrix_entries(qa, qb)
-        g_inertial = _lowpass(d, self._lp, rotate(r, acc))
-        return _normalize_rows(rotate_transposed(r, g_inertial))
+        g_inertial = _window_lowpass(d, self._lp, rotate(r, acc))
+        return _normalized_columns(rotate_transposed(r, g_inertial))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -490,14 +557,14 @@ def _offline_bias(
     values: list[FloatArray] = []
     for start, stop in runs:
         st = _RestState()
-        mg, rest, _ = _rest_windows(d, st, gyr[start:stop], acc[start:stop])
+        mg, rest, _ = _rest_windows(d, st, gyr[start:stop].T, acc[start:stop].T)
         if not rest.any():
             continue
         # group consecutive rest windows into periods, average each
         edges = _runs(rest)
         for ws, we in edges:
             centers.append(start + 0.5 * (ws + we) * d.win)
-            values.append(mg[ws:we].mean(axis=0))
+            values.append(mg[:, ws:we].mean(axis=1))
     n = acc.shape[0]
     if not centers:
         return np.zeros((n, 3))
@@ -544,17 +611,17 @@ def _offline(
             g = gseg[i : i + c]
             if bseg is not None:
                 g = g - bseg[i : i + c]
-            da, db = delta_quaternion(g, d.dt)
+            da, db = delta_quaternion(np.ascontiguousarray(g.T), d.dt)
             sa, sb = quaternion_scan(da, db, pa, pb)
             nrm = math.sqrt(abs(sa[-1]) ** 2 + abs(sb[-1]) ** 2)
             pa, pb = complex(sa[-1]) / nrm, complex(sb[-1]) / nrm
             qa[i : i + c], qb[i : i + c] = sa, sb
-            x[i : i + c] = rotate(rotation_matrix_entries(sa, sb), a[i : i + c])
+            x[i : i + c] = rotate(rotation_matrix_entries(sa, sb), np.ascontiguousarray(a[i : i + c].T)).T
         gi = _filtfilt_with_init(d, x)
         oseg = out[start:stop]
         for i in range(0, m, c):
             r = rotation_matrix_entries(qa[i : i + c], qb[i : i + c])
-            oseg[i : i + c] = _normalize_rows(rotate_transposed(r, gi[i : i + c]))
+            oseg[i : i + c] = _normalized_columns(rotate_transposed(r, np.ascontiguousarray(gi[i : i + c].T)))
     return out
 
 
@@ -619,73 +686,75 @@ def _gravity_direction_reference(
     """Per-sample loop implementation of the causal filter (slow; for tests).
 
     Written independently of the vectorised kernel: Hamilton quaternion products with real
-    components and ``math.sin``/``math.cos``, a direct-form-II-transposed biquad, and rest
-    windows evaluated when they complete.
+    components and ``math.sin``/``math.cos``, direct-form-II-transposed biquads, and windows
+    evaluated when they complete.
     """
     fs = _check_rate(fs_hz)
     acc, gyr = _check_inputs(acc_mps2, gyr_rads)
     s = settings if settings is not None else TiltSettings()
     d = _Design.make(s, fs, s.tau_acc_s if gyr is not None else s.tau_acc_only_s)
-    (b0, b1, b2, _a0, a1, a2) = d.sos[0]
-    if d.sos.shape[0] != 1:
-        raise ValueError("reference implementation supports one biquad section")
+    m = d.win
     n = acc.shape[0]
     out = np.full((n, 3), np.nan)
     bias = np.zeros(3)
 
-    def fresh() -> dict[str, object]:
-        return {
-            "q": np.array([1.0, 0.0, 0.0, 0.0]),
-            "count": 0,
-            "sum": np.zeros(3),
-            "z1": None,
-            "z2": None,
-            "wg": [],
-            "wa": [],
-            "run": 0,
-            "hist": [],
-        }
+    class Seg:
+        def __init__(self) -> None:
+            self.q = np.array([1.0, 0.0, 0.0, 0.0])
+            self.rest_g: list[FloatArray] = []
+            self.rest_a: list[FloatArray] = []
+            self.run = 0
+            self.hist: list[FloatArray] = []
+            self.win_x: list[FloatArray] = []
+            self.n_w = 0
+            self.init_sum = np.zeros(3)
+            self.z: list[list[FloatArray]] | None = None
+            self.out_hist: list[FloatArray] = []
 
-    st = fresh()
+    def steady(y: FloatArray) -> list[list[FloatArray]]:
+        z = []
+        u = y
+        for b0, b1, b2, _a0, a1, a2 in d.sos_w:
+            gain = (b0 + b1 + b2) / (1.0 + a1 + a2)
+            yy = gain * u
+            z.append([yy - b0 * u, b2 * u - a2 * yy])
+            u = yy
+        return z
+
+    st = Seg()
     for k in range(n):
         a = acc[k]
         g = None if gyr is None else gyr[k]
         if not np.isfinite(a).all() or (g is not None and not np.isfinite(g).all()):
-            st = fresh()
+            st = Seg()
             continue
         if g is not None:
+            w = g - bias if s.bias_estimation else g
             if s.bias_estimation:
-                w = g - bias
-                wg: list[FloatArray] = st["wg"]  # type: ignore[assignment]
-                wa: list[FloatArray] = st["wa"]  # type: ignore[assignment]
-                wg.append(g)
-                wa.append(a)
-                if len(wg) == d.win:
-                    gm = np.mean(wg, axis=0)
-                    am = np.mean(wa, axis=0)
-                    vg = float(np.sum(np.mean((np.array(wg) - gm) ** 2, axis=0)))
-                    va = float(np.sum(np.mean((np.array(wa) - am) ** 2, axis=0)))
-                    hist: list[FloatArray] = st["hist"]  # type: ignore[assignment]
+                st.rest_g.append(g)
+                st.rest_a.append(a)
+                if len(st.rest_g) == m:
+                    gm = np.mean(st.rest_g, axis=0)
+                    am = np.mean(st.rest_a, axis=0)
+                    vg = float(np.sum(np.mean((np.array(st.rest_g) - gm) ** 2, axis=0)))
+                    va = float(np.sum(np.mean((np.array(st.rest_a) - am) ** 2, axis=0)))
                     still = (
                         vg < d.th_gyr2
                         and va < d.th_acc2
                         and float(gm @ gm) < d.clip2
-                        and len(hist) >= d.n_rest
-                        and float(np.sum((am - hist[-d.n_rest]) ** 2)) < d.th_drift2
+                        and len(st.hist) >= d.n_rest
+                        and float(np.sum((am - st.hist[-d.n_rest]) ** 2)) < d.th_drift2
                     )
-                    st["run"] = int(st["run"]) + 1 if still else 0  # type: ignore[call-overload]
-                    if int(st["run"]) >= d.n_rest:  # type: ignore[call-overload]
+                    st.run = st.run + 1 if still else 0
+                    if st.run >= d.n_rest:
                         bias = bias + d.alpha_bias * (gm - bias)
-                    hist.append(am)
-                    st["wg"], st["wa"] = [], []
-            else:
-                w = g
-            q: FloatArray = st["q"]  # type: ignore[assignment]
+                    st.hist.append(am)
+                    st.rest_g, st.rest_a = [], []
             h = w * (0.5 * d.dt)
             ang = math.sqrt(float(h @ h))
             sc = math.sin(ang) / ang if ang > 0 else 1.0
             dw, dx, dy, dz = math.cos(ang), sc * h[0], sc * h[1], sc * h[2]
-            qw, qx, qy, qz = q
+            qw, qx, qy, qz = st.q
             q = np.array(
                 [
                     qw * dw - qx * dx - qy * dy - qz * dz,
@@ -694,9 +763,8 @@ def _gravity_direction_reference(
                     qw * dz + qx * dy - qy * dx + qz * dw,
                 ]
             )
-            q /= np.linalg.norm(q)
-            st["q"] = q
-            qw, qx, qy, qz = q
+            st.q = q / np.linalg.norm(q)
+            qw, qx, qy, qz = st.q
             rot = np.array(
                 [
                     [1 - 2 * (qy * qy + qz * qz), 2 * (qx * qy - qw * qz), 2 * (qx * qz + qw * qy)],
@@ -708,20 +776,32 @@ def _gravity_direction_reference(
         else:
             rot = np.eye(3)
             x = a
-        if st["z1"] is None:
-            st["sum"] = st["sum"] + x  # type: ignore[operator]
-            st["count"] = int(st["count"]) + 1  # type: ignore[call-overload]
-            y = st["sum"] / st["count"]  # type: ignore[operator]
-            if st["count"] == d.n_init:
-                # steady state of the DF2T biquad for a constant input y
-                st["z1"] = (b1 - a1 + b2 - a2) * y
-                st["z2"] = (b2 - a2) * y
+        j = len(st.win_x)
+        st.win_x.append(x)
+        if st.n_w == 0:
+            y = np.mean(st.win_x, axis=0)
         else:
-            z1: FloatArray = st["z1"]  # type: ignore[assignment]
-            z2: FloatArray = st["z2"]  # type: ignore[assignment]
-            y = b0 * x + z1
-            st["z1"] = b1 * x - a1 * y + z2
-            st["z2"] = b2 * x - a2 * y
+            base = st.out_hist[-1]
+            prev = st.out_hist[-2] if len(st.out_hist) > 1 else base
+            y = base + (base - prev) * ((j + 0.5 * (m + 1)) / m)
+        if len(st.win_x) == m:
+            mean = np.mean(st.win_x, axis=0)
+            st.win_x = []
+            if st.z is None:
+                st.init_sum = st.init_sum + mean
+                gw = st.init_sum / (st.n_w + 1)
+                if st.n_w + 1 >= d.n_init_w:
+                    st.z = steady(gw)
+            else:
+                u = mean
+                for sec, (b0, b1, b2, _a0, a1, a2) in zip(st.z, d.sos_w, strict=True):
+                    yy = b0 * u + sec[0]
+                    sec[0] = b1 * u - a1 * yy + sec[1]
+                    sec[1] = b2 * u - a2 * yy
+                    u = yy
+                gw = u
+            st.out_hist.append(gw)
+            st.n_w += 1
         up = rot.T @ y
         out[k] = up / np.linalg.norm(up)
     return out
