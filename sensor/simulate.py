@@ -681,6 +681,8 @@ class _PlanBuilder:
     ) -> None:
         if self.segments and t0 < self.segments[-1].end_s:
             t0 = self.segments[-1].end_s
+        elif self.segments and t0 > self.segments[-1].end_s:
+            self.segments[-1].end_s = t0  # segments tile the day without holes
         if t1 > t0:
             self.segments.append(_Segment(t0, t1, kind, context, worn, mode, pose))
 
@@ -953,7 +955,7 @@ class _PlanBuilder:
                 )
             else:
                 t = self.desk(t, t + min(self.u(20.0, 60.0) * 60.0, remaining))
-        if t1 - t > 10.0:
+        if t < t1:
             t = self.home(t, t1)
         return max(t, t1)
 

@@ -9,6 +9,8 @@ from functools import cache
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sensor.batch import SampleBatch
 from sensor.simulate import (
@@ -307,3 +309,57 @@ def test_days_join_continuously_at_midnight(night_wear: float) -> None:
     cos_angle = float(np.dot(day0.up_sensor[-1], day1.up_sensor[0]))
     assert np.degrees(np.arccos(min(cos_angle, 1.0))) < 0.1
     np.testing.assert_allclose(day0.mounting[-1][1], day1.mounting[0][1])
+
+
+def test_every_gyroscope_sample_is_consistent_with_the_up_vectors() -> None:
+    """Noise-free: each gyro sample rotates the previous true up vector onto the next one."""
+    wearer = SimulatedWearer(
+        SimulationSettings(
+            fs_hz=2.0,
+            days=1,
+            seed=5,
+            gyr_noise_rads=0.0,
+            gyr_bias_rads=0.0,
+            acc_noise_mps2=0.0,
+            acc_bias_mps2=0.0,
+            quantize=False,
+        )
+    )
+    day = wearer.day(0)
+    rotvec = day.gyr_rads[1:] / wearer.true_rate_hz
+    angle = np.linalg.norm(rotvec, axis=1)
+    axis = rotvec / np.where(angle > 0, angle, 1.0)[:, None]
+    up = day.up_sensor[:-1]
+    c, s = np.cos(angle)[:, None], np.sin(angle)[:, None]
+    predicted = (
+        up * c - np.cross(axis, up) * s + axis * np.sum(axis * up, axis=1)[:, None] * (1 - c)
+    )
+    contiguous = np.diff(day.sample_index) == 1
+    assert np.abs(predicted - day.up_sensor[1:])[contiguous].max() < 1e-9
+    # off the body and without noise the accelerometer is exactly gravity
+    off = ~day.worn
+    np.testing.assert_allclose(
+        day.acc_mps2[off], GRAVITY_MPS2 * day.up_sensor[off], atol=1e-6 * GRAVITY_MPS2
+    )
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    seed=st.integers(0, 2**31),
+    timezone=st.sampled_from(["Europe/London", "America/New_York", "Australia/Sydney"]),
+    offset=st.integers(0, 365),
+)
+def test_schedule_truth_is_well_formed(seed: int, timezone: str, offset: int) -> None:
+    start = dt.date(2026, 1, 5) + dt.timedelta(days=offset)
+    wearer = SimulatedWearer(
+        SimulationSettings(seed=seed, days=3, timezone=timezone, start_date=start)
+    )
+    first, last = wearer.day_bounds_ns(0)[0], wearer.day_bounds_ns(2)[1]
+    episodes = wearer.slouch_episodes()
+    assert all(first < a < b < last and b - a >= 60e9 for a, b in episodes)
+    assert all(b0 <= a1 for (_, b0), (a1, _) in zip(episodes, episodes[1:], strict=False))
+    assert all(first < a < b < last for a, b in wearer.routines())
+    ratings = wearer.pain_ratings()
+    assert 9 <= len(ratings) <= 18
+    assert all(0 <= r.score <= 10 for r in ratings)
+    assert all(r.kind in REMEDY_KINDS for r in wearer.remedies())
