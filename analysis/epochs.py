@@ -356,7 +356,7 @@ def _marks_ns(marks: pd.DataFrame | None) -> list[tuple[int, int]]:
 
 def _fit_marked_routine(
     t_ns: np.ndarray, up: np.ndarray, start_ns: int, end_ns: int, fs_hz: float,
-    stand_s: float = 4.0, min_bend_deg: float = 15.0,
+    stand_s: float = 4.0, min_bend_deg: float = 15.0, max_spread_deg: float = 3.0,
 ) -> Mounting | None:
     """Mounting from a marked "stand tall, then bend forward" routine.
 
@@ -366,11 +366,14 @@ def _fit_marked_routine(
     forward moves the sensor-frame up vector backward). ``analysis.calibration.fit_routine``
     is tried first; its routine search is used when it succeeds.
 
-    Returns None (with a warning) when the mark holds no bend of ``min_bend_deg``.
+    Returns None (with a warning) when the mark holds no bend of ``min_bend_deg`` or no
+    stand still within ``max_spread_deg`` (RMS): a bad routine must not calibrate silently.
     """
     when = pd.Timestamp(start_ns, unit="ns", tz="UTC")
     try:
-        return fit_routine(up, fs_hz, fitted_ns=start_ns)
+        m = fit_routine(up, fs_hz, fitted_ns=start_ns)
+        if float(m.quality.get("stand_spread_deg", np.inf)) <= max_spread_deg:
+            return m
     except ValueError:
         pass
     inside = (t_ns >= start_ns) & (t_ns <= end_ns) & np.isfinite(up).all(axis=1)
@@ -387,6 +390,10 @@ def _fit_marked_routine(
         spread = float(np.linalg.norm(w.std(axis=0)))
         if spread < best_spread:
             best, best_spread = i, spread
+    spread_deg = float(np.degrees(best_spread))
+    if spread_deg > max_spread_deg:
+        log.warning("calibration routine at %s: no still stand (spread %.1f°)", when, spread_deg)
+        return None
     u0 = _unit(u[best:best + k].mean(axis=0))
     ang = np.degrees(np.arccos(np.clip(u @ u0, -1.0, 1.0)))
     peak = float(ang.max())
@@ -396,7 +403,7 @@ def _fit_marked_routine(
     bent = u[ang > 0.5 * peak]
     dev = bent - np.outer(bent @ u0, u0)
     fwd = -dev.mean(axis=0)
-    quality = {"stand_spread_deg": float(np.degrees(best_spread)), "bend_peak_deg": peak,
+    quality = {"stand_spread_deg": spread_deg, "bend_peak_deg": peak,
                "n_bend": int(bent.shape[0])}
     return Mounting.from_axes(u0, fwd, "routine", start_ns, quality)
 

@@ -51,7 +51,9 @@ class AnalysisSettings:
         Range (max − min, milli-g) of the per-second means below which an axis counts as
         still (GGIR: 50 mg on raw samples; simulator: table ≤ 2.3 mg, worn ≥ 4.2 mg).
     wear_axes_still : int
-        How many of the three axes must be still (GGIR: 2 of 3).
+        How many of the three axes must be still. GGIR uses 2 of 3 for wrist devices; on the
+        back, breathing is a small tilt about one axis and may move a single accelerometer
+        axis only, so all 3 must be still (as in actipy).
     wear_gyro_sd_dps : float
         SD (°/s, vector norm) of the per-second mean angular rate over the window below which
         the sensor counts as still when a gyroscope exists (simulator: table ≤ 0.08 °/s,
@@ -123,7 +125,7 @@ class AnalysisSettings:
     wear_window_s: int = 30
     wear_sd_mg: float = 0.8
     wear_range_mg: float = 3.5
-    wear_axes_still: int = 2
+    wear_axes_still: int = 3
     wear_gyro_sd_dps: float = 0.12
     wear_noise_ratio: float = 1.8
     wear_min_nonwear_s: float = 60.0

@@ -24,8 +24,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analysis.episodes import find_episodes
 from analysis.calibration import Mounting
+from analysis.episodes import find_episodes
 from analysis.epochs import EPOCH_COLUMNS
 from analysis.epochs import compute_epochs as epochs_from_samples
 from analysis.metrics import daily_metrics, hourly_profile, local_day_bounds

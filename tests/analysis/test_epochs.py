@@ -1,0 +1,137 @@
+"""Raw samples → per-second epochs; and posturelog.analyze (store, per-day cache)."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.epochs import EPOCH_COLUMNS, FEATURE_COLUMNS, compute_epochs
+from analysis.settings import AnalysisSettings
+
+FS = 50.0
+START_NS = int(pd.Timestamp("2026-11-16T08:00:00Z").value)
+
+
+def synthetic(seconds: int = 1800, seed: int = 0, start_ns: int = START_NS) -> pd.DataFrame:
+    """Desk 0–300 s, sitting 300–900 s, slouch 30° 900–1300 s, walking 1300–1600 s, lying after.
+
+    Sensor x axis up the spine, z out of the back (the trunk pitches about sensor y).
+    """
+    rng = np.random.default_rng(seed)
+    n = int(seconds * FS)
+    t = np.arange(n) / FS
+    flex = np.where((t >= 900) & (t < 1300), 30.0, 3.0)
+    flex = np.convolve(flex, np.ones(100) / 100, mode="same")  # 2-s transitions
+    flex += 0.3 * np.sin(2 * np.pi * 0.25 * t) + np.cumsum(rng.normal(0, 0.003, n))
+    walking = (t >= 1300) & (t < 1600)
+    th = np.radians(flex)
+    # body up = (cos th) spine + (sin th) back-normal; sensor x = spine, z = out of the back
+    up = np.stack([np.cos(th), np.zeros(n), np.sin(th)], axis=1)
+    lying = t >= 1600
+    up[lying] = [0.05, 0.0, 1.0]
+    desk = t < 300
+    up[desk] = np.array([0.1, 0.3, 0.95]) / np.linalg.norm([0.1, 0.3, 0.95])
+    up /= np.linalg.norm(up, axis=1, keepdims=True)
+    acc = 9.81 * up + rng.normal(0, 0.03, (n, 3))
+    ph = 2 * np.pi * 1.9 * t[walking]
+    acc[walking, 0] += 2.5 * np.cos(ph)
+    acc[walking, 2] += 1.2 * np.cos(ph - 0.9)
+    acc[walking, 1] += 0.8 * np.sin(0.5 * ph)
+    gyr = rng.normal(0, 0.005, (n, 3))
+    gyr[:, 1] += np.gradient(th) * FS * ~desk
+    gyr[lying, 0] += 0.003 * np.sin(2 * np.pi * 0.2 * t[lying])
+    gyr[walking] += rng.normal(0, 0.05, (walking.sum(), 3))
+    idx = pd.DatetimeIndex(pd.to_datetime(start_ns + (t * 1e9).astype(np.int64), utc=True),
+                           name="time")
+    cols = ["acc_x", "acc_y", "acc_z", "gyr_x", "gyr_y", "gyr_z"]
+    return pd.DataFrame(np.hstack([acc, gyr]), columns=cols, index=idx)
+
+
+@pytest.fixture(scope="module")
+def result() -> tuple[pd.DataFrame, dict]:
+    s = synthetic()
+    marks = pd.DataFrame({"start": [pd.Timestamp("2026-11-16T08:05:00Z")],
+                          "end": [pd.Timestamp("2026-11-16T08:05:05Z")]})
+    return compute_epochs(s, FS, calibration_marks=marks)
+
+
+def test_shape_and_columns(result: tuple[pd.DataFrame, dict]) -> None:
+    ep, info = result
+    assert list(ep.columns[: len(EPOCH_COLUMNS)]) == list(EPOCH_COLUMNS)
+    assert set(FEATURE_COLUMNS) <= set(ep.columns)
+    assert len(ep) == 1800 and ep.index.name == "time" and str(ep.index.tz) == "UTC"
+    assert (ep.index == ep.index.floor("s")).all()
+    assert (ep["n_samples"] == 50).all()
+    assert info["segments"] == 1
+
+
+def test_wear_context_and_slouch(result: tuple[pd.DataFrame, dict]) -> None:
+    ep, info = result
+    ctx = ep["context"].astype(str).to_numpy()
+    assert (ctx[10:290] == "nonwear").all()
+    assert (ctx[320:890] == "upright").all()
+    assert (ctx[1310:1590] == "walking").all()
+    assert (ctx[1630:] == "lying").all()
+    slouch = ep["slouch"].to_numpy()
+    assert slouch[905:1295].all() and not slouch[:895].any() and not slouch[1305:].any()
+    assert len(info["episodes"]) == 1
+    # walking fit (mark has no bend): upright within the assumed walking lean
+    worn = ep.iloc[320:890]
+    assert abs(worn["flexion_deg"].median() - 3.0) < 6.0
+    assert (ep["calibration"].iloc[305:] == "walking").all()
+
+
+def test_gaps_and_bad_input() -> None:
+    s = synthetic(600)
+    s = s.drop(s.index[10000:10500])  # 10-s gap
+    ep, info = compute_epochs(s, FS)
+    assert info["segments"] == 2 and len(ep) == 590
+    with pytest.raises(ValueError, match="fs_hz"):
+        compute_epochs(s, 2.0)
+    with pytest.raises(ValueError, match="lack columns"):
+        compute_epochs(s.drop(columns="acc_x"), FS)
+    with pytest.raises(ValueError, match="sorted"):
+        compute_epochs(s.iloc[::-1], FS)
+    empty, _ = compute_epochs(s.iloc[:0], FS)
+    assert len(empty) == 0 and list(empty.columns) == list(EPOCH_COLUMNS)
+
+
+def test_accelerometer_only() -> None:
+    s = synthetic(900)
+    s[["gyr_x", "gyr_y", "gyr_z"]] = np.nan
+    ep, info = compute_epochs(s, FS)
+    assert not info["wear"]["used_gyroscope"]
+    assert (ep["context"].astype(str).to_numpy()[10:290] == "nonwear").all()
+    assert ep["worn"].to_numpy()[320:].all()
+
+
+def test_analyze_store_cache(tmp_path: Path) -> None:
+    from posturelog.analyze import compute_epochs as analyze_epochs
+    from posturelog.store import Store
+    from sensor.batch import SampleBatch, SourceInfo
+
+    store = Store(tmp_path)
+    sid = store.start_session(SourceInfo(model="test", rate_hz=FS), "Europe/London", START_NS)
+    s = synthetic(1800)
+    t = s.index.as_unit("ns").asi8
+    with store.segment_writer(sid) as w:
+        for i in range(0, len(s), 5000):
+            sl = slice(i, i + 5000)
+            w.append(SampleBatch(t[sl], s.iloc[sl, :3].to_numpy(), s.iloc[sl, 3:].to_numpy()))
+    store.end_session(sid, int(t[-1]), len(s))
+    calls: list[tuple[date, int, int]] = []
+    day = date(2026, 11, 16)
+    ep = analyze_epochs(store, day, day, AnalysisSettings(), lambda d, i, n: calls.append((d, i, n)))
+    assert calls == [(day, 1, 1)]
+    assert len(ep) == 1800 and list(ep.columns[:8]) == list(EPOCH_COLUMNS)
+    cached = list((tmp_path / "cache" / "epochs").glob("2026-11-16-*.parquet"))
+    assert len(cached) == 1
+    again = analyze_epochs(store, day, day)
+    pd.testing.assert_frame_equal(ep, again)
+    other = analyze_epochs(store, day, day, AnalysisSettings(slouch_threshold_deg=25))
+    assert len(list((tmp_path / "cache" / "epochs").glob("2026-11-16-*.parquet"))) == 1
+    assert other["slouch"].sum() <= ep["slouch"].sum()

@@ -1,0 +1,100 @@
+"""Pain associations: Spearman with stationary bootstrap, withheld when data are too few."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.pain import analyse_pain, spearman_block_bootstrap, stationary_bootstrap_indices
+from analysis.settings import AnalysisSettings
+
+TZ = "Europe/London"
+FAST = AnalysisSettings(bootstrap_n=300)
+
+
+def daily_frame(slouch: np.ndarray, pain: np.ndarray, ratings: int = 3) -> pd.DataFrame:
+    n = slouch.size
+    return pd.DataFrame({
+        "date": [date(2026, 11, 2) + timedelta(days=i) for i in range(n)],
+        "wear_minutes": np.full(n, 600.0),
+        "slouch_minutes": slouch.astype(float),
+        "pain_mean": pain.astype(float),
+        "pain_ratings": np.full(n, ratings),
+    })
+
+
+def test_stationary_bootstrap_indices() -> None:
+    idx = stationary_bootstrap_indices(10, 500, 3.0, np.random.default_rng(0))
+    assert idx.shape == (500, 10) and idx.min() >= 0 and idx.max() <= 9
+    # blocks: consecutive indices continue with probability 1 - 1/3
+    cont = np.mean((idx[:, 1:] - idx[:, :-1]) % 10 == 1)
+    assert 0.6 < cont < 0.8
+    with pytest.raises(ValueError):
+        stationary_bootstrap_indices(0, 10, 2.0, np.random.default_rng(0))
+
+
+def test_too_few_days_gives_reason_not_numbers() -> None:
+    d = daily_frame(np.arange(5), np.arange(5))
+    pa = analyse_pain(d, pd.DataFrame({"time": [], "score": []}), None, None, TZ, FAST)
+    assert pa.daily_lag0 is None and "at least 7" in str(pa.daily_lag0_reason)
+    assert pa.daily_lag1 is None and pa.within_day is None
+    assert "Too few ratings" in str(pa.within_day_reason)
+    text = " ".join(pa.sentences())
+    assert "cause" not in text.lower()
+
+
+def test_association_with_interval_is_reproducible() -> None:
+    rng = np.random.default_rng(3)
+    slouch = rng.uniform(20, 200, 21)
+    pain = 2 + slouch / 40 + rng.normal(0, 0.4, 21)
+    d = daily_frame(slouch, pain)
+    a = analyse_pain(d, None, None, None, TZ, FAST)
+    b = analyse_pain(d, None, None, None, TZ, FAST)
+    assert a.daily_lag0 is not None and a.daily_lag0 == b.daily_lag0
+    assert a.daily_lag0.rho > 0.7
+    assert a.daily_lag0.ci_low <= a.daily_lag0.rho <= a.daily_lag0.ci_high
+    assert a.daily_lag0.ci_low > 0
+    assert a.daily_lag1 is not None and a.daily_lag1.n == 20
+    sentence = a.daily_lag0.sentence()
+    assert "associated" in sentence and "cause" not in sentence
+
+
+def test_within_day_and_remedies() -> None:
+    days = 10
+    idx = pd.DatetimeIndex(pd.date_range("2026-11-02T08:00Z", periods=days * 24 * 3600, freq="s"),
+                           name="time")
+    hour = idx.hour.to_numpy()
+    rng = np.random.default_rng(1)
+    slouch_hours = rng.integers(8, 18, days)
+    ns = idx.as_unit("ns").asi8
+    day = (ns - ns[0]) // (86400 * 10**9)
+    slouch = hour == slouch_hours[day]
+    epochs = pd.DataFrame({"slouch": slouch}, index=idx)
+    times, scores = [], []
+    for d in range(days):
+        for h in (11, 15, 19):
+            t = pd.Timestamp("2026-11-02T00:00Z") + pd.Timedelta(days=d, hours=h)
+            exposure = ((slouch_hours[d] >= h - 3) & (slouch_hours[d] < h)).astype(float)
+            times.append(t)
+            scores.append(int(3 + 3 * exposure + rng.integers(0, 2)))
+    pain = pd.DataFrame({"time": times, "score": scores})
+    remedies = pd.DataFrame({"time": [times[1] - pd.Timedelta(hours=1), times[4] - pd.Timedelta(hours=1)],
+                             "kind": ["stretch", "heat"]})
+    d = daily_frame(np.full(days, 60.0), np.full(days, 4.0))
+    pa = analyse_pain(d, pain, epochs, remedies, TZ, FAST)
+    assert pa.within_day is not None and pa.within_day.rho > 0.5 and pa.within_day.n == 30
+    assert pa.remedies is not None
+    assert set(pa.remedies["kind"]) == {"stretch", "heat"}
+    assert (pa.remedies["n_compared"] == 1).all()
+    assert pa.daily_lag0 is None  # pain never varies between days
+    lines = pa.sentences()
+    assert any("stretch" in line for line in lines)
+
+
+def test_spearman_constant_is_none() -> None:
+    assert spearman_block_bootstrap(np.ones(8), np.arange(8.0), np.arange(8), FAST) is None
+    with pytest.raises(ValueError):
+        spearman_block_bootstrap(np.ones(3), np.ones(4), np.arange(3), FAST)
