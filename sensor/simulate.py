@@ -70,8 +70,10 @@ routine), dinner, sofa sitting, often sofa lying (worn, trunk near horizontal), 
 Desk work alternates upright sitting (flexion 0–12°, sub-postures of 1–6 min, forward reaches of
 3–20 s hold + transitions, always < 30 s in total) and slouch episodes (flexion 22–45°,
 log-normal lengths 1–40 min, 2–6 s transitions). ``slouch`` truth marks the *intended* slouch
-episodes, from the middle of the transition in to the middle of the transition out; reaches
-are never slouch, nor is anything outside desk work, lying or non-wear.
+episodes, from the middle of the transition in to the middle of the transition out. Reaches
+are never slouch, and nothing outside desk work (in particular lying and non-wear) is.
+The schedule and the trunk motion do not depend on ``fs_hz``: the same seed at 10 Hz and at
+50 Hz describes the same day (only the white noise differs).
 
 Sensor errors
 -------------
@@ -93,9 +95,12 @@ every array of :class:`SimulatedDay`, listed in ``SimulatedDay.gaps``, and the n
 
 Pain and remedies
 -----------------
-3–6 momentary 0–10 ratings per day at random waking times:
-``score = round(clip(3 + day effect + pain_slouch_gain·(slouch minutes in the previous 3 h)/60
-+ 0.3·(previous day's slouch hours) − relief + N(0, 1), 0, 10))`` where relief comes from
+3–6 momentary 0–10 ratings per day at random waking times::
+
+    score = round(clip(3 + d + pain_slouch_gain · (slouch minutes in the previous 3 h) / 60
+                       + 0.3 · (previous day's slouch hours) − relief + N(0, 1), 0, 10))
+
+with a per-day offset ``d ~ N(0, 0.5)``, where relief comes from
 remedies taken in the preceding hours (painkiller −1.5 for 4 h, heat −1 for 3 h, stretch −0.7
 for 2 h, ice −0.5 for 2 h). Remedies: painkiller after a rating ≥ 6 (60 %), stretch after a
 rating ≥ 5 (50 %) and occasionally otherwise, heat in the evening on ~35 % of days, ice on
@@ -201,7 +206,8 @@ class SimulationSettings:
     pain_slouch_gain : float
         Pain points per hour of slouch in the 3 h before a rating.
     chunk_samples : int
-        Samples synthesised per vectorised chunk (memory/speed trade-off).
+        Samples synthesised per vectorised chunk (memory/speed trade-off). The white-noise
+        draws follow the chunking, so keep it fixed when comparing runs sample by sample.
     """
 
     seed: int = 0
