@@ -25,6 +25,7 @@ from typing import TypeVar
 
 from rich.console import Console
 from rich.live import Live
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
@@ -129,7 +130,7 @@ def run_scan(data_dir: Path, timeout_s: float) -> int:
         mine = d.address == remembered
         table.add_row(
             "★" if mine else "",
-            d.name or "—",
+            escape(d.name) or "—",
             d.address,
             d.model or "—",
             "—" if d.rssi is None else str(d.rssi),
@@ -319,7 +320,7 @@ async def _record(
     if chosen.address != (remembered or "").upper():
         store.set_setting(DEVICE_ADDRESS_KEY, chosen.address)
         store.set_setting(DEVICE_NAME_KEY, chosen.name)
-        console.print(f"Remembering {_describe(chosen)} as your sensor.")
+        console.print(f"Remembering {_describe(chosen)} as your sensor.", markup=False)
 
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
@@ -382,7 +383,8 @@ async def _record(
     console.print(
         f"Recorded {rec.result.n_samples:,} samples from {_describe(chosen)} in session {session_id}: "
         f"{len(rec.result.gaps)} gap(s), {stats.link_losses} link loss(es), "
-        f"{stats.garbage} undecodable notification(s) skipped."
+        f"{stats.garbage} undecodable notification(s) skipped.",
+        markup=False,
     )
     if error is not None:
         raise error

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
-from bleak import BleakClient, BleakScanner
+from bleak import BleakAdapter, BleakClient, BleakScanner
 from bleak.backends.characteristic import BleakGATTCharacteristic
 from bleak.backends.device import BLEDevice
 from bleak.backends.scanner import AdvertisementData
@@ -221,8 +221,41 @@ async def scan(timeout_s: float = 5.0) -> list[FoundDevice]:
             raise mapped from exc
         raise
     found = [_found(dev, adv) for dev, adv in seen.values()]
+    addresses = {d.address for d in found}
+    found += [d for d in await _connected_supported() if d.address not in addresses]
     found.sort(key=lambda d: -(d.rssi if d.rssi is not None else -999))
     logger.info("scan found %d device(s), %d supported", len(found), sum(d.supported for d in found))
+    return found
+
+
+async def _connected_supported() -> list[FoundDevice]:
+    """Supported sensors already connected to BlueZ (e.g. left connected by a recorder that
+    was killed); they do not advertise, so a scan cannot see them."""
+    uuids = sorted({u for cls in PROFILES.values() for u in cls.service_uuids})
+    try:
+        adapter = await BleakAdapter.get()
+        devices = await adapter.get_connected_devices(service_uuids=uuids)
+    except Exception as exc:  # noqa: BLE001 - an optional shortcut
+        logger.debug("could not list connected devices: %r", exc)
+        return []
+    found: list[FoundDevice] = []
+    for dev in devices:
+        props = dev.details.get("props", {}) if isinstance(dev.details, dict) else {}
+        service_uuids = tuple(str(u).lower() for u in props.get("UUIDs", []))
+        cls = profile_for_advertisement(dev.name, list(service_uuids))
+        if cls is None:
+            continue
+        found.append(
+            FoundDevice(
+                name=dev.name or "",
+                address=dev.address.upper(),
+                rssi=None,
+                model=cls.model,
+                service_uuids=service_uuids,
+                profile_key=cls.key,
+                ble_device=dev,
+            )
+        )
     return found
 
 
@@ -245,6 +278,10 @@ async def find_device(address: str, timeout_s: float = 10.0) -> FoundDevice:
     """
     wanted = address.upper()
     result: list[FoundDevice] = []
+    for connected in await _connected_supported():
+        if connected.address == wanted:
+            logger.info("%s is already connected; adopting the connection", wanted)
+            return connected
 
     def match(dev: BLEDevice, adv: AdvertisementData) -> bool:
         if dev.address.upper() != wanted:

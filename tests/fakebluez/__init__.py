@@ -51,6 +51,9 @@ class FakeBluetooth:
         Whether the fake ``org.bluez`` runs at all (``False``: "BlueZ not running").
     powered : bool
         The adapter's power state.
+    set_env : bool
+        Point this process's ``DBUS_SYSTEM_BUS_ADDRESS``/``PATH`` at the fake while it runs
+        (``False`` for a fake used only by subprocesses, via :meth:`env`).
     """
 
     def __init__(
@@ -60,6 +63,7 @@ class FakeBluetooth:
         adapter: bool = True,
         bluez: bool = True,
         powered: bool = True,
+        set_env: bool = True,
     ) -> None:
         self.devices = list(devices or [])
         self.tmp = Path(tempfile.mkdtemp(prefix="fakebt-"))
@@ -68,6 +72,7 @@ class FakeBluetooth:
         self._run_bluez = bluez
         self._adapter = adapter
         self._powered = powered
+        self._set_env = set_env
         self._saved: dict[str, str | None] = {}
         self.bin_dir = write_fake_bluetoothctl(self.tmp / "bin")
 
@@ -90,7 +95,7 @@ class FakeBluetooth:
             service = FakeBlueZ(self.address, self.devices, adapter=self._adapter, powered=self._powered)
             self.fake = FakeBlueZThread(service).start()
         for key, value in self.env().items():
-            if key in ("DBUS_SYSTEM_BUS_ADDRESS", "PATH"):
+            if self._set_env and key in ("DBUS_SYSTEM_BUS_ADDRESS", "PATH"):
                 self._saved[key] = os.environ.get(key)
                 os.environ[key] = value
         return self

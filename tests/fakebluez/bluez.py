@@ -327,11 +327,19 @@ class FakeBlueZ:
             "LegacyPairing": Variant("b", False),
             "Connected": Variant("b", device.connected),
             "ServicesResolved": Variant("b", device.connected),
-            "UUIDs": Variant("as", list(device.adv_uuids)),
+            "UUIDs": Variant("as", self._device_uuids(device)),
             "RSSI": Variant("n", device.rssi),
             "ManufacturerData": Variant("a{qv}", {}),
             "ServiceData": Variant("a{sv}", {}),
         }
+
+    @staticmethod
+    def _device_uuids(device: FakeDevice) -> list[str]:
+        """Advertised UUIDs; once connected, BlueZ adds every GATT service UUID."""
+        uuids = list(device.adv_uuids)
+        if device.connect_count:
+            uuids += [s.uuid for s in device.services if s.uuid not in uuids]
+        return uuids
 
     def _gatt_objects(self, device: FakeDevice) -> list[tuple[str, dict[str, dict[str, Variant]]]]:
         objects: list[tuple[str, dict[str, dict[str, Variant]]]] = []
@@ -460,7 +468,11 @@ class FakeBlueZ:
     async def _resolve_services(self, device: FakeDevice) -> None:
         for obj_path, ifaces in self._gatt_objects(device):
             await self._signal("/", _OM, "InterfacesAdded", "oa{sa{sv}}", [obj_path, ifaces])
-        await self._props_changed(device.path, _DEVICE, {"ServicesResolved": Variant("b", True)})
+        await self._props_changed(
+            device.path,
+            _DEVICE,
+            {"UUIDs": Variant("as", self._device_uuids(device)), "ServicesResolved": Variant("b", True)},
+        )
         device.on_connect()
 
     # --- method calls ---------------------------------------------------------------------
