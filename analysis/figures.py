@@ -234,7 +234,7 @@ def daily_context_figure(daily: pd.DataFrame, *, fig: FigureBase | None = None) 
                hatch="//" if key == "nonwear" else None)
         bottom += hours
     for xi, mins in zip(x, slouch, strict=True):
-        if mins >= 1:
+        if mins >= 40:
             ax.annotate(f"{mins / 60:.1f} h" if mins >= 60 else f"{mins:.0f} min",
                         (xi, (segments["upright"][xi] + mins / 2) / 60.0),
                         ha="center", va="center", fontsize=7, color="white", fontweight="bold")
@@ -651,9 +651,8 @@ def wear_quality_figure(daily: pd.DataFrame, *, fig: FigureBase | None = None) -
     ax.bar(x + 0.18, wear_h, width=0.34, color=OKABE_ITO["bluish_green"], label="Worn")
     for xi, w in zip(x, wear_h, strict=True):
         ax.text(xi + 0.18, w + 0.3, f"{w:.1f}", ha="center", va="bottom", fontsize=7)
-    ax.axhline(10, color="#777777", linestyle=":", linewidth=0.9)
-    ax.text(-0.45, 10.2, "10 h (common valid-day rule)", ha="left", va="bottom", fontsize=7,
-            color="#555555")
+    ax.axhline(10, color="#777777", linestyle=":", linewidth=0.9,
+               label="10 h (common valid-day rule)")
     ax.set_xticks(x, [_day_label(d) for d in days])
     ax.set_ylim(0, 26)
     ax.set_yticks(range(0, 25, 6))
@@ -661,7 +660,7 @@ def wear_quality_figure(daily: pd.DataFrame, *, fig: FigureBase | None = None) -
     ax.yaxis.grid(True)
     ax.set_axisbelow(True)
     ax.set_title("Recorded and worn time per day")
-    ax.legend(loc="lower right", ncol=2, bbox_to_anchor=(1.0, 1.0))
+    ax.legend(loc="lower right", ncol=3, bbox_to_anchor=(1.0, 1.0))
     return _root(target)
 
 
@@ -712,21 +711,25 @@ def table_figure(
     """
     n_rows = len(table)
     target = _target(fig, (8.0, 0.6 + 0.3 * (n_rows + 1)))
-    ax = target.subplots()
-    ax.axis("off")
-    if title:
-        ax.set_title(title)
-    if n_rows == 0:
-        _message(ax, "Nothing to show.")
-        return _root(target)
     root = _root(target)
     box = target.bbox if isinstance(target, SubFigure) else root.bbox
     width_in = box.width / root.dpi
-    height_in = box.height / root.dpi - (0.35 if title else 0.1)
+    title_in = 0.32 if title else 0.0
+    height_in = max(box.height / root.dpi - title_in - 0.05, 0.1)
+    # A plain axes outside the layout engine: tables are costly to measure for
+    # constrained layout, and the table is sized explicitly below anyway.
+    ax = target.add_axes((0.0, 0.0, 1.0, height_in / (box.height / root.dpi)))
+    ax.axis("off")
+    if title:
+        target.text(0.0, 1.0 - 0.04 / (box.height / root.dpi), title, va="top", ha="left",
+                    fontsize=mpl.rcParams["axes.titlesize"], fontweight="bold")
+    if n_rows == 0:
+        _message(ax, "Nothing to show.")
+        return root
     widths = list(col_widths) if col_widths is not None else [1.0] * len(table.columns)
     total = float(sum(widths))
     widths = [w / total for w in widths]
-    char_in = fontsize * 0.56 / 72.0
+    char_in = fontsize * 0.62 / 72.0
     limits = [max(4, int(w * width_in * 0.97 / char_in) - 1) for w in widths]
     wrap = {str(k): v for k, v in (wrap or {}).items()}
 
@@ -746,6 +749,10 @@ def table_figure(
     pad_in = 0.09
     needed_in = sum(n * line_in + pad_in for n in line_counts) + header_lines * line_in + pad_in
     scale = 1.0 / max(height_in, needed_in, 1e-6)
+    if fig is None:  # a standalone figure: fit it to the table
+        root.set_size_inches(width_in, needed_in + title_in + 0.1)
+        ax.set_position((0.0, 0.0, 1.0, needed_in / (needed_in + title_in + 0.1)))
+        scale = 1.0 / needed_in
     tbl = ax.table(cellText=cells, colLabels=header, colWidths=widths,
                    loc="upper center", cellLoc="left", colLoc="left")
     tbl.auto_set_font_size(False)

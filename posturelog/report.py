@@ -732,13 +732,17 @@ def _quality_table(data: ReportData) -> pd.DataFrame:
         "Coverage": [rt.format_percent(v) for v in d["coverage_pct"]],
         "Worn": [rt.format_minutes(v) for v in d["wear_minutes"]],
         "Not worn": [rt.format_minutes(v) for v in d["nonwear_minutes"]],
-        "Gaps": [f"{gaps_per_day[x][0]} ({rt.format_minutes(gaps_per_day[x][1])})"
+        "Gaps": [f"{gaps_per_day[x][0]} ({_short_duration(gaps_per_day[x][1])})"
                  if x in gaps_per_day else "0" for x in days],
         "Calibration": [str(c) if w > 0 else "–"
                         for c, w in zip(d.get("calibration", pd.Series("none", index=d.index)),
                                         d["wear_minutes"], strict=True)],
         "Pain ratings": [str(int(v)) for v in d["pain_ratings"]],
     })
+
+
+def _short_duration(minutes: float) -> str:
+    return f"{minutes * 60:.0f} s" if minutes < 1 else rt.format_minutes(minutes)
 
 
 def _sessions_table(data: ReportData) -> pd.DataFrame:
@@ -1103,7 +1107,14 @@ class _PdfPager:
         self.data = data
         self.page_no = 0
 
-    def page(self, title: str, height_ratios: Sequence[float]) -> tuple[Figure, list[SubFigure]]:
+    #: Height of the page body in inches (between header rule and footer).
+    body_in = 0.865 * _A4[1]
+
+    def page(self, title: str, heights_in: Sequence[float]) -> tuple[Figure, list[SubFigure]]:
+        """A new page whose body holds blocks of (about) the given heights in inches.
+
+        Blocks are scaled down when they do not fit; spare room stays empty at the bottom.
+        """
         fig = figures.new_figure(_A4, layout=None)
         fig.set_layout_engine(ConstrainedLayoutEngine(
             rect=(self.left, 0.05, self.right - self.left, 0.865), h_pad=0.06, w_pad=0.04))
@@ -1120,9 +1131,13 @@ class _PdfPager:
                  f" · {self.data.tz}", fontsize=7, color="#777777")
         fig.text(self.right, 0.02, f"Page {self.page_no}", fontsize=7, color="#777777",
                  ha="right")
-        subs: Any = fig.subfigures(len(height_ratios), 1, height_ratios=list(height_ratios))
+        heights = [max(float(h), 0.2) for h in heights_in]
+        spare = self.body_in - sum(heights)
+        if spare > 0.2:
+            heights.append(spare)
+        subs: Any = fig.subfigures(len(heights), 1, height_ratios=heights)
         blocks = [subs] if isinstance(subs, SubFigure) else list(np.asarray(subs).ravel())
-        return fig, blocks
+        return fig, blocks[: len(heights_in)]
 
     def save(self, fig: Figure) -> None:
         self.pdf.savefig(fig)
@@ -1156,6 +1171,25 @@ def _text_block(
         y -= line_h * float(style.get("gap", 0.45))
 
 
+def _text_height(paragraphs: Sequence[tuple[str, dict[str, Any]]], width_chars: int = 100) -> float:
+    """Height in inches that :func:`_text_block` needs for ``paragraphs``."""
+    total = 0.1
+    for text, style in paragraphs:
+        size = float(style.get("size", 9.5))
+        chars = int(width_chars * 9.5 / size) - (3 if style.get("bullet") else 0)
+        n = max(1, len(textwrap.wrap(text, chars)))
+        line = size * 1.42 / 72.0
+        total += line * (n + float(style.get("gap", 0.45)))
+    return total
+
+
+def _table_height(df: pd.DataFrame, *, fontsize: float = 8.0, title: bool = True,
+                  lines_per_row: float = 1.0) -> float:
+    """Approximate height in inches of a :func:`figures.table_figure` block."""
+    row = fontsize * 1.45 / 72.0 * lines_per_row + 0.09
+    return (0.45 if title else 0.15) + (len(df) + 1.6) * row + 0.1
+
+
 def _write_pdf(data: ReportData, path: Path) -> None:
     normal: dict[str, Any] = {}
     bullet: dict[str, Any] = {"bullet": True, "gap": 0.3}
@@ -1168,84 +1202,116 @@ def _write_pdf(data: ReportData, path: Path) -> None:
         pager = _PdfPager(pdf, data)
 
         # 1 summary
-        fig, (intro, cards, notes) = pager.page("Your upper-back posture week", [2.6, 2.2, 3.4])
-        _text_block(intro, [
+        intro_text = [
             (f"Week {data.week.label}: {data.week.span_text()}, times in {data.tz}.", small),
             ("In short", heading),
             *[(s, {"bullet": True, "gap": 0.35, "size": 10.5}) for s in data.headline],
-        ], width_chars=92)
-        _cards_figure(cards, _cards(data))
-        _text_block(notes, [
+        ]
+        notes_text = [
             ("How this was measured", heading),
             ("A motion sensor worn between the shoulder blades (T2–T6) measured how far your "
              "upper back (thoracic spine) bent forward compared with your own calibrated upright "
              "posture, every second while you wore it.", normal),
             (_METHOD_NOTE, normal),
-            ("Pages: 2 day by day · 3 when and how far you bent · 4 your day with the most "
-             "slouching · 5 slouching and pain · 6 data quality · 7 appendix (sensitivity, "
-             "flexion bands, settings) · 8+ glossary.", small),
+            ("What is where", heading),
+            ("Page 2: day by day. Page 3: when and how far you bent forward. Page 4: your day "
+             "with the most slouching. Page 5: slouching and pain. Page 6: data quality. "
+             "Page 7: appendix (sensitivity to the settings, flexion bands and ISO 11226, "
+             "settings). Then a glossary of every column of daily.csv and episodes.csv.",
+             normal),
             (_DISCLAIMER, {**small, "gap": 0.2}),
-        ], width_chars=100)
+        ]
+        fig, (intro, cards, notes) = pager.page(
+            "Your upper-back posture week",
+            [_text_height(intro_text, 92) + 0.2, 2.4, _text_height(notes_text) + 0.3])
+        _text_block(intro, intro_text, width_chars=92)
+        _cards_figure(cards, _cards(data))
+        _text_block(notes, notes_text, width_chars=100, top=0.92)
         pager.save(fig)
 
         # 2 days
-        fig, (top, table) = pager.page("Day by day", [5.0, 3.0])
+        daily_table = _daily_table(data)
+        fig, (top, table) = pager.page("Day by day", [5.6, _table_height(daily_table,
+                                                                         lines_per_row=1.0)])
         figures.daily_context_figure(data.daily, fig=top)
-        figures.table_figure(_daily_table(data), title="Daily summary", fig=table,
+        figures.table_figure(daily_table, title="Daily summary", fig=table,
                              col_widths=[1.2, 1.0, 1.0, 0.9, 0.75, 0.9, 0.9, 1.0])
         pager.save(fig)
 
         # 3 when / how far
-        fig, (heat, flex, bands) = pager.page("When and how far you bent forward", [3.4, 3.6, 2.4])
+        bands = _bands_table(data)
+        fig, (heat, flex, band_block) = pager.page(
+            "When and how far you bent forward",
+            [3.5, 3.9, _table_height(bands, fontsize=7.5)])
         figures.hourly_heatmap_figure(data.hourly, fig=heat)
         figures.flexion_distribution_figure(data.epochs, data.settings.slouch_threshold_deg,
                                             data.tz, days=data.week.days, fig=flex)
-        figures.table_figure(_bands_table(data), title="Minutes in trunk-flexion bands",
-                             fig=bands, fontsize=7.5)
+        figures.table_figure(bands, title="Time in trunk-flexion bands (worn, upright or "
+                             "walking)", fig=band_block, fontsize=7.5)
         pager.save(fig)
 
         # 4 worst day
-        fig, (tl, eps) = pager.page("Your day with the most slouching", [4.6, 3.6])
+        episodes = _episodes_table(data)
+        fig, (tl, eps) = pager.page("Your day with the most slouching",
+                                    [4.9, _table_height(episodes)])
         if worst is not None:
             figures.day_timeline_figure(data.epochs, data.episodes, data.pain_log,
                                         data.remedy_log, day=worst, tz=data.tz,
                                         threshold_deg=data.settings.slouch_threshold_deg, fig=tl)
         else:
             _text_block(tl, [("The sensor was not worn this week.", normal)])
-        figures.table_figure(_episodes_table(data), title="Longest slouch episodes of the week",
-                             fig=eps, col_widths=[1.6, 0.7, 0.8, 0.9, 0.9])
+        figures.table_figure(episodes, title="Longest slouch episodes of the week (all in "
+                             "episodes.csv)", fig=eps, col_widths=[1.6, 0.7, 0.8, 0.9, 0.9])
         pager.save(fig)
 
         # 5 pain
-        fig, (scatter, words) = pager.page("Slouching and pain", [4.4, 3.6])
+        words_text = [("What the data show", heading), *[(s, bullet) for s in data.pain_lines]]
+        fig, (scatter, words) = pager.page("Slouching and pain",
+                                           [5.0, _text_height(words_text) + 0.2])
         figures.pain_association_figure(data.daily, data.pain_note, fig=scatter)
-        _text_block(words, [("What the data show", heading),
-                            *[(s, bullet) for s in data.pain_lines]], width_chars=100)
+        _text_block(words, words_text, width_chars=100)
         pager.save(fig)
 
         # 6 quality
-        fig, (qtext, qfig, qtable, stable) = pager.page("Data quality", [2.2, 2.6, 2.6, 1.6])
-        _text_block(qtext, [(s, bullet) for s in _quality_lines(data)], width_chars=100)
-        figures.wear_quality_figure(data.daily, fig=qfig)
-        figures.table_figure(_quality_table(data), title="Per day", fig=qtable, fontsize=7.5)
-        figures.table_figure(_sessions_table(data), title="Recording sessions", fig=stable,
-                             fontsize=7, col_widths=[0.5, 2.2, 0.8, 0.6, 0.6, 1.5, 1.5, 0.8],
-                             wrap={"Sensor": 36})
+        quality_text = [(s, bullet) for s in _quality_lines(data)]
+        quality = _quality_table(data)
+        sessions = _sessions_table(data)
+        gaps = _gaps_table(data, limit=6)
+        blocks = [_text_height(quality_text) + 0.1, 2.7, _table_height(quality, fontsize=7.5),
+                  _table_height(sessions, fontsize=7, lines_per_row=2.0)]
+        if len(gaps):
+            blocks.append(_table_height(gaps, fontsize=7))
+        fig, parts = pager.page("Data quality", blocks)
+        _text_block(parts[0], quality_text, width_chars=100)
+        figures.wear_quality_figure(data.daily, fig=parts[1])
+        figures.table_figure(quality, title="Per day", fig=parts[2], fontsize=7.5)
+        figures.table_figure(sessions, title="Recording sessions", fig=parts[3], fontsize=7,
+                             col_widths=[0.55, 2.2, 0.8, 0.65, 0.6, 1.45, 1.45, 0.8])
+        if len(gaps):
+            figures.table_figure(gaps, title="Longest gaps", fig=parts[4], fontsize=7,
+                                 col_widths=[1.4, 1.4, 0.6, 1.2])
         pager.save(fig)
 
         # 7 appendix
-        fig, (sens, iso, sett) = pager.page("Appendix: settings and sensitivity", [2.8, 2.0, 2.8])
         sens_day = _sensitivity_per_day(data)
+        sens_note = [(
+            f"Mean slouched minutes per worn day. Rows: threshold beyond your upright; columns: "
+            f"minimum episode duration. Highlighted: the setting of this report "
+            f"({data.settings.slouch_threshold_deg:g}°, "
+            f"{figures._fmt_seconds(data.settings.slouch_min_duration_s)}). A big change "
+            "between neighbouring cells means the result depends on the choice.", small)]
+        iso_text = [("Flexion bands and ISO 11226", heading), (_ISO_NOTE, normal)]
+        settings_table = _settings_table(data)
+        fig, (sens, sens_words, iso, sett) = pager.page(
+            "Appendix: settings and sensitivity",
+            [0.75 + 0.3 * (len(sens_day) + 1), _text_height(sens_note), _text_height(iso_text),
+             _table_height(settings_table)])
         figures.sensitivity_table_figure(
             sens_day, chosen=(data.settings.slouch_threshold_deg,
                               data.settings.slouch_min_duration_s), fig=sens)
-        if isinstance(sens, SubFigure):
-            sens.text(0.0, 0.02, "Mean slouched minutes per worn day. Rows: threshold beyond "
-                      "upright; columns: minimum episode duration; highlighted: this report.",
-                      fontsize=7.5, color="#555555")
-        _text_block(iso, [("Flexion bands and ISO 11226", heading), (_ISO_NOTE, normal)],
-                    width_chars=100)
-        figures.table_figure(_settings_table(data), title="Settings used", fig=sett,
+        _text_block(sens_words, sens_note, width_chars=100)
+        _text_block(iso, iso_text, width_chars=100)
+        figures.table_figure(settings_table, title="Settings used", fig=sett,
                              col_widths=[1.0, 2.0])
         pager.save(fig)
 
@@ -1253,17 +1319,18 @@ def _write_pdf(data: ReportData, path: Path) -> None:
         gloss = _glossary_table()
         for i, chunk in enumerate(_glossary_pages(gloss)):
             title = "Glossary of report columns" + (" (continued)" if i else "")
-            fig, (block,) = pager.page(title, [1.0])
+            lines = sum(len(textwrap.wrap(str(m), 80)) for m in chunk["Meaning"])
+            fig, (block,) = pager.page(title, [0.4 + (lines + 1.6) * 0.165 + len(chunk) * 0.09])
             figures.table_figure(chunk, fig=block, col_widths=[1.0, 3.2], fontsize=8)
             pager.save(fig)
 
 
-def _glossary_pages(gloss: pd.DataFrame, budget_lines: int = 52) -> list[pd.DataFrame]:
+def _glossary_pages(gloss: pd.DataFrame, budget_lines: int = 78) -> list[pd.DataFrame]:
     """Split the glossary into page-sized chunks (about ``budget_lines`` text lines each)."""
     pages: list[pd.DataFrame] = []
     start, used = 0, 0
     for i, meaning in enumerate(gloss["Meaning"]):
-        lines = len(textwrap.wrap(str(meaning), 88)) + 1
+        lines = len(textwrap.wrap(str(meaning), 80)) + 1
         if used + lines > budget_lines and i > start:
             pages.append(gloss.iloc[start:i])
             start, used = i, 0
