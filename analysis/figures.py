@@ -710,7 +710,8 @@ def table_figure(
         The (root) figure.
     """
     n_rows = len(table)
-    target = _target(fig, (8.0, 0.6 + 0.3 * (n_rows + 1)))
+    target = fig if fig is not None else new_figure((8.0, 0.6 + 0.3 * (n_rows + 1)),
+                                                    layout=None)
     root = _root(target)
     box = target.bbox if isinstance(target, SubFigure) else root.bbox
     width_in = box.width / root.dpi
