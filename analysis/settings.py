@@ -67,6 +67,9 @@ class AnalysisSettings:
     wear_max_island_s : float
         Worn runs shorter than this (s) between two non-wear runs become non-wear (handling
         a sensor that lies on a desk; GGIR's relabelling of short wear blocks).
+    wear_handling_s : float
+        Non-wear runs are widened by this many seconds each side: attaching or detaching
+        the sensor moves it (not "still") but it is not on the body yet (simulator: 5–12 s).
     lying_inclination_deg : float
         Trunk inclination from the calibrated upright (degrees) above which the wearer is
         lying. 60°: the lying/sitting boundary of a hip-sensor study was 64.9°; the trunk
@@ -130,6 +133,7 @@ class AnalysisSettings:
     wear_noise_ratio: float = 1.8
     wear_min_nonwear_s: float = 60.0
     wear_max_island_s: float = 60.0
+    wear_handling_s: float = 5.0
     lying_inclination_deg: float = 60.0
     lying_min_duration_s: float = 20.0
     walking_band_hz: tuple[float, float] = (1.5, 2.5)

@@ -203,6 +203,8 @@ def detect_wear(
             still &= (gyro_sd < lim) | ~np.isfinite(gyro_sd)
     still = _dilate(still, pos, w // 2)
     nonwear = _apply_durations(still, pos, s)
+    # handling (taking the sensor off / putting it on) moves it but is not wear
+    nonwear = _dilate(nonwear, pos, int(s.wear_handling_s))
     out["still"] = still
     out["worn"] = ~nonwear
     starts, _, vals = runs(nonwear)
