@@ -217,7 +217,7 @@ def find_routine(
     stand_s : float
         Minimum duration of the still part, s.
     still_deg : float
-        Up vectors within this angle of their 1-s running mean count as still.
+        The up vector must move less than this angle over one second to count as still.
     min_bend_deg, return_deg : float
         The bend must reach ``min_bend_deg`` from the still direction and then come back to
         within ``return_deg``.
@@ -235,8 +235,10 @@ def find_routine(
     if n < 2:
         return None
     k = max(1, round(fs))
-    ref = _moving_mean(u, k)
-    still = _angle_deg(u, ref) < still_deg
+    # Still = the up vector moved less than ``still_deg`` over the last second. (A centred
+    # moving mean would not do: it equals a slow linear bend, so a bend would look still.)
+    lagged = np.vstack([np.repeat(u[:1], k, axis=0), u[:-k]])
+    still = _angle_deg(u, lagged) < still_deg
     # still runs long enough
     d = np.diff(still.astype(np.int8), prepend=0, append=0)
     starts, stops = np.flatnonzero(d == 1), np.flatnonzero(d == -1)
