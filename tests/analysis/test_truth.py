@@ -23,8 +23,7 @@ from analysis.epochs import compute_epochs
 from analysis.metrics import daily_metrics, hourly_profile
 from analysis.settings import CONTEXT_NAMES, AnalysisSettings
 from analysis.wear import runs
-
-simulate = pytest.importorskip("sensor.simulate")
+from sensor.simulate import SimulatedDay, SimulatedWearer, SimulationSettings
 
 log = logging.getLogger(__name__)
 TZ = "Europe/London"
@@ -38,13 +37,13 @@ class DayResult:
     info: dict
 
 
-def _samples(day: object) -> pd.DataFrame:
+def _samples(day: SimulatedDay) -> pd.DataFrame:
     idx = pd.DatetimeIndex(pd.to_datetime(day.t_ns, unit="ns", utc=True), name="time")
     cols = ["acc_x", "acc_y", "acc_z", "gyr_x", "gyr_y", "gyr_z"]
     return pd.DataFrame(np.hstack([day.acc_mps2, day.gyr_rads]), columns=cols, index=idx)
 
 
-def _truth_seconds(day: object) -> pd.DataFrame:
+def _truth_seconds(day: SimulatedDay) -> pd.DataFrame:
     sec = day.t_ns // 1_000_000_000
     st = np.concatenate(([0], np.flatnonzero(np.diff(sec)) + 1))
     cnt = np.diff(np.append(st, sec.size))
@@ -58,7 +57,7 @@ def _truth_seconds(day: object) -> pd.DataFrame:
                          "context": ctx}, index=idx)
 
 
-def _analyse(wearer: object, i: int, label: str, fs: float) -> DayResult:
+def _analyse(wearer: SimulatedWearer, i: int, label: str, fs: float) -> DayResult:
     day = wearer.day(i)
     marks = pd.DataFrame({"start": pd.to_datetime([a for a, _ in day.routines], utc=True),
                           "end": pd.to_datetime([b for _, b in day.routines], utc=True)})
@@ -68,9 +67,9 @@ def _analyse(wearer: object, i: int, label: str, fs: float) -> DayResult:
 
 @pytest.fixture(scope="module")
 def days() -> list[DayResult]:
-    with_routine = simulate.SimulatedWearer(simulate.SimulationSettings(
+    with_routine = SimulatedWearer(SimulationSettings(
         seed=11, days=7, fs_hz=50, start_date=date(2026, 11, 16), timezone=TZ))
-    no_routine = simulate.SimulatedWearer(simulate.SimulationSettings(
+    no_routine = SimulatedWearer(SimulationSettings(
         seed=12, days=7, fs_hz=50, start_date=date(2026, 11, 16), timezone=TZ,
         calibration_routine=False))
     out = [_analyse(with_routine, i, f"seed11 day{i}", 50.0) for i in (0, 2, 5)]
@@ -169,7 +168,7 @@ def test_daily_metrics_on_truth_days(days: list[DayResult]) -> None:
 
 
 def test_dst_day_has_25_hours_and_hours_map() -> None:
-    wearer = simulate.SimulatedWearer(simulate.SimulationSettings(
+    wearer = SimulatedWearer(SimulationSettings(
         seed=5, days=7, fs_hz=10, start_date=date(2026, 10, 19), timezone=TZ))
     day = wearer.day(6)
     assert day.date == date(2026, 10, 25)
