@@ -403,6 +403,9 @@ class SensorStream:
         a reconnect later.
     battery_interval_s : float
         How often the battery level is re-read while connected.
+    batch_interval_s : float
+        The consumer gathers notifications for up to this long into one batch (adds at most
+        this much latency; far below the store's 1 s flush interval).
 
     Attributes
     ----------
@@ -422,6 +425,7 @@ class SensorStream:
         backoff_max_s: float = 15.0,
         data_timeout_s: float = 5.0,
         battery_interval_s: float = 60.0,
+        batch_interval_s: float = 0.1,
     ) -> None:
         if device.profile_key is None:
             raise UnsupportedDeviceError(_unsupported_message(device))
@@ -433,6 +437,7 @@ class SensorStream:
         self.backoff_max_s = backoff_max_s
         self.data_timeout_s = data_timeout_s
         self.battery_interval_s = battery_interval_s
+        self.batch_interval_s = batch_interval_s
         probe = make_profile(device.profile_key)
         self.rate_hz = probe.nearest_rate(50.0 if rate_hz is None else rate_hz)
         self.profile = make_profile(device.profile_key, self.rate_hz)
@@ -526,6 +531,12 @@ class SensorStream:
             if self._ended:
                 raise StopAsyncIteration
             item = await self._queue.get()
+            if self.batch_interval_s > 0 and isinstance(item, tuple):
+                # let a few notifications accumulate: one batch per interval, not per
+                # notification, keeps the per-sample cost (and CPU) low
+                wait_s = self.batch_interval_s - (time.time_ns() - item[1]) / 1e9
+                if wait_s > 0:
+                    await asyncio.sleep(wait_s)
             items = [item]
             while len(items) < 2000:
                 try:

@@ -134,11 +134,11 @@ def test_bursts_lose_nothing(fake_bluez: FakeFactory) -> None:
     fake_bluez([dev])
 
     async def main() -> tuple[list[SampleBatch], ble.SensorStream]:
-        return await _collect(await _first(ADDR), 100.0, 3.0)
+        return await _collect(await _first(ADDR), 100.0, 3.0, batch_interval_s=0.0)
 
     batches, stream = asyncio.run(main())
     _assert_same_samples(batches, dev)
-    assert stream.stats.max_queue > 5  # bursts really arrived bunched up
+    assert stream.stats.max_queue > 10  # bursts really arrived bunched up
     _, _, t = _stack(batches)
     # times reconstructed at the nominal spacing despite bursty arrival
     assert np.median(np.diff(t)) == pytest.approx(1e7, rel=0.02)
