@@ -1,0 +1,150 @@
+"""Benchmark: a week of 50 Hz data → the full weekly report (HTML, PDF, CSV).
+
+Usage::
+
+    python benchmarks/bench_report.py                      # simulate a week into a temp store
+    python benchmarks/bench_report.py --data-dir DIR       # reuse a store (e.g. from the demo)
+    python benchmarks/bench_report.py --data-dir DIR --week 2026-W47 --repeat 2
+
+Each measurement runs ``posturelog.report.build_report`` in a fresh child process, so the peak
+resident memory (``ru_maxrss``) belongs to that run alone:
+
+* ``cold``: the epochs cache of the data directory is removed first (the full analysis from
+  raw samples),
+* ``cached``: run again with the epochs cached by the cold run.
+
+Targets on the 2-core reference machine: < 20 s wall time and < 2 GB peak memory per run.
+The simulation that fills a temporary store is not part of the timings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import logging
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+__all__ = ["main", "run_once", "simulate_week"]
+
+log = logging.getLogger("bench_report")
+
+TARGET_SECONDS = 20.0
+TARGET_PEAK_MB = 2048.0
+
+
+def simulate_week(data_dir: Path, *, days: int, rate_hz: float, seed: int,
+                  first: dt.date, timezone: str) -> None:
+    """Record ``days`` of the simulated wearer (with pain/remedy log) into ``data_dir``."""
+    from posturelog.recorder import record_batches
+    from posturelog.store import Store
+    from sensor.simulate import SimulatedWearer, SimulationSettings
+
+    store = Store(data_dir)
+    store.set_setting("timezone", timezone)
+    wearer = SimulatedWearer(SimulationSettings(seed=seed, days=days, fs_hz=rate_hz,
+                                                start_date=first, timezone=timezone))
+    result = record_batches(wearer.batches(batch_s=60.0), store, wearer.info, timezone,
+                            source="benchmark simulation")
+    rows: list[tuple[int, str, int | None, str]] = [
+        (r.t_ns, "pain", r.score, r.note) for r in wearer.pain_ratings()]
+    rows += [(r.t_ns, r.kind, None, r.note) for r in wearer.remedies()]
+    store.add_events(rows)
+    for start_ns, end_ns in wearer.routines():
+        store.add_calibration_mark(start_ns, end_ns, source="routine")
+    log.info("simulated %d days at %g Hz: %d samples", days, rate_hz, result.n_samples)
+    store.close()
+
+
+def run_once(data_dir: Path, week: str | None, out_dir: Path) -> dict[str, float]:
+    """Build the report once in this process; wall time and peak RSS of this process."""
+    from analysis.settings import AnalysisSettings
+    from posturelog.report import build_report
+    from posturelog.store import Store
+
+    started = time.perf_counter()
+    store = Store(data_dir)
+    paths = build_report(store, week, out_dir, AnalysisSettings())
+    wall = time.perf_counter() - started
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return {"wall_s": wall, "peak_mb": peak_kb / 1024.0,
+            "pdf_bytes": float(paths.pdf.stat().st_size),
+            "html_bytes": float(paths.html.stat().st_size)}
+
+
+def _child(data_dir: Path, week: str | None, out_dir: Path) -> dict[str, float]:
+    cmd = [sys.executable, __file__, "--child", "--data-dir", str(data_dir), "--out",
+           str(out_dir)]
+    if week:
+        cmd += ["--week", week]
+    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"report run failed:\n{done.stderr[-4000:]}")
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry point; returns 0 when every run met the targets."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data-dir", type=Path, help="reuse this store (default: simulate)")
+    parser.add_argument("--week", help="ISO week to report (default: the report's default)")
+    parser.add_argument("--days", type=int, default=7, help="days to simulate (default 7)")
+    parser.add_argument("--rate", type=float, default=50.0, help="simulated rate in Hz")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--repeat", type=int, default=1, help="cached runs to time")
+    parser.add_argument("--keep-cache", action="store_true",
+                        help="do not clear the epochs cache before the cold run")
+    parser.add_argument("--out", type=Path, help="report directory (default: temporary)")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+
+    if args.child:
+        result = run_once(args.data_dir, args.week, args.out)
+        sys.stdout.write(json.dumps(result) + "\n")
+        return 0
+
+    tmp = Path(tempfile.mkdtemp(prefix="posturelog-bench-"))
+    try:
+        data_dir = args.data_dir
+        week = args.week
+        if data_dir is None:
+            data_dir = tmp / "data"
+            first = dt.date(2026, 11, 16)
+            t0 = time.perf_counter()
+            simulate_week(data_dir, days=args.days, rate_hz=args.rate, seed=args.seed,
+                          first=first, timezone="Europe/London")
+            log.info("simulation + recording: %.1f s (not part of the timings)",
+                     time.perf_counter() - t0)
+            iso = first.isocalendar()
+            week = week or f"{iso.year}-W{iso.week:02d}"
+        out_dir = args.out or tmp / "report"
+        runs: list[tuple[str, dict[str, float]]] = []
+        if not args.keep_cache:
+            shutil.rmtree(Path(data_dir) / "cache", ignore_errors=True)
+        runs.append(("cold (no cached epochs)", _child(Path(data_dir), week, out_dir)))
+        for i in range(max(args.repeat, 1)):
+            runs.append((f"cached epochs #{i + 1}", _child(Path(data_dir), week, out_dir)))
+        ok = True
+        lines = [f"{'run':<26}{'wall (s)':>10}{'peak (MB)':>11}  target",
+                 "-" * 60]
+        for name, r in runs:
+            met = r["wall_s"] < TARGET_SECONDS and r["peak_mb"] < TARGET_PEAK_MB
+            ok &= met
+            lines.append(f"{name:<26}{r['wall_s']:>10.1f}{r['peak_mb']:>11.0f}  "
+                         f"{'met' if met else 'MISSED'} (< {TARGET_SECONDS:g} s, "
+                         f"< {TARGET_PEAK_MB:g} MB)")
+        sys.stdout.write("\n".join(lines) + "\n")
+        return 0 if ok else 1
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
