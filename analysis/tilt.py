@@ -102,11 +102,21 @@ class TiltSettings:
     rest_acc_drift_mps2 : float
         ... and the window-mean acceleration moved less than this over the last
         ``rest_min_s``, m/s² (rejects slow, steady rotations that would otherwise look like
-        bias; 0.2 m/s² is about 1.2° of tilt).
+        bias; 0.06 m/s² is about 0.35° of tilt).
     bias_clip_dps : float
         ... and the window-mean angular rate is below this, °/s (largest bias believed).
     tau_bias_s : float
         Time constant (s) of the causal bias low-pass during rest.
+    motion_bias_estimation : bool
+        Also estimate the residual gyroscope bias in motion (causal, with gyroscope) from how
+        gravity drifts in the gyroscope frame, and correct the low-pass lag it causes.
+    tau_motion_bias_s : float
+        Memory (s) of the motion-bias least-squares estimate.
+    motion_bias_prior_s : float
+        Ridge weight of the zero-residual-bias prior, in seconds of fully informative data.
+    ramp_tracking : bool
+        Use a 3rd-order low-pass without steady-state lag for a linearly drifting input
+        (causal, with gyroscope) instead of the 2nd-order Butterworth.
     chunk_samples : int
         Samples processed per vectorised chunk (memory/cache trade-off; results do not depend
         on it beyond rounding).
@@ -121,9 +131,13 @@ class TiltSettings:
     rest_min_s: float = 1.5
     rest_gyr_dps: float = 2.0
     rest_acc_mps2: float = 0.5
-    rest_acc_drift_mps2: float = 0.2
+    rest_acc_drift_mps2: float = 0.06
     bias_clip_dps: float = 5.0
-    tau_bias_s: float = 3.0
+    tau_bias_s: float = 20.0
+    motion_bias_estimation: bool = True
+    tau_motion_bias_s: float = 30.0
+    motion_bias_prior_s: float = 0.05
+    ramp_tracking: bool = False
     chunk_samples: int = 32768
 
     def __post_init__(self) -> None:
@@ -138,6 +152,8 @@ class TiltSettings:
             "rest_acc_drift_mps2",
             "bias_clip_dps",
             "tau_bias_s",
+            "tau_motion_bias_s",
+            "motion_bias_prior_s",
         ):
             value = getattr(self, name)
             if not (isinstance(value, int | float) and math.isfinite(value) and value > 0):
@@ -214,6 +230,21 @@ def _normalize_rows(v: FloatArray) -> FloatArray:
 # shared pieces of the filter
 
 
+def _ramp_tracking_sos(w0: float, fs: float) -> FloatArray:
+    """3rd-order low-pass with zero steady-state error for a ramp ("type 2"), as sos.
+
+    ``H(s) = (1 + 2 s/w0) / ((1 + s/w0)(1 + s/w0 + s²/w0²))``: the numerator matches the first
+    two denominator coefficients, so ``1 − H`` has a double zero at ``s = 0`` and a linearly
+    drifting input (gravity rotating in the gyroscope frame because of a constant residual
+    bias) passes without lag; above ``w0`` it still falls off as 1/s². Discretised with the
+    bilinear transform (which keeps the double zero at z = 1).
+    """
+    num = [2.0 / w0, 1.0]
+    den = [1.0 / w0**3, 2.0 / w0**2, 2.0 / w0, 1.0]
+    b, a = signal.bilinear(num, den, fs)
+    return np.asarray(signal.tf2sos(b, a), dtype=np.float64)
+
+
 @dataclass
 class _Design:
     """Constants derived from settings and the sampling rate."""
@@ -230,13 +261,18 @@ class _Design:
     frac: FloatArray  # (win,) extrapolation factor for each position in a window
     n_rest: int
     alpha_bias: float
+    n_bias_mean: int  # rest windows averaged before the exponential bias low-pass takes over
+    motion_lambda: float  # per-window forgetting factor of the motion-bias regression
+    motion_prior: float  # ridge weight pulling the residual bias to zero
     th_gyr2: float
     th_acc2: float
     th_drift2: float
     clip2: float
 
     @classmethod
-    def make(cls, settings: TiltSettings, fs: float, tau: float) -> _Design:
+    def make(
+        cls, settings: TiltSettings, fs: float, tau: float, ramp_tracking: bool = False
+    ) -> _Design:
         # cut-off of a 2nd-order Butterworth with time constant tau, as in VQF
         fc = math.sqrt(2.0) / (2.0 * math.pi * tau)
         win = max(2, round(settings.rest_window_s * fs))
@@ -248,7 +284,10 @@ class _Design:
                 f"window rate {fs_w:.3g} Hz"
             )
         sos = np.asarray(signal.butter(2, fc, fs=fs, output="sos"), dtype=np.float64)
-        sos_w = np.asarray(signal.butter(2, fc, fs=fs_w, output="sos"), dtype=np.float64)
+        if ramp_tracking:
+            sos_w = _ramp_tracking_sos(2.0 * math.pi * fc, fs_w)
+        else:
+            sos_w = np.asarray(signal.butter(2, fc, fs=fs_w, output="sos"), dtype=np.float64)
         win_s = win / fs
         return cls(
             fs=fs,
@@ -263,6 +302,9 @@ class _Design:
             frac=(np.arange(win) + 0.5 * (win + 1)) / win,
             n_rest=max(1, math.ceil(settings.rest_min_s / win_s - 1e-9)),
             alpha_bias=1.0 - math.exp(-win_s / settings.tau_bias_s),
+            n_bias_mean=max(1, round(settings.tau_bias_s / win_s)),
+            motion_lambda=math.exp(-win_s / settings.tau_motion_bias_s),
+            motion_prior=settings.motion_bias_prior_s / win_s,
             th_gyr2=(settings.rest_gyr_dps * _DEG) ** 2,
             th_acc2=settings.rest_acc_mps2**2,
             th_drift2=settings.rest_acc_drift_mps2**2,
@@ -277,6 +319,7 @@ class _RestState:
     bias: FloatArray = field(default_factory=lambda: np.zeros(3))
     buf: FloatArray = field(default_factory=lambda: np.empty((6, 0)))  # gyr, acc of the open window
     still_run: int = 0
+    n_rest_windows: int = 0  # rest windows seen so far (kept across gaps, like the bias)
     acc_hist: FloatArray | None = None  # (3, n_rest) last window-mean accelerations
 
     def restart_windows(self) -> None:
@@ -287,9 +330,9 @@ class _RestState:
 
 
 def _window_sums(x: FloatArray, m: int) -> FloatArray:
-    """Sums over the complete windows of ``m`` columns of a (3, L) array -> (3, L // m)."""
+    """Sums over the complete windows of ``m`` columns of a (k, L) array -> (k, L // m)."""
     w = x.shape[1] // m
-    xr = x[:, : w * m].reshape(3, w, m)
+    xr = x[:, : w * m].reshape(x.shape[0], w, m)
     out = xr[:, :, 0].copy()
     for j in range(1, m):
         out += xr[:, :, j]
@@ -344,72 +387,211 @@ def _rest_windows(
     return mg, run >= d.n_rest, p
 
 
-def _causal_bias(d: _Design, st: _RestState, gyr: FloatArray, acc: FloatArray) -> FloatArray:
-    """Per-sample causal bias estimate (3, n) for new samples (3, n); updates ``st``."""
+def _causal_bias(
+    d: _Design, st: _RestState, gyr: FloatArray, acc: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """Causal bias estimate for new samples (3, n); updates ``st``.
+
+    Returns the per-sample bias (3, n) and the bias applied during each window completed by
+    these samples (3, W).
+    """
     n = gyr.shape[1]
     mg, rest, p = _rest_windows(d, st, gyr, acc)
     n_win = rest.size
     at = np.flatnonzero(rest)
     if at.size == 0:
-        return np.broadcast_to(st.bias[:, None], (3, n))
+        return np.broadcast_to(st.bias[:, None], (3, n)), np.broadcast_to(st.bias[:, None], (3, n_win))
     per_window = np.empty((3, n_win + 1))
     per_window[:, 0] = st.bias
     # b <- b + alpha (mean - b) at rest windows only: a first-order recursion on the
     # compressed sequence of rest windows, then held between them.
+    # The first rest windows are averaged (running mean) until the exponential weight takes
+    # over, so the first rest period already gives a good estimate.
     alpha = d.alpha_bias
-    vals = signal.lfilter(
-        [alpha], [1.0, alpha - 1.0], mg[:, at], axis=1, zi=((1.0 - alpha) * st.bias)[:, None]
-    )[0]
+    x = mg[:, at]
+    vals = np.empty_like(x)
+    k = int(min(max(d.n_bias_mean - st.n_rest_windows, 0), at.size))
+    if k:
+        counts = st.n_rest_windows + np.arange(1, k + 1, dtype=np.float64)
+        cs = np.cumsum(x[:, :k], axis=1) + (st.bias * st.n_rest_windows)[:, None]
+        vals[:, :k] = cs / counts
+    if k < at.size:
+        start = vals[:, k - 1] if k else st.bias
+        vals[:, k:] = signal.lfilter(
+            [alpha], [1.0, alpha - 1.0], x[:, k:], axis=1, zi=((1.0 - alpha) * start)[:, None]
+        )[0]
+    st.n_rest_windows += int(at.size)
     pos = np.maximum.accumulate(np.where(rest, np.cumsum(rest) - 1, -1))
     per_window[:, 1:] = np.where(pos >= 0, vals[:, np.maximum(pos, 0)], st.bias[:, None])
     st.bias = per_window[:, -1].copy()
     # window w (counted from the open window's start) uses the bias after window w-1
-    return np.repeat(per_window, d.win, axis=1)[:, p : p + n]
+    return np.repeat(per_window, d.win, axis=1)[:, p : p + n], per_window[:, :n_win]
+
+
+@dataclass
+class _WindowFilter:
+    """Start-up running mean, then ``sos_w``, over window means of ``k`` channels."""
+
+    n_windows: int = 0
+    init_sum: FloatArray | None = None
+    zi: FloatArray | None = None  # (n_sections, k, 2) once started
+
+    def run(self, d: _Design, means: FloatArray) -> FloatArray:
+        k, n_win = means.shape
+        g = np.empty((k, n_win))
+        if self.init_sum is None:
+            self.init_sum = np.zeros(k)
+        i = 0
+        if self.zi is None:
+            j = min(d.n_init_w - self.n_windows, n_win)
+            cs = np.cumsum(means[:, :j], axis=1) + self.init_sum[:, None]
+            g[:, :j] = cs / (self.n_windows + np.arange(1, j + 1, dtype=np.float64))
+            if j:
+                self.init_sum = cs[:, -1].copy()
+            if self.n_windows + j >= d.n_init_w:
+                mean = self.init_sum / d.n_init_w
+                self.zi = d.zi_unit_w[:, None, :] * mean[None, :, None]
+            i = j
+        if i < n_win:
+            g[:, i:], self.zi = signal.sosfilt(d.sos_w, means[:, i:], axis=1, zi=self.zi)
+        self.n_windows += n_win
+        return g
 
 
 @dataclass
 class _LowPassState:
-    """Window-rate low-pass: open-window samples, start-up mean, sosfilt state, last outputs."""
+    """Window-rate low-pass of the accelerometer plus the motion-bias lag correction."""
 
-    buf: FloatArray = field(default_factory=lambda: np.empty((3, 0)))
-    n_windows: int = 0
-    init_sum: FloatArray = field(default_factory=lambda: np.zeros(3))
-    zi: FloatArray | None = None  # (n_sections, 3, 2) once started
-    last: FloatArray = field(default_factory=lambda: np.full((3, 2), np.nan))  # G_{-2}, G_{-1}
+    buf: FloatArray | None = None  # open window: (3 or 12, p) samples
+    main: _WindowFilter = field(default_factory=_WindowFilter)
+    drift: _WindowFilter = field(default_factory=_WindowFilter)
+    last: FloatArray = field(default_factory=lambda: np.full((3, 2), np.nan))  # G'_{-2}, G'_{-1}
+    u_prev: FloatArray | None = None
+    info_zi: FloatArray = field(default_factory=lambda: np.zeros((12, 1)))
+    drift_sum: FloatArray = field(default_factory=lambda: np.zeros(3))
 
 
-def _window_lowpass(d: _Design, st: _LowPassState, x: FloatArray) -> FloatArray:
+def _cross_cols(a: FloatArray, b: FloatArray) -> FloatArray:
+    return np.stack(
+        [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]]
+    )
+
+
+def _motion_bias_correction(
+    d: _Design,
+    st: _LowPassState,
+    g: FloatArray,
+    lr: FloatArray,
+    rbar: FloatArray,
+    lrb: FloatArray,
+    rb: FloatArray,
+    first_index: int,
+) -> FloatArray:
+    """Lag correction of the window outputs ``g`` (3, W) for a residual gyroscope bias.
+
+    With true bias ``b`` and applied bias ``B`` gravity drifts in the gyroscope frame as
+    ``du/dt = (R (b − B)) × u``. Filtering both sides with the same linear low-pass gives the
+    regression ``dG/dt + LP(R B) × u ≈ −[u]× LP(R) b``; ``b`` is its exponentially weighted
+    least-squares solution (``lr``/``lrb`` = low-passed window means ``rbar`` of the rotation
+    entries (9, W) and ``rb`` = ``R B`` (3, W)). The drift it implies, ``D = ∫ R (b − B) dt``,
+    lags through the low-pass by ``D − LP(D)``, which is rotated back:
+    ``G' = G + (D − LP(D)) × G``. Everything is causal and at window rate.
+    """
+    n_win = g.shape[1]
+    tw = d.win * d.dt
+    norm = np.sqrt((g * g).sum(axis=0))
+    u = g / norm
+    prev = np.empty_like(u)
+    prev[:, 1:] = u[:, :-1]
+    prev[:, 0] = st.u_prev if st.u_prev is not None else u[:, 0]
+    st.u_prev = u[:, -1].copy()
+    y = (u - prev) / tw + _cross_cols(lrb, u)
+    lm = lr.reshape(3, 3, n_win)  # lm[i, j] = L_ij
+    # P = Lᵀ (I − u uᵀ) L ; q = Lᵀ (u × y)
+    ul = np.einsum("iw,ijw->jw", u, lm)  # (uᵀ L)_j
+    ltl = np.einsum("kiw,kjw->ijw", lm, lm)
+    pm = ltl - ul[:, None, :] * ul[None, :, :]
+    uy = _cross_cols(u, y)
+    q = np.einsum("kiw,kw->iw", lm, uy)
+    feats = np.concatenate([pm.reshape(9, n_win), q], axis=0)
+    # no information while the low-pass is still starting up (it is not yet the linear filter)
+    settle = 2 * d.n_init_w - first_index
+    if settle > 0:
+        feats[:, :settle] = 0.0
+        omega_mask = np.arange(n_win) >= settle
+    else:
+        omega_mask = None
+    lam = d.motion_lambda
+    sums, st.info_zi = signal.lfilter([1.0], [1.0, -lam], feats, axis=1, zi=st.info_zi)
+    a = sums[:9].reshape(3, 3, n_win) + d.motion_prior * np.eye(3)[:, :, None]
+    rhs = sums[9:]
+    # closed-form symmetric 3x3 solve, vectorised over windows
+    c00 = a[1, 1] * a[2, 2] - a[1, 2] * a[2, 1]
+    c01 = a[0, 2] * a[2, 1] - a[0, 1] * a[2, 2]
+    c02 = a[0, 1] * a[1, 2] - a[0, 2] * a[1, 1]
+    c11 = a[0, 0] * a[2, 2] - a[0, 2] * a[2, 0]
+    c12 = a[0, 2] * a[1, 0] - a[0, 0] * a[1, 2]
+    c22 = a[0, 0] * a[1, 1] - a[0, 1] * a[1, 0]
+    det = a[0, 0] * c00 + a[0, 1] * (a[1, 2] * a[2, 0] - a[1, 0] * a[2, 2]) + a[0, 2] * (
+        a[1, 0] * a[2, 1] - a[1, 1] * a[2, 0]
+    )
+    b = np.stack(
+        [
+            c00 * rhs[0] + c01 * rhs[1] + c02 * rhs[2],
+            c01 * rhs[0] + c11 * rhs[1] + c12 * rhs[2],
+            c02 * rhs[0] + c12 * rhs[1] + c22 * rhs[2],
+        ]
+    ) / det
+    rm = rbar.reshape(3, 3, n_win)
+    omega = np.einsum("ijw,jw->iw", rm, b) - rb
+    if omega_mask is not None:
+        omega[:, ~omega_mask] = 0.0
+    drift = np.cumsum(omega * tw, axis=1) + st.drift_sum[:, None]
+    st.drift_sum = drift[:, -1].copy()
+    lag = drift - st.drift.run(d, drift)
+    return g + _cross_cols(lag, g)
+
+
+def _window_lowpass(
+    d: _Design,
+    st: _LowPassState,
+    x: FloatArray,
+    rot: FloatArray | None = None,
+    applied_bias: FloatArray | None = None,
+) -> FloatArray:
     """Causal low-pass of (3, n) samples evaluated per sample; updates ``st``.
 
     The samples are averaged over windows of ``win`` samples; the window means are filtered at
-    the window rate (running mean for the first ``n_init_w`` windows, then the Butterworth
-    low-pass from that steady state). A sample in window ``w`` gets ``G[w-1]`` linearly
-    extrapolated with the slope ``G[w-1] - G[w-2]`` to the sample's time (no slope for the
-    second window; the running mean of the samples so far in the very first window).
+    the window rate (running mean for the first ``n_init_w`` windows, then the low-pass from
+    that steady state). With the per-sample rotation entries ``rot`` (9, n) the outputs are
+    corrected for a residual gyroscope bias (:func:`_motion_bias_correction`). A sample in
+    window ``w`` gets ``G[w-1]`` linearly extrapolated with the slope ``G[w-1] - G[w-2]`` to the
+    sample's time (no slope for the second window; the running mean of the samples so far in
+    the very first window).
     """
     m = d.win
-    p = st.buf.shape[1]
     n = x.shape[1]
-    xc = np.concatenate([st.buf, x], axis=1) if p else x
+    xin = x if rot is None else np.concatenate([x, rot])
+    if st.buf is None:
+        st.buf = np.empty((xin.shape[0], 0))
+    p = st.buf.shape[1]
+    xc = np.concatenate([st.buf, xin], axis=1) if p else xin
     n_win = xc.shape[1] // m
     st.buf = xc[:, n_win * m :].copy()
-    first_window = st.n_windows == 0
+    first_window = st.main.n_windows == 0
     g = np.empty((3, n_win))
     if n_win:
         means = _window_sums(xc, m) / m
-        i = 0
-        if st.zi is None:
-            k = min(d.n_init_w - st.n_windows, n_win)
-            cs = np.cumsum(means[:, :k], axis=1) + st.init_sum[:, None]
-            g[:, :k] = cs / (st.n_windows + np.arange(1, k + 1, dtype=np.float64))
-            st.init_sum = cs[:, -1].copy()
-            if st.n_windows + k >= d.n_init_w:
-                mean = st.init_sum / d.n_init_w
-                st.zi = d.zi_unit_w[:, None, :] * mean[None, :, None]
-            i = k
-        if i < n_win:
-            g[:, i:], st.zi = signal.sosfilt(d.sos_w, means[:, i:], axis=1, zi=st.zi)
-        st.n_windows += n_win
+        if rot is None:
+            g = st.main.run(d, means)
+        else:
+            rbar = means[3:]
+            if applied_bias is None:
+                applied_bias = np.zeros((3, n_win))
+            rb = np.einsum("ijw,jw->iw", rbar.reshape(3, 3, n_win), applied_bias)
+            first_index = st.main.n_windows
+            filt = st.main.run(d, np.concatenate([means, rb]))
+            g = _motion_bias_correction(d, st, filt[:3], filt[3:12], rbar, filt[12:], rb, first_index)
     # history G_{-2}, G_{-1}, G_0 .. G_{n_win-1}; sample in window w uses columns w, w+1
     hist = np.concatenate([st.last, g], axis=1)
     st.last = hist[:, -2:].copy()
@@ -421,7 +603,7 @@ def _window_lowpass(d: _Design, st: _LowPassState, x: FloatArray) -> FloatArray:
     if first_window:
         # the segment's first window has no completed window before it: running mean
         k = min(m - p, n)
-        cs = np.cumsum(xc[:, : p + k], axis=1)[:, p:]
+        cs = np.cumsum(xc[:3, : p + k], axis=1)[:, p:]
         reps[:, :k] = cs / np.arange(p + 1, p + k + 1, dtype=np.float64)
     return reps
 
@@ -465,7 +647,9 @@ class TiltFilter:
             raise ValueError(f"settings must be a TiltSettings, got {type(settings).__name__}")
         self.with_gyroscope = bool(with_gyroscope)
         tau = self.settings.tau_acc_s if self.with_gyroscope else self.settings.tau_acc_only_s
-        self._design = _Design.make(self.settings, self.fs_hz, tau)
+        self._design = _Design.make(
+            self.settings, self.fs_hz, tau, self.with_gyroscope and self.settings.ramp_tracking
+        )
         self._rest = _RestState()
         self.reset()
 
@@ -534,14 +718,17 @@ class TiltFilter:
         d = self._design
         if gyr is None:
             return _normalized_columns(_window_lowpass(d, self._lp, acc))
+        applied = None
         if self.settings.bias_estimation:
-            gyr = gyr - _causal_bias(d, self._rest, gyr, acc)
+            bias, applied = _causal_bias(d, self._rest, gyr, acc)
+            gyr = gyr - bias
         da, db = delta_quaternion(gyr, d.dt)
         qa, qb = quaternion_scan(da, db, self._qa, self._qb)
         norm = math.sqrt(abs(qa[-1]) ** 2 + abs(qb[-1]) ** 2)
         self._qa, self._qb = complex(qa[-1]) / norm, complex(qb[-1]) / norm
         r = rotation_matrix_entries(qa, qb)
-        g_inertial = _window_lowpass(d, self._lp, rotate(r, acc))
+        rot = np.stack(r) if self.settings.motion_bias_estimation else None
+        g_inertial = _window_lowpass(d, self._lp, rotate(r, acc), rot, applied)
         return _normalized_columns(rotate_transposed(r, g_inertial))
 
 
@@ -692,11 +879,17 @@ def _gravity_direction_reference(
     fs = _check_rate(fs_hz)
     acc, gyr = _check_inputs(acc_mps2, gyr_rads)
     s = settings if settings is not None else TiltSettings()
-    d = _Design.make(s, fs, s.tau_acc_s if gyr is not None else s.tau_acc_only_s)
+    d = _Design.make(
+        s,
+        fs,
+        s.tau_acc_s if gyr is not None else s.tau_acc_only_s,
+        gyr is not None and s.ramp_tracking,
+    )
     m = d.win
     n = acc.shape[0]
     out = np.full((n, 3), np.nan)
     bias = np.zeros(3)
+    n_rest_seen = 0
 
     class Seg:
         def __init__(self) -> None:
@@ -707,9 +900,16 @@ def _gravity_direction_reference(
             self.hist: list[FloatArray] = []
             self.win_x: list[FloatArray] = []
             self.n_w = 0
-            self.init_sum = np.zeros(3)
+            self.init_sum: FloatArray | float = 0.0
             self.z: list[list[FloatArray]] | None = None
             self.out_hist: list[FloatArray] = []
+            self.win_r: list[FloatArray] = []
+            self.u_prev: FloatArray | None = None
+            self.info = np.zeros(12)
+            self.drift = np.zeros(3)
+            self.dz: list[list[FloatArray]] | None = None
+            self.d_sum = np.zeros(3)
+            self.d_n = 0
 
     def steady(y: FloatArray) -> list[list[FloatArray]]:
         z = []
@@ -721,6 +921,14 @@ def _gravity_direction_reference(
             u = yy
         return z
 
+    def biquads(z: list[list[FloatArray]], u: FloatArray) -> FloatArray:
+        for sec, (b0, b1, b2, _a0, a1, a2) in zip(z, d.sos_w, strict=True):
+            yy = b0 * u + sec[0]
+            sec[0] = b1 * u - a1 * yy + sec[1]
+            sec[1] = b2 * u - a2 * yy
+            u = yy
+        return u
+
     st = Seg()
     for k in range(n):
         a = acc[k]
@@ -729,7 +937,8 @@ def _gravity_direction_reference(
             st = Seg()
             continue
         if g is not None:
-            w = g - bias if s.bias_estimation else g
+            applied = bias.copy() if s.bias_estimation else np.zeros(3)
+            w = g - applied
             if s.bias_estimation:
                 st.rest_g.append(g)
                 st.rest_a.append(a)
@@ -747,7 +956,11 @@ def _gravity_direction_reference(
                     )
                     st.run = st.run + 1 if still else 0
                     if st.run >= d.n_rest:
-                        bias = bias + d.alpha_bias * (gm - bias)
+                        n_rest_seen += 1
+                        if n_rest_seen <= d.n_bias_mean:
+                            bias = bias + (gm - bias) / n_rest_seen
+                        else:
+                            bias = bias + d.alpha_bias * (gm - bias)
                     st.hist.append(am)
                     st.rest_g, st.rest_a = [], []
             h = w * (0.5 * d.dt)
@@ -773,6 +986,7 @@ def _gravity_direction_reference(
                 ]
             )
             x = rot @ a
+            st.win_r.append(rot.reshape(9))
         else:
             rot = np.eye(3)
             x = a
@@ -785,21 +999,42 @@ def _gravity_direction_reference(
             prev = st.out_hist[-2] if len(st.out_hist) > 1 else base
             y = base + (base - prev) * ((j + 0.5 * (m + 1)) / m)
         if len(st.win_x) == m:
+            motion = g is not None and s.motion_bias_estimation
             mean = np.mean(st.win_x, axis=0)
-            st.win_x = []
+            rbar = np.mean(st.win_r, axis=0) if motion else np.zeros(0)
+            rbv = rbar.reshape(3, 3) @ applied if motion else np.zeros(0)
+            mean = np.concatenate([mean, rbar, rbv])
+            st.win_x, st.win_r = [], []
             if st.z is None:
                 st.init_sum = st.init_sum + mean
-                gw = st.init_sum / (st.n_w + 1)
+                filt = st.init_sum / (st.n_w + 1)
                 if st.n_w + 1 >= d.n_init_w:
-                    st.z = steady(gw)
+                    st.z = steady(filt)
             else:
-                u = mean
-                for sec, (b0, b1, b2, _a0, a1, a2) in zip(st.z, d.sos_w, strict=True):
-                    yy = b0 * u + sec[0]
-                    sec[0] = b1 * u - a1 * yy + sec[1]
-                    sec[1] = b2 * u - a2 * yy
-                    u = yy
-                gw = u
+                filt = biquads(st.z, mean)
+            gw = filt[:3]
+            if motion:
+                tw = m * d.dt
+                lmat = filt[3:12].reshape(3, 3)
+                u = gw / np.linalg.norm(gw)
+                yv = (u - (st.u_prev if st.u_prev is not None else u)) / tw + np.cross(filt[12:], u)
+                st.u_prev = u
+                pmat = lmat.T @ (np.eye(3) - np.outer(u, u)) @ lmat
+                feat = np.concatenate([pmat.reshape(9), lmat.T @ np.cross(u, yv)])
+                settled = st.n_w >= 2 * d.n_init_w
+                st.info = d.motion_lambda * st.info + (feat if settled else 0.0)
+                bhat = np.linalg.solve(st.info[:9].reshape(3, 3) + d.motion_prior * np.eye(3), st.info[9:])
+                if settled:
+                    st.drift = st.drift + (rbar.reshape(3, 3) @ bhat - rbv) * tw
+                if st.dz is None:
+                    st.d_sum = st.d_sum + st.drift
+                    st.d_n += 1
+                    lp_drift = st.d_sum / st.d_n
+                    if st.d_n >= d.n_init_w:
+                        st.dz = steady(lp_drift)
+                else:
+                    lp_drift = biquads(st.dz, st.drift)
+                gw = gw + np.cross(st.drift - lp_drift, gw)
             st.out_hist.append(gw)
             st.n_w += 1
         up = rot.T @ y

@@ -118,8 +118,10 @@ def simulate_imu(
     return acc, gyr, up
 
 
-def _smooth_noise(rng: np.random.Generator, n: int, fs: float, cutoff_hz: float, scale: float) -> FloatArray:
-    b, a = signal.butter(2, cutoff_hz, fs=fs)
+def _smooth_noise(
+    rng: np.random.Generator, n: int, fs: float, cutoff_hz: float, scale: float, order: int = 2
+) -> FloatArray:
+    b, a = signal.butter(order, cutoff_hz, fs=fs)
     x = signal.lfilter(b, a, rng.normal(size=n + int(5 * fs / cutoff_hz)))[-n:]
     return scale * x / (x.std() + 1e-12)
 
@@ -233,7 +235,11 @@ def fast_trajectory(
         cur = quat_mul(cur, dq[k])
         q[k] = cur
     q /= np.linalg.norm(q, axis=1, keepdims=True)
-    lin = np.stack([_smooth_noise(rng, n, fs, 3.0, 2.0) for _ in range(3)], axis=1) * env[:, None]
+    # linear acceleration = second derivative of a bounded random displacement (~0.1 m): no
+    # sustained low-frequency acceleration, as in real motion; a few m/s² during bursts
+    pos = np.stack([_smooth_noise(rng, n, fs, 1.0, 0.05, order=6) for _ in range(3)], axis=1)
+    pos *= env[:, None]
+    lin = np.gradient(np.gradient(pos, 1.0 / fs, axis=0), 1.0 / fs, axis=0)
     del t
     bias = np.radians(gyro_bias_dps) * np.array([0.6, 0.7, -0.4])
     acc, gyr, up = simulate_imu(q, lin, fs, rng, bias, acc_noise, gyr_noise)
