@@ -329,3 +329,76 @@ def test_build_report_validates_week_first(tmp_path: Path) -> None:
     with pytest.raises(UserError, match="no recorded data in week 2026-W01"):
         build_report(store, "2026-W01", tmp_path, AnalysisSettings())
     assert not any(tmp_path.iterdir())
+
+
+# -- DST and the real pipeline -------------------------------------------------------------
+def test_dst_week_has_local_days_and_offsets(tmp_path: Path) -> None:
+    week = IsoWeek(2026, 43)  # Mon 19 – Sun 25 October 2026; Europe/Berlin leaves DST on Sunday
+    epochs = synthetic_epochs(first=week.monday, days=7)
+    data = prepare_report(week=week, tz=TZ, epochs=epochs, settings=AnalysisSettings())
+    paths = write_report(data, tmp_path)
+    daily = pd.read_csv(paths.daily_csv)
+    assert len(daily) == 7
+    assert daily["day_hours"].tolist() == [24.0] * 6 + [25.0]
+    eps = pd.read_csv(paths.episodes_csv)
+    offsets = set(eps["start"].str[-6:])
+    assert offsets == {"+02:00", "+01:00"}
+    local_hours = pd.to_datetime(eps["start"], utc=True).dt.tz_convert(TZ).dt.hour
+    assert local_hours.between(9, 17).all()
+
+
+@pytest.fixture(scope="module")
+def simulated_store(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """Three simulated days (Sun of W46, Mon–Tue of W47) recorded through the real store."""
+    from posturelog.recorder import record_batches
+    from posturelog.store import Store
+    from sensor.simulate import SimulatedWearer, SimulationSettings
+
+    tz = "Europe/London"
+    store = Store(tmp_path_factory.mktemp("store"))
+    store.set_setting("timezone", tz)
+    wearer = SimulatedWearer(SimulationSettings(seed=5, days=3, fs_hz=10.0,
+                                                start_date=dt.date(2026, 11, 15), timezone=tz))
+    record_batches(wearer.batches(batch_s=60.0), store, wearer.info, tz, source="test")
+    rows: list[tuple[int, str, int | None, str]] = [
+        (r.t_ns, "pain", r.score, r.note) for r in wearer.pain_ratings()]
+    rows += [(r.t_ns, r.kind, None, r.note) for r in wearer.remedies()]
+    store.add_events(rows)
+    for start_ns, end_ns in wearer.routines():
+        store.add_calibration_mark(start_ns, end_ns, source="routine")
+    return store
+
+
+@pytest.mark.slow
+def test_build_report_through_the_store(simulated_store: Any, tmp_path: Path) -> None:
+    calls: list[tuple[str, float, float]] = []
+    paths = build_report(simulated_store, "2026-W47", tmp_path / "out", AnalysisSettings(),
+                         progress=lambda what, done, total: calls.append((what, done, total)))
+    assert [p.name for p in paths.files()] == ["report.html", "report.pdf", "daily.csv",
+                                               "episodes.csv"]
+    assert paths.pdf.read_bytes().startswith(b"%PDF") and _pdf_pages(paths.pdf) >= 8
+    daily = pd.read_csv(paths.daily_csv)
+    assert len(daily) == 7
+    assert (daily["wear_minutes"].iloc[:2] > 300).all()  # Mon, Tue simulated
+    assert (daily["wear_minutes"].iloc[2:] == 0).all()
+    assert daily["pain_ratings"].iloc[:2].sum() > 0
+    html_text = paths.html.read_text()
+    assert "than last week" in html_text  # Sunday of W46 gives a week-over-week change
+    assert "Simulated" in html_text  # sensor model in the quality section
+    assert calls and calls[-1][0] == "Report written"
+
+
+@pytest.mark.slow
+def test_default_week_and_default_out_dir(simulated_store: Any, tmp_path: Path,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    paths = build_report(simulated_store, None, None, AnalysisSettings())
+    today = pd.Timestamp.now(tz="Europe/London").date()
+    if today > dt.date(2026, 11, 22):
+        expected = "2026-W47"  # the last complete week with data
+    elif today > dt.date(2026, 11, 15):
+        expected = "2026-W46"  # W47 is not over yet: the last complete one holds only Sunday
+    else:
+        expected = "2026-W47"  # no week complete yet: the newest one
+    assert paths.out_dir == tmp_path / f"posturelog-report-{expected}"
+    assert paths.html.exists()
