@@ -8,19 +8,27 @@ Pipeline (:func:`compute_epochs`):
 
 1. split the samples into gap-free segments (gaps > ``max_gap_s``);
 2. gravity ("up") direction per sample with the **offline** tilt filter
-   (``analysis.tilt.gravity_direction(..., causal=False)``; a zero-phase low-pass of the
-   accelerometer is the fallback while that module is absent) and the 1.5–2.5 Hz
-   band-pass of |acc| per segment;
+   (``analysis.tilt.gravity_direction(..., causal=False)``) and the 1.5–2.5 Hz band-pass of
+   |acc| per segment;
 3. per-second statistics (mean/SD/min/max of acceleration per axis, gyroscope mean/SD,
    step-band power, mean up vector);
 4. wear (:func:`analysis.wear.detect_wear`) → wear bouts (runs of wear separated by
-   ≥ ``calibration_min_bout_s`` of non-wear or missing data: the sensor may have been
-   re-attached at another angle, so each bout is calibrated anew);
-5. mounting per bout: a marked/found stand-tall + bend routine inside the bout, else the
-   mounting carried over from the previous day when the bout continues it, else a fit from
-   the bout's walking (upright = mean gravity direction while walking; forward = main axis
-   of the trunk's sway, signed so that forward flexion dominates), else none (flexion NaN);
-6. flexion / lateral bend / inclination per second, context, slouch.
+   ≥ ``calibration_min_bout_s`` of non-wear or missing data);
+5. mounting per bout (``analysis.calibration.Mounting``), in this order:
+
+   a. a marked stand-tall + bend routine inside the bout (``calibration_marks``; fitted with
+      ``analysis.calibration.fit_routine``, else from the mark directly; rejected with a
+      warning when there is no still stand or no bend — never a silent bad calibration);
+   b. the previous bout's (or previous day's) mounting when
+      ``analysis.calibration.detect_reattachment`` sees no change of the typical up
+      direction across the non-wear gap (a detector false alarm must not cost a calibration);
+   c. ``analysis.calibration.fit_from_walking`` on the bout (upright = walking mean tilted
+      back by ``walking_lean_deg``; forward axis from step-band acceleration), with the
+      forward *sign* checked by brief excursions (:func:`_check_forward_sign`);
+   d. the previous mounting; else none (flexion NaN, ``calibration == "none"``);
+
+6. flexion / lateral bend / inclination (``analysis.flexion.flexion_angles``), context
+   (:mod:`analysis.context`), slouch (:mod:`analysis.episodes`).
 """
 
 from __future__ import annotations

@@ -82,7 +82,7 @@ def test_wear_context_and_slouch(result: tuple[pd.DataFrame, dict]) -> None:
     # walking fit (mark has no bend): upright within the assumed walking lean
     worn = ep.iloc[320:890]
     assert abs(worn["flexion_deg"].median() - 3.0) < 6.0
-    assert (ep["calibration"].iloc[305:] == "walking").all()
+    assert (ep["calibration"].iloc[310:] == "walking").all()
 
 
 def test_gaps_and_bad_input() -> None:
