@@ -378,7 +378,13 @@ def _sessions_in(sessions: pd.DataFrame, start_ns: int, end_ns: int) -> pd.DataF
         return sessions
     started = sessions["started_ns"].astype("int64")
     ended = sessions["ended_ns"].fillna(np.iinfo(np.int64).max).astype("int64")
-    return sessions[(started < end_ns) & (ended > start_ns)].reset_index(drop=True)
+    inside = sessions[(started < end_ns) & (ended > start_ns)]
+    if inside.empty:
+        # Imported or simulated sessions may carry the time they were recorded, not the time
+        # of their samples: then list every session rather than none.
+        log.debug("no session overlaps the week by its times; listing all sessions")
+        return sessions.reset_index(drop=True)
+    return inside.reset_index(drop=True)
 
 
 def _correlation_line(corr: Correlation) -> str:
@@ -399,16 +405,13 @@ def _pain_lines(pain: PainAnalysis) -> tuple[list[str], str]:
         "and ratings."
     ]
     note = ""
-    for res, why in ((pain.daily_lag0, pain.daily_lag0_reason),
-                     (pain.daily_lag1, pain.daily_lag1_reason),
-                     (pain.within_day, pain.within_day_reason)):
-        if res is not None:
-            text = _correlation_line(res)
-        else:
-            text = str(why or "")
+    for i, (res, why) in enumerate(((pain.daily_lag0, pain.daily_lag0_reason),
+                                    (pain.daily_lag1, pain.daily_lag1_reason),
+                                    (pain.within_day, pain.within_day_reason))):
+        text = _correlation_line(res) if res is not None else str(why or "")
         if text:
             lines.append(text)
-        if res is pain.daily_lag0:
+        if i == 0:
             note = text
     if pain.remedies is not None and len(pain.remedies):
         for row in pain.remedies.itertuples():
