@@ -581,7 +581,11 @@ class SensorStream:
                 decoded = self._decode(data)
                 if decoded is None or len(decoded) == 0:
                     continue
-                res = self._clock.assign(len(decoded), arrival_ns, decoded.device_time_ns)
+                try:
+                    res = self._clock.assign(len(decoded), arrival_ns, decoded.device_time_ns)
+                except ValueError as exc:  # e.g. device timestamps that go backwards
+                    self._count_garbage(len(data), str(exc))
+                    continue
                 gap = bool(res.gap_before) or self._gap_pending
                 t = np.asarray(res.t_ns, dtype=np.int64)
                 if gap or (t_parts and t[0] <= t_parts[-1][-1]):
@@ -613,20 +617,23 @@ class SensorStream:
         try:
             decoded = self.profile.decode(data)
         except DecodeError as exc:
-            self.stats.garbage += 1
-            if self._garbage_logged < 5 or self.stats.garbage % 100 == 0:
-                self._garbage_logged += 1
-                logger.warning(
-                    "skipped undecodable notification #%d from %s (%d bytes): %s",
-                    self.stats.garbage,
-                    self.device.address,
-                    len(data),
-                    exc,
-                )
+            self._count_garbage(len(data), str(exc))
             return None
         if decoded.skipped_bytes:
             self.stats.skipped_bytes += decoded.skipped_bytes
         return decoded
+
+    def _count_garbage(self, n_bytes: int, reason: str) -> None:
+        self.stats.garbage += 1
+        if self._garbage_logged < 5 or self.stats.garbage % 100 == 0:
+            self._garbage_logged += 1
+            logger.warning(
+                "skipped undecodable notification #%d from %s (%d bytes): %s",
+                self.stats.garbage,
+                self.device.address,
+                n_bytes,
+                reason,
+            )
 
     # -- callbacks (only enqueue) ---------------------------------------------------------------
     def _data_callback(self, gen: int) -> Callable[[BleakGATTCharacteristic, bytearray], None]:
@@ -714,9 +721,9 @@ class SensorStream:
                 backoff = min(self.backoff_max_s, backoff * 2)
         except asyncio.CancelledError:
             raise
-        except BaseException as exc:  # noqa: BLE001 - report anything to the consumer
-            logger.exception("BLE stream failed")
-            self._fail(exc, first)
+        except Exception as exc:  # noqa: BLE001 - report anything to the consumer, as one line
+            logger.debug("BLE stream failed", exc_info=True)
+            self._fail(SensorError(f"Bluetooth stream failed unexpectedly: {_one_line(exc)}"), first)
             return
         finally:
             if not self._started.done():

@@ -545,8 +545,8 @@ class FakeBlueZ:
         elif kind == "device" and device is not None:
             props = self._device_props(device)
         else:
-            props = dict(self._gatt_objects(device)).get(obj.path, {}) if device else {}
-            props = next(iter(props.values()), {}) if props else {}
+            ifaces = dict(self._gatt_objects(device)).get(obj.path, {}) if device else {}
+            props = next(iter(ifaces.values()), {})
         if msg.member == "GetAll":
             return Message.new_method_return(msg, "a{sv}", [props])
         if msg.member == "Get":
@@ -625,7 +625,7 @@ class FakeBlueZ:
         if member == "WriteValue":
             data = bytes(msg.body[0])
             options = msg.body[1] if len(msg.body) > 1 else {}
-            kind = options.get("type").value if "type" in options else "request"
+            kind = options["type"].value if "type" in options else "request"
             allowed = {"write", "write-without-response"} & set(char.flags)
             if not allowed:
                 raise GattError("org.bluez.Error.NotPermitted", "Write not permitted")

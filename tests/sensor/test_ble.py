@@ -156,8 +156,12 @@ def test_link_loss_reconnects_without_loss_or_duplicates(fake_bluez: FakeFactory
     assert dev.drops >= 2
     assert stream.stats.link_losses == dev.drops
     assert stream.stats.connects == dev.connect_count >= 3
-    assert stream.stats.gaps == dev.drops
-    assert [b.gap_before for b in batches].count(True) == dev.drops
+    # one gap per reconnect that delivered data (a drop in the last moment may not have)
+    received = sum(len(b) for b in batches)
+    reconnects_seen = int(np.count_nonzero(np.diff(dev.sent().connection[:received])))
+    assert reconnects_seen >= 2
+    assert stream.stats.gaps == reconnects_seen
+    assert [b.gap_before for b in batches].count(True) == reconnects_seen
 
 
 def test_stale_client_deliveries_are_dropped(
