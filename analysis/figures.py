@@ -567,11 +567,16 @@ def day_timeline_figure(
         rx = hours_of(remedies["time"])
         kinds = remedies["kind"].astype(str).to_numpy()
         shown = False
-        for xi, kind in zip(rx, kinds, strict=True):
+        last_x, level = -10.0, 0
+        for xi, kind in sorted(zip(rx, kinds, strict=True)):
             if 0 <= xi < 24:
                 ax2.axvline(xi, color=REMEDY_COLOR, linestyle=":", linewidth=1.2)
-                ax2.text(xi, 10.4, f" {kind}", rotation=90, va="top", ha="left", fontsize=7,
-                         color=REMEDY_COLOR)
+                level = level + 1 if xi - last_x < 0.6 else 0  # stagger labels close in time
+                last_x = xi
+                ax2.text(xi, 10.4 - 2.0 * (level % 3), f" {kind}", rotation=90, va="top",
+                         ha="left", fontsize=7, color=REMEDY_COLOR,
+                         bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.7,
+                               "pad": 0.5})
                 shown = True
         if shown:
             handles.append(Patch(color=REMEDY_COLOR, label="Remedy"))
@@ -579,8 +584,9 @@ def day_timeline_figure(
 
     full = _minute_context_codes(local, start, hours_of)
     cmap = ListedColormap([CONTEXT_COLORS[c] for c in _CONTEXT_CODES]).with_extremes(bad="white")
-    strip.pcolormesh(np.linspace(0, 24, full.size + 1), [0, 1], np.ma.masked_invalid(full[None, :]),
-                     cmap=cmap, vmin=-0.5, vmax=len(_CONTEXT_CODES) - 0.5)
+    strip.imshow(np.ma.masked_invalid(full[None, :]), cmap=cmap, vmin=-0.5,
+                 vmax=len(_CONTEXT_CODES) - 0.5, aspect="auto", interpolation="nearest",
+                 extent=(0.0, 24.0, 0.0, 1.0))
     strip.set_yticks([0.5], ["Context"])
     strip.tick_params(axis="y", length=0)
     for spine in ("left", "top", "right"):
@@ -591,7 +597,7 @@ def day_timeline_figure(
     strip_keys = ("upright", "slouch", "walking", "lying", "nonwear")
     handles += [Patch(color=CONTEXT_COLORS[c]) for c in strip_keys]
     labels += ["Upright", "Slouched", "Walking", "Lying", "Not worn"]
-    strip.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -1.9), ncol=6,
+    strip.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -1.6), ncol=6,
                  fontsize=7.5)
     return _root(target)
 
