@@ -188,6 +188,21 @@ def test_days_without_data_still_listed(tmp_path: Path) -> None:
     assert any("no pain ratings" in s.lower() for s in data.headline)
 
 
+def test_week_without_wear_still_renders(tmp_path: Path) -> None:
+    epochs = synthetic_epochs()
+    epochs["worn"] = False
+    epochs["context"] = "nonwear"
+    epochs["flexion_deg"] = np.nan
+    data = prepare_report(week=WEEK, tz=TZ, epochs=epochs, settings=AnalysisSettings())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        paths = write_report(data, tmp_path)
+    assert data.headline[0] == "The sensor was not worn this week, so there is no posture summary."
+    assert pd.read_csv(paths.daily_csv)["wear_minutes"].eq(0).all()
+    assert pd.read_csv(paths.episodes_csv).empty
+    assert _pdf_pages(paths.pdf) >= 8
+
+
 # -- wording -------------------------------------------------------------------------------
 def _report_texts(paths: ReportPaths) -> list[str]:
     html_text = re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "", paths.html.read_text())
