@@ -78,6 +78,13 @@ def _eligible(epochs: pd.DataFrame, contexts: Sequence[str]) -> np.ndarray:
     return ok & np.isfinite(epochs["flexion_deg"].to_numpy(dtype=float))
 
 
+def _breaks(sec: np.ndarray, max_gap_s: float) -> np.ndarray:
+    """True where a new gap-free stretch starts (missing data > ``max_gap_s`` seconds)."""
+    if sec.size == 0:
+        return np.zeros(0, dtype=bool)
+    return np.concatenate(([True], np.diff(sec) > 1 + max_gap_s))
+
+
 def slouch_mask(
     flexion_deg: np.ndarray,
     eligible: np.ndarray,
@@ -85,6 +92,7 @@ def slouch_mask(
     threshold_deg: float,
     hysteresis_deg: float,
     min_duration_s: float,
+    max_gap_s: float = 0.0,
 ) -> np.ndarray:
     """Hysteresis + minimum-duration slouch detection on a per-second series.
 
@@ -95,8 +103,9 @@ def slouch_mask(
     eligible : ndarray of bool, shape (E,)
         Seconds that may count (worn, eligible context).
     seconds : ndarray of int, shape (E,)
-        Whole seconds since the epoch, increasing; a jump > 1 s breaks an episode.
-    threshold_deg, hysteresis_deg, min_duration_s : float
+        Whole seconds since the epoch, increasing; missing data longer than ``max_gap_s``
+        breaks an episode (shorter link losses do not).
+    threshold_deg, hysteresis_deg, min_duration_s, max_gap_s : float
 
     Returns
     -------
@@ -113,8 +122,8 @@ def slouch_mask(
     fin = np.isfinite(f)
     state[fin & (f > threshold_deg)] = 1.0
     state[~fin | (f < threshold_deg - hysteresis_deg) | ~e] = 0.0
-    # a gap in time resets the state
-    brk = np.concatenate(([True], np.diff(sec) > 1))
+    # a gap in time longer than max_gap_s resets the state
+    brk = _breaks(sec, max_gap_s)
     state[brk & np.isnan(state)] = 0.0
     on = pd.Series(state).ffill().to_numpy() > 0.5
     on &= e
@@ -157,10 +166,11 @@ def find_episodes(
     mask = slouch_mask(
         flex, _eligible(epochs, s.slouch_contexts), sec,
         s.slouch_threshold_deg, s.slouch_hysteresis_deg, s.slouch_min_duration_s,
+        s.slouch_max_gap_s,
     )
     out = epochs.copy()
     out["slouch"] = mask
-    brk = np.concatenate(([True], np.diff(sec) > 1)) if sec.size else np.zeros(0, bool)
+    brk = _breaks(sec, s.slouch_max_gap_s)
     key = np.where(mask, np.cumsum(brk), 0)
     starts, ends, vals = runs(key)
     rows = []
@@ -297,7 +307,8 @@ def sensitivity_table(
     for i, thr in enumerate(thresholds_deg):
         hyst = min(s.slouch_hysteresis_deg, 0.5 * float(thr))
         for j, dur in enumerate(min_durations_s):
-            table[i, j] = slouch_mask(flex, elig, sec, float(thr), hyst, float(dur)).sum() / 60.0
+            table[i, j] = slouch_mask(flex, elig, sec, float(thr), hyst, float(dur),
+                                      s.slouch_max_gap_s).sum() / 60.0
     return pd.DataFrame(
         table,
         index=pd.Index([float(t) for t in thresholds_deg], name="threshold_deg"),

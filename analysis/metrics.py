@@ -99,7 +99,8 @@ GLOSSARY: dict[str, str] = {
     # episodes
     "start": "Episode start (UTC).",
     "end": "Episode end (UTC), the second after the last slouch second.",
-    "duration_min": "Episode duration in minutes.",
+    "duration_min": "Episode duration in minutes, start to end (link losses of ≤ 10 s inside "
+    "an episode are bridged and do not split it).",
     "mean_flexion_deg": "Mean flexion (degrees beyond upright) during the episode.",
     "peak_flexion_deg": "Largest one-second flexion (degrees beyond upright) in the episode.",
     # daily

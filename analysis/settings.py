@@ -36,6 +36,9 @@ class AnalysisSettings:
     slouch_min_duration_s : float
         Minimum duration of a slouch episode (seconds). 60 s: between Lumo Lift's default
         delay (2 min) and the 30 s lower end in DOMAIN.md; reaching for a cup is not a slouch.
+    slouch_max_gap_s : float
+        Missing data (link loss) up to this long does not split an episode; the missing
+        seconds are not counted as slouch.
     slouch_contexts : tuple of str
         Contexts in which flexion can count as slouch. Lying and non-wear never count.
     wear_window_s : int
@@ -125,6 +128,7 @@ class AnalysisSettings:
     slouch_hysteresis_deg: float = 5.0
     slouch_min_duration_s: float = 60.0
     slouch_contexts: tuple[str, ...] = ("upright",)
+    slouch_max_gap_s: float = 10.0
     wear_window_s: int = 30
     wear_sd_mg: float = 0.8
     wear_range_mg: float = 3.5

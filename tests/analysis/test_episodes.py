@@ -64,6 +64,14 @@ def test_time_gap_splits_episode() -> None:
     assert len(episodes) == 2
 
 
+def test_short_link_loss_does_not_split_episode() -> None:
+    a = make_epochs(np.full(100, 30.0), start="2026-11-16T09:00:00Z")
+    b = make_epochs(np.full(100, 30.0), start="2026-11-16T09:01:45Z")  # 5 s missing
+    ep, episodes = find_episodes(pd.concat([a, b]))
+    assert len(episodes) == 1 and episodes["duration_min"].iloc[0] == pytest.approx(205 / 60)
+    assert ep["slouch"].sum() == 200
+
+
 def test_missing_columns_raise() -> None:
     with pytest.raises(ValueError, match="lack columns"):
         find_episodes(make_epochs(np.zeros(5)).drop(columns="context"))
