@@ -455,7 +455,9 @@ class SensorStream:
         self._gen = 0
         self._live_gen: int | None = None
         self._link_lost = asyncio.Event()
+        self._close_event = asyncio.Event()
         self._closing = False
+        self._up = False
         self._runner: asyncio.Task[None] | None = None
         self._started: asyncio.Future[None] | None = None
         self._last_data = 0.0
@@ -469,7 +471,7 @@ class SensorStream:
     @property
     def connected(self) -> bool:
         """Whether a connection is up and streaming now."""
-        return self._client is not None and self._live_gen is not None
+        return self._up and self._live_gen is not None
 
     # -- lifecycle ----------------------------------------------------------------------------
     async def start(self) -> SourceInfo:
@@ -499,8 +501,12 @@ class SensorStream:
     async def close(self) -> None:
         """Stop streaming, disconnect and release the client. Safe to call twice."""
         self._closing = True
+        self._close_event.set()
         self._link_lost.set()
         if self._runner is not None and not self._runner.done():
+            if not self.connected:
+                # connecting or waiting to reconnect: nothing to drain, stop right away
+                self._runner.cancel()
             try:
                 await asyncio.wait_for(asyncio.shield(self._runner), timeout=15)
             except (TimeoutError, asyncio.CancelledError):
@@ -663,6 +669,7 @@ class SensorStream:
             if gen != self._live_gen:
                 return
             self._live_gen = None
+            self._up = False
             if not self._closing:
                 logger.warning("link to %s lost", self.device.address)
                 self.stats.link_losses += 1
@@ -707,6 +714,7 @@ class SensorStream:
                         )
                         return
                 else:
+                    self._up = True
                     if first:
                         first = False
                         self._started.set_result(None)
@@ -717,7 +725,8 @@ class SensorStream:
                         break
                 if self._closing:
                     break
-                await asyncio.sleep(backoff)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._close_event.wait(), timeout=backoff)
                 backoff = min(self.backoff_max_s, backoff * 2)
         except asyncio.CancelledError:
             raise
@@ -762,6 +771,7 @@ class SensorStream:
         """Fully release the current client (D-Bus connection, watcher) before any new one."""
         client, self._client = self._client, None
         self._live_gen = None
+        self._up = False
         if client is None:
             return
         if self._closing and client.is_connected:
