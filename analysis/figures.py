@@ -273,8 +273,9 @@ def hourly_heatmap_figure(hourly: pd.DataFrame, *, fig: FigureBase | None = None
     Parameters
     ----------
     hourly
-        Index: local dates; columns: hours 0..23; values: slouch share of worn time in that hour,
-        either as a fraction (0–1) or in percent (0–100); NaN where the sensor was not worn.
+        Index: local dates; columns: hours 0..23; values: slouch share of worn upright time in
+        that hour in percent (0–100), as :func:`analysis.metrics.hourly_slouch_share` returns;
+        NaN where the sensor was not worn.
     fig
         Optional figure or sub-figure to draw into.
 
@@ -291,8 +292,6 @@ def hourly_heatmap_figure(hourly: pd.DataFrame, *, fig: FigureBase | None = None
     hours = list(range(24))
     values = hourly.reindex(columns=hours).to_numpy(dtype=float)
     finite = values[np.isfinite(values)]
-    if finite.size and np.nanmax(finite) <= 1.0:
-        values = values * 100.0
     cmap = mpl.colormaps["cividis"].with_extremes(bad="#F2F2F2")
     masked = np.ma.masked_invalid(values)
     vmax = float(np.ceil(max(10.0, float(np.nanmax(values))) / 10.0) * 10.0) if finite.size \
@@ -307,9 +306,9 @@ def hourly_heatmap_figure(hourly: pd.DataFrame, *, fig: FigureBase | None = None
     ax.tick_params(length=0)
     for spine in ax.spines.values():
         spine.set_visible(False)
-    ax.set_title("When slouching happened (share of worn time per hour)")
+    ax.set_title("When slouching happened (share of worn upright time per hour)")
     cbar = _root(target).colorbar(mesh, ax=ax, fraction=0.04, pad=0.02)
-    cbar.set_label("Slouched (% of worn time)")
+    cbar.set_label("Slouched (% of upright time)")
     cbar.outline.set_visible(False)
     return _root(target)
 
