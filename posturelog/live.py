@@ -39,7 +39,9 @@ from sensor.ble import (
     SensorStream,
     UnsupportedDeviceError,
     find_device,
+    gatt_services,
     scan,
+    unsupported_message,
 )
 
 __all__ = [
@@ -193,11 +195,8 @@ async def choose_device(
                 )
             found = named[0]
         if not found.supported:
-            services = ", ".join(found.service_uuids) or "none advertised"
-            raise UnsupportedDeviceError(
-                f"{found.name or found.address} ({found.address}) is not a supported sensor model; "
-                f"it advertises services: {services}"
-            )
+            services = list(found.service_uuids) or await gatt_services(found)
+            raise UnsupportedDeviceError(unsupported_message(found, services))
         return found
     if remembered:
         try:
@@ -258,7 +257,7 @@ class _Status:
         info = self.stream.info
         elapsed = time.monotonic() - self.started
         battery = "—" if stats.battery_pct is None else f"{stats.battery_pct}%"
-        link = "connected" if self.stream.connected else "reconnecting…"
+        link = "stopping" if self.stream.closing else "connected" if self.stream.connected else "reconnecting…"
         return Text.assemble(
             ("● REC ", "bold red"),
             f"{info.name or info.address} · {self.rate():5.1f}/{info.rate_hz:g} Hz · "

@@ -68,8 +68,10 @@ __all__ = [
     "StreamStats",
     "UnsupportedDeviceError",
     "find_device",
+    "gatt_services",
     "make_profile",
     "scan",
+    "unsupported_message",
 ]
 
 logger = logging.getLogger(__name__)
@@ -301,6 +303,28 @@ async def find_device(address: str, timeout_s: float = 10.0) -> FoundDevice:
     return result[-1]
 
 
+async def gatt_services(device: FoundDevice, timeout_s: float = 10.0) -> list[str]:
+    """Connect briefly and list the device's GATT service UUIDs (for a device that advertises
+    none, to say what it is). Returns ``[]`` if that fails."""
+    target: BLEDevice | str = device.ble_device or device.address
+    try:
+        async with asyncio.timeout(timeout_s):
+            async with BleakClient(target, timeout=timeout_s) as client:
+                return sorted(s.uuid for s in client.services)
+    except Exception as exc:  # noqa: BLE001 - only used to describe an unsupported device
+        logger.info("could not list the services of %s: %r", device.address, exc)
+        return []
+
+
+def unsupported_message(device: FoundDevice, services: list[str] | tuple[str, ...] | None = None) -> str:
+    """One line saying that ``device`` is not a supported model, and which services it has."""
+    listed = ", ".join(services if services is not None else device.service_uuids) or "none advertised"
+    return (
+        f"{device.name or device.address} ({device.address}) is not a supported sensor model; "
+        f"it has services: {listed}"
+    )
+
+
 def make_profile(key: str, rate_hz: float | None = None) -> SensorProfile:
     """A fresh profile instance for ``key`` (per-connection decoder state)."""
     try:
@@ -428,7 +452,7 @@ class SensorStream:
         batch_interval_s: float = 0.1,
     ) -> None:
         if device.profile_key is None:
-            raise UnsupportedDeviceError(_unsupported_message(device))
+            raise UnsupportedDeviceError(unsupported_message(device))
         if rate_hz is not None and not rate_hz > 0:
             raise ValueError(f"rate_hz must be positive, got {rate_hz}")
         self.device = device
@@ -467,6 +491,11 @@ class SensorStream:
         self._ended = False
         self._error: BaseException | None = None
         self._garbage_logged = 0
+
+    @property
+    def closing(self) -> bool:
+        """Whether :meth:`close` has been called."""
+        return self._closing
 
     @property
     def connected(self) -> bool:
@@ -977,9 +1006,3 @@ def _pairing_message(device: FoundDevice) -> str:
     )
 
 
-def _unsupported_message(device: FoundDevice) -> str:
-    services = ", ".join(device.service_uuids) or "none advertised"
-    return (
-        f"{device.name or device.address} ({device.address}) is not a supported sensor model; "
-        f"it advertises services: {services}"
-    )

@@ -716,8 +716,8 @@ class PolarH10Peripheral(StreamingPeripheral):
 class UnsupportedPeripheral(FakeDevice):
     """A device no profile matches (a fitness band with heart rate and battery services)."""
 
-    def __init__(self, address: str, name: str = "Mi Smart Band 4") -> None:
-        super().__init__(address, name, -70, [sig_uuid(0x180D), sig_uuid(0xFEE0)])
+    def __init__(self, address: str, name: str = "Mi Smart Band 4", *, advertise_services: bool = True) -> None:
+        super().__init__(address, name, -70, [sig_uuid(0x180D), sig_uuid(0xFEE0)] if advertise_services else [])
         self.services = [GattService(sig_uuid(0x180D), [_char(sig_uuid(0x2A37), "notify")]), _battery(55)]
 
 

@@ -326,7 +326,8 @@ def test_colleagues_sensor_is_never_picked_silently(fake_bluez: FakeFactory, tmp
     [
         ("no_adapter", (), "no usable Bluetooth adapter"),
         ("no_bluez", (), "BlueZ is not running"),
-        ("unsupported", ("--device", "Mi Smart Band 4"), "not a supported sensor model; it advertises services: 0000180d"),
+        ("unsupported", ("--device", "Mi Smart Band 4"), "not a supported sensor model; it has services: 0000180d"),
+        ("unsupported_silent", ("--device", "Gadget"), "not a supported sensor model; it has services: 0000180d"),
         ("missing", ("--device", "WT901BLE99"), "no device named 'WT901BLE99' found"),
         ("pairing", ("--device", "BBC micro:bit [zatov]"), "pairing required"),
         ("rejected", ("--device", "Thingy"), "rejected configuration write"),
@@ -340,6 +341,7 @@ def test_clear_errors_are_one_line_exit_1(
         "no_adapter": [],
         "no_bluez": [],
         "unsupported": [UnsupportedPeripheral("C0:FF:EE:00:00:99"), make_peripheral("thingy52", OURS)],
+        "unsupported_silent": [UnsupportedPeripheral("C0:FF:EE:00:00:98", "Gadget", advertise_services=False)],
         "missing": [make_peripheral("witmotion", OURS)],
         "pairing": [make_peripheral("microbit", OURS, faults=Faults(pairing_required=True))],
         "rejected": [make_peripheral("thingy52", OURS, faults=Faults(reject_config=True))],

@@ -75,7 +75,7 @@ def test_scan_recognises_every_model_and_lists_unsupported(fake_bluez: FakeFacto
     other = found[band.address]
     assert other.model is None and not other.supported
     assert "0000180d-0000-1000-8000-00805f9b34fb" in other.service_uuids
-    with pytest.raises(ble.UnsupportedDeviceError, match="0000180d"):
+    with pytest.raises(ble.UnsupportedDeviceError, match="it has services: 0000180d"):
         ble.SensorStream(other)
 
 
