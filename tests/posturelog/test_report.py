@@ -176,6 +176,16 @@ def test_episodes_csv_local_times_with_offset(written: ReportPaths, week_data: R
     assert local_hours.between(9, 17).all()  # desk episodes in local time, not UTC
 
 
+def test_glossary_explains_every_csv_column(written: ReportPaths) -> None:
+    text = written.html.read_text(encoding="utf-8")
+    glossary = text[text.index("<h3>Glossary</h3>"):]
+    explained = set(re.findall(r"<td><code>([^<]+)</code></td>", glossary))
+    for column in pd.read_csv(written.daily_csv).columns:
+        assert column in explained, column
+    for column in pd.read_csv(written.episodes_csv).columns:
+        assert column in explained or f"{column} (episodes.csv)" in explained, column
+
+
 def test_days_without_data_still_listed(tmp_path: Path) -> None:
     epochs = synthetic_epochs(first=WEEK.monday + dt.timedelta(days=2), days=3)
     data = prepare_report(week=WEEK, tz=TZ, epochs=epochs, settings=AnalysisSettings(),
