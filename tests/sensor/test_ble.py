@@ -231,9 +231,15 @@ def test_refusals_are_clear_errors(
     assert not dev.connected  # disposed of after the failure
 
 
-def test_no_adapter_and_no_bluez_are_clear_errors(fake_bluez: FakeFactory) -> None:
-    fake_bluez([], adapter=False)
-    with pytest.raises(ble.AdapterUnavailableError, match="Bluetooth adapter"):
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [({"adapter": False}, "No Bluetooth adapters found"), ({"powered": False}, "No powered Bluetooth adapters")],
+)
+def test_no_adapter_or_adapter_off_is_a_clear_error(
+    fake_bluez: FakeFactory, kwargs: dict[str, bool], match: str
+) -> None:
+    fake_bluez([], **kwargs)
+    with pytest.raises(ble.AdapterUnavailableError, match=match):
         asyncio.run(ble.scan(0.5))
 
 
