@@ -127,7 +127,7 @@ class TiltSettings:
     tau_acc_only_s: float = 1.0
     tau_acc_only_offline_s: float = 0.7
     bias_estimation: bool = True
-    rest_window_s: float = 0.2
+    rest_window_s: float = 0.4
     rest_min_s: float = 1.5
     rest_gyr_dps: float = 2.0
     rest_acc_mps2: float = 0.5
@@ -331,12 +331,12 @@ class _RestState:
 
 def _window_sums(x: FloatArray, m: int) -> FloatArray:
     """Sums over the complete windows of ``m`` columns of a (k, L) array -> (k, L // m)."""
-    w = x.shape[1] // m
-    xr = x[:, : w * m].reshape(x.shape[0], w, m)
-    out = xr[:, :, 0].copy()
-    for j in range(1, m):
-        out += xr[:, :, j]
-    return out
+    k, w = x.shape[0], x.shape[1] // m
+    xr = x[:, : w * m]
+    if not xr.flags.c_contiguous:
+        xr = np.ascontiguousarray(xr)
+    # a matrix-vector product is the fastest contiguous window reduction in numpy
+    return np.asarray(xr.reshape(k * w, m) @ np.ones(m)).reshape(k, w)
 
 
 def _window_stats(x: FloatArray, m: int) -> tuple[FloatArray, FloatArray]:
@@ -360,14 +360,16 @@ def _rest_windows(
     Updates the open window, still-run and acceleration history in ``st``.
     """
     p = st.buf.shape[1]
-    both = np.concatenate([st.buf, np.concatenate([gyr, acc])], axis=1) if p else np.concatenate([gyr, acc])
     m = d.win
-    n_win = both.shape[1] // m
-    st.buf = both[:, n_win * m :].copy()
+    if p:
+        gyr = np.concatenate([st.buf[:3], gyr], axis=1)
+        acc = np.concatenate([st.buf[3:], acc], axis=1)
+    n_win = gyr.shape[1] // m
+    st.buf = np.concatenate([gyr[:, n_win * m :], acc[:, n_win * m :]])
     if n_win == 0:
         return np.empty((3, 0)), np.zeros(0, dtype=bool), p
-    mg, vg = _window_stats(both[:3, : n_win * m], m)
-    ma, va = _window_stats(both[3:, : n_win * m], m)
+    mg, vg = _window_stats(gyr[:, : n_win * m], m)
+    ma, va = _window_stats(acc[:, : n_win * m], m)
     # window mean n_rest windows earlier (NaN before the segment start: not still)
     hist = st.acc_hist if st.acc_hist is not None else np.full((3, d.n_rest), np.nan)
     hist = np.concatenate([hist, ma], axis=1)
@@ -385,6 +387,14 @@ def _rest_windows(
     run[last_break < 0] += st.still_run
     st.still_run = int(run[-1])
     return mg, run >= d.n_rest, p
+
+
+def _per_sample(per_window: FloatArray, m: int, p: int, n: int) -> FloatArray:
+    """Expand per-window values (k, W+1) to the samples ``p .. p+n`` of the window grid."""
+    if p == 0 and n % m == 0:
+        k, w = per_window.shape[0], n // m
+        return np.broadcast_to(per_window[:, :w, None], (k, w, m)).reshape(k, n)
+    return np.repeat(per_window, m, axis=1)[:, p : p + n]
 
 
 def _causal_bias(
@@ -425,7 +435,7 @@ def _causal_bias(
     per_window[:, 1:] = np.where(pos >= 0, vals[:, np.maximum(pos, 0)], st.bias[:, None])
     st.bias = per_window[:, -1].copy()
     # window w (counted from the open window's start) uses the bias after window w-1
-    return np.repeat(per_window, d.win, axis=1)[:, p : p + n], per_window[:, :n_win]
+    return _per_sample(per_window, d.win, p, n), per_window[:, :n_win]
 
 
 @dataclass
@@ -571,7 +581,7 @@ def _window_lowpass(
     """
     m = d.win
     n = x.shape[1]
-    xin = x if rot is None else np.concatenate([x, rot])
+    xin = x if rot is None else rot
     if st.buf is None:
         st.buf = np.empty((xin.shape[0], 0))
     p = st.buf.shape[1]
@@ -598,8 +608,12 @@ def _window_lowpass(
     base = hist[:, 1:]
     slope = base - hist[:, :-1]
     slope[np.isnan(slope)] = 0.0
-    reps = np.repeat(base, m, axis=1)[:, p : p + n]
-    reps += np.repeat(slope, m, axis=1)[:, p : p + n] * np.tile(d.frac, n_win + 1)[p : p + n]
+    if p == 0 and n % m == 0:
+        w = n // m
+        reps = (slope[:, :w, None] * d.frac + base[:, :w, None]).reshape(3, n)
+    else:
+        reps = np.repeat(base, m, axis=1)[:, p : p + n]
+        reps += np.repeat(slope, m, axis=1)[:, p : p + n] * np.tile(d.frac, n_win + 1)[p : p + n]
     if first_window:
         # the segment's first window has no completed window before it: running mean
         k = min(m - p, n)
@@ -707,7 +721,9 @@ class TiltFilter:
         return out
 
     def _process(self, acc: FloatArray, gyr: FloatArray | None, out: FloatArray) -> None:
-        c = self.settings.chunk_samples
+        # whole windows per chunk, so no open window has to be carried between chunks
+        m = self._design.win
+        c = max(m, self.settings.chunk_samples // m * m)
         for i in range(0, acc.shape[0], c):
             a = np.ascontiguousarray(acc[i : i + c].T)
             g = None if gyr is None else np.ascontiguousarray(gyr[i : i + c].T)
@@ -726,9 +742,11 @@ class TiltFilter:
         qa, qb = quaternion_scan(da, db, self._qa, self._qb)
         norm = math.sqrt(abs(qa[-1]) ** 2 + abs(qb[-1]) ** 2)
         self._qa, self._qb = complex(qa[-1]) / norm, complex(qb[-1]) / norm
-        r = rotation_matrix_entries(qa, qb)
-        rot = np.stack(r) if self.settings.motion_bias_estimation else None
-        g_inertial = _window_lowpass(d, self._lp, rotate(r, acc), rot, applied)
+        block = np.empty((12, acc.shape[1]))  # rows 0-2: acceleration in I, 3-11: rotation
+        r = rotation_matrix_entries(qa, qb, out=block[3:])
+        x = rotate(r, acc, out=block[:3])
+        rot = block if self.settings.motion_bias_estimation else None
+        g_inertial = _window_lowpass(d, self._lp, x, rot, applied)
         return _normalized_columns(rotate_transposed(r, g_inertial))
 
 
