@@ -1033,7 +1033,7 @@ def _write_html(data: ReportData, figs: _Figures, path: Path) -> None:
     if not sens.empty:
         sens_df = sens.copy()
         sens_df.index = [f"{t:g}°" for t in sens_df.index]
-        sens_df.columns = [f"≥ {figures._fmt_seconds(float(c))}" for c in sens_df.columns]
+        sens_df.columns = [f"≥ {rt.format_seconds(float(c))}" for c in sens_df.columns]
         sens_df = sens_df.map(lambda v: rt.format_minutes(float(v)))
         sens_df.insert(0, "Threshold", sens_df.index)
         sens_html = _html_table(sens_df.reset_index(drop=True))
@@ -1085,7 +1085,7 @@ def _write_html(data: ReportData, figs: _Figures, path: Path) -> None:
         "<h3>Sensitivity: slouched time per worn day for other settings</h3>",
         _p(f"Rows: threshold beyond upright; columns: minimum episode duration. This report uses "
            f"{data.settings.slouch_threshold_deg:g}° and "
-           f"{figures._fmt_seconds(data.settings.slouch_min_duration_s)}."),
+           f"{rt.format_seconds(data.settings.slouch_min_duration_s)}."),
         sens_html,
         "<h3>Flexion bands and ISO 11226</h3>", _p(_ISO_NOTE),
         "<h3>Settings</h3>", _html_table(_settings_table(data)),
@@ -1301,7 +1301,7 @@ def _write_pdf(data: ReportData, path: Path) -> None:
             f"Mean slouched minutes per worn day. Rows: threshold beyond your upright; columns: "
             f"minimum episode duration. Highlighted: the setting of this report "
             f"({data.settings.slouch_threshold_deg:g}°, "
-            f"{figures._fmt_seconds(data.settings.slouch_min_duration_s)}). A big change "
+            f"{rt.format_seconds(data.settings.slouch_min_duration_s)}). A big change "
             "between neighbouring cells means the result depends on the choice.", small)]
         iso_text = [("Flexion bands and ISO 11226", heading), (_ISO_NOTE, normal)]
         settings_table = _settings_table(data)

@@ -29,6 +29,7 @@ __all__ = [
     "format_minutes",
     "format_percent",
     "format_score",
+    "format_seconds",
     "headline_sentences",
     "strength_word",
     "too_few_sentence",
@@ -63,6 +64,13 @@ def format_minutes(minutes: float | None) -> str:
     if rest == 0:
         return f"{hours} h"
     return f"{hours} h {rest} min"
+
+
+def format_seconds(seconds: float) -> str:
+    """A setting's duration: ``60`` → ``"1 min"``, ``90`` → ``"90 s"``, ``300`` → ``"5 min"``."""
+    if seconds >= 60 and seconds % 60 == 0:
+        return f"{seconds / 60:g} min"
+    return f"{seconds:g} s"
 
 
 def format_percent(value: float | None, *, decimals: int = 0) -> str:
