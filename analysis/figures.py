@@ -367,13 +367,20 @@ def flexion_distribution_figure(
     flex = epochs["flexion_deg"].to_numpy(dtype=float)
     mask &= np.isfinite(flex)
     local = pd.DatetimeIndex(epochs.index).tz_convert(tz)
-    local_day = np.asarray(local.date)
+    local_day = local.tz_localize(None).to_numpy().astype("datetime64[D]")
     if days is None:
-        days = sorted(set(local_day[mask]))
+        days = [pd.Timestamp(d).date() for d in np.unique(local_day[mask])]
     if not days:
         _message(ax, "No worn upright time to show.")
         return _root(target)
-    data = [flex[mask & (local_day == d)] for d in days]
+    order = np.argsort(local_day[mask], kind="stable")
+    day_sorted = local_day[mask][order]
+    flex_sorted = flex[mask][order]
+    data = []
+    for d in days:
+        key = np.datetime64(d, "D")
+        lo, hi = np.searchsorted(day_sorted, [key, key + np.timedelta64(1, "D")])
+        data.append(flex_sorted[lo:hi])
     positions = np.arange(len(days), dtype=float)
     lo_band, hi_band = BAND_EDGES_DEG
     finite = np.concatenate([v for v in data if v.size] or [np.zeros(1)])

@@ -958,7 +958,7 @@ class _Figures:
 
     def _png(self, fig: Figure) -> str:
         buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=110)
+        fig.savefig(buf, format="png", dpi=100)
         return base64.b64encode(buf.getvalue()).decode("ascii")
 
     def all(self) -> dict[str, str]:
