@@ -1226,7 +1226,7 @@ def _write_pdf(data: ReportData, path: Path) -> None:
         ]
         fig, (intro, cards, notes) = pager.page(
             "Your upper-back posture week",
-            [_text_height(intro_text, 92) + 0.2, 2.4, _text_height(notes_text) + 0.3])
+            [_text_height(intro_text, 92) - 0.3, 2.3, _text_height(notes_text) + 0.3])
         _text_block(intro, intro_text, width_chars=92)
         _cards_figure(cards, _cards(data))
         _text_block(notes, notes_text, width_chars=100, top=0.92)
