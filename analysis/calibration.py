@@ -18,7 +18,9 @@ Three sources (DOMAIN §2):
     frequency, half of it). Variance cannot tell forward from backward, so the sign is taken
     from how the trunk pitches outside walking: people bend forward (sitting, reaching,
     slouching) far more than backward, so the 95th percentile of tilt along the AP axis is
-    larger on the forward side.
+    larger on the forward side. Known weakness: long reclined sitting (a sofa) can outweigh
+    forward flexion and flip the sign (it did for half of the simulated evening mountings);
+    ``quality["sign_margin_deg"]`` near zero flags it. Prefer the routine when there is one.
 
 ``default``
     No calibration: the nominal placement (sensor flat on the back, x up the spine, z out of
