@@ -479,6 +479,7 @@ class _LowPassState:
     u_prev: FloatArray | None = None
     info_zi: FloatArray = field(default_factory=lambda: np.zeros((12, 1)))
     drift_sum: FloatArray = field(default_factory=lambda: np.zeros(3))
+    record: list[FloatArray] | None = None  # per-window total-bias estimates (offline use)
 
 
 def _cross_cols(a: FloatArray, b: FloatArray) -> FloatArray:
@@ -552,6 +553,8 @@ def _motion_bias_correction(
             c02 * rhs[0] + c12 * rhs[1] + c22 * rhs[2],
         ]
     ) / det
+    if st.record is not None:
+        st.record.append(b)
     rm = rbar.reshape(3, 3, n_win)
     omega = np.einsum("ijw,jw->iw", rm, b) - rb
     if omega_mask is not None:
@@ -779,6 +782,44 @@ def _offline_bias(
     return np.stack([np.interp(t, c, v[:, k]) for k in range(3)], axis=1)
 
 
+def _offline_motion_bias(
+    acc: FloatArray,
+    gyr: FloatArray,
+    fs: float,
+    settings: TiltSettings,
+    runs: list[tuple[int, int]],
+) -> FloatArray:
+    """Per-sample offline bias (N, 3) from the causal filter's bias estimates.
+
+    The causal filter's total-bias estimate (rest + motion regression, exponential memory
+    ``tau_motion_bias_s``) describes the bias about ``tau_motion_bias_s`` in the past, so it is
+    read that much later (held at the end of the recording) and interpolated per sample.
+    """
+    f = TiltFilter(fs, settings=settings)
+    centers: list[FloatArray] = []
+    values: list[FloatArray] = []
+    m = f._design.win
+    shift = settings.tau_motion_bias_s * fs
+    for start, stop in runs:
+        f.reset()
+        f._lp.record = []
+        f.update(acc[start:stop], gyr[start:stop])
+        if not f._lp.record:
+            continue
+        b = np.concatenate(f._lp.record, axis=1)
+        ends = start + m * (np.arange(b.shape[1]) + 1.0)
+        settle = 2 * f._design.n_init_w
+        centers.append(np.asarray(ends[settle:] - shift, dtype=np.float64))
+        values.append(b[:, settle:])
+    n = acc.shape[0]
+    if not centers or sum(c.size for c in centers) == 0:
+        return np.zeros((n, 3))
+    c = np.concatenate(centers)
+    v = np.concatenate(values, axis=1)
+    t = np.arange(n, dtype=np.float64)
+    return np.stack([np.interp(t, c, v[k]) for k in range(3)], axis=1)
+
+
 def _filtfilt_with_init(d: _Design, x: FloatArray) -> FloatArray:
     """Zero-phase low-pass along axis 0, each pass started in steady state at its edge mean."""
     k = min(d.n_init, x.shape[0])
@@ -797,7 +838,9 @@ def _offline(
     out = np.full((n, 3), np.nan)
     runs = _runs(_good_rows(acc, gyr))
     bias = None
-    if gyr is not None and settings.bias_estimation:
+    if gyr is not None and settings.motion_bias_estimation:
+        bias = _offline_motion_bias(acc, gyr, fs, settings, runs)
+    elif gyr is not None and settings.bias_estimation:
         bias = _offline_bias(d, acc, gyr, runs)
     c = settings.chunk_samples
     for start, stop in runs:
