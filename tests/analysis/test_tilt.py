@@ -173,7 +173,7 @@ def test_accuracy_daily(daily_50hz):
     assert _rmse(gravity_direction(no_bias.acc, no_bias.gyr, 50.0), no_bias.up) < 0.5
     # a few °/s of gyroscope bias and no rest periods at all
     biased = posture_trajectory(300.0, 50.0, seed=6, gyro_bias_dps=3.0)
-    assert _rmse(gravity_direction(biased.acc, biased.gyr, 50.0), biased.up) < 1.0
+    assert _rmse(gravity_direction(biased.acc, biased.gyr, 50.0), biased.up) < 1.5  # incl. learning
     assert _rmse(gravity_direction(biased.acc, biased.gyr, 50.0, causal=False), biased.up) < 0.5
 
 
