@@ -989,8 +989,10 @@ h1{font-size:1.7em;margin:0}h2{font-size:1.25em;margin-top:36px;border-bottom:1p
 padding-bottom:4px;color:#0b3d63}h3{font-size:1.05em;margin-top:22px}
 .sub{color:#555}.headline{font-size:1.08em;background:#F3F8FC;border-left:5px solid #0072B2;
 padding:12px 18px;margin:16px 0}.headline li{margin:4px 0}
-.cards{display:grid;grid-template-columns:repeat(4,1fr);gap:10px;margin:14px 0}
-.card{border:1px solid #dde5ec;border-radius:8px;padding:10px 12px;background:#fbfdff}
+.cards{margin:14px 0}
+.card{display:inline-block;box-sizing:border-box;width:23.5%;margin:0 1.5% 10px 0;
+vertical-align:top;border:1px solid #dde5ec;border-radius:8px;padding:10px 12px;
+background:#fbfdff}.card:nth-child(4n){margin-right:0}
 .card .v{font-size:1.35em;font-weight:700;color:#0b3d63}.card .k{font-size:.85em;color:#555}
 table{border-collapse:collapse;width:100%;font-size:.88em;margin:8px 0 14px}
 th,td{border-bottom:1px solid #e4e4e4;padding:5px 7px;text-align:left;vertical-align:top}
