@@ -32,6 +32,7 @@ from rich.text import Text
 from posturelog.errors import UserError
 from posturelog.recorder import Recorder
 from posturelog.store import Store
+from sensor.batch import SourceInfo
 from sensor.ble import (
     DeviceNotFoundError,
     FoundDevice,
@@ -316,6 +317,21 @@ async def _record(
     chosen = await choose_device(remembered, device, timeout_s)
     stream = SensorStream(chosen, rate_hz)
     info = await stream.start()
+    try:
+        return await _stream_to_store(store, console, stream, chosen, remembered, info, duration_s)
+    finally:
+        await stream.close()  # no-op after a normal stop; releases the sensor after a failure
+
+
+async def _stream_to_store(
+    store: Store,
+    console: Console,
+    stream: SensorStream,
+    chosen: FoundDevice,
+    remembered: str | None,
+    info: SourceInfo,
+    duration_s: float | None,
+) -> int:
     if chosen.address != (remembered or "").upper():
         store.set_setting(DEVICE_ADDRESS_KEY, chosen.address)
         store.set_setting(DEVICE_NAME_KEY, chosen.name)

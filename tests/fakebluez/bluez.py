@@ -14,6 +14,7 @@ the caller's (:meth:`FakeBlueZ.start`) or a background thread's (:class:`FakeBlu
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
 import time
@@ -281,8 +282,10 @@ class FakeBlueZ:
                 await self._signal("/", _OM, "InterfacesRemoved", "oas", [ADAPTER_PATH, [_ADAPTER]])
         except Exception:  # noqa: BLE001 - teardown must not raise
             logger.debug("error removing objects", exc_info=True)
-        self.bus.disconnect()
-        self.bus = None
+        bus, self.bus = self.bus, None
+        bus.disconnect()
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(bus.wait_for_disconnect(), timeout=2)
 
     def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
         """Run a coroutine as a task owned by the fake (cancelled on stop)."""
@@ -690,3 +693,5 @@ class FakeBlueZThread:
         finally:
             self.loop.call_soon_threadsafe(self.loop.stop)
             self._thread.join(timeout=10)
+            if not self._thread.is_alive():
+                self.loop.close()
