@@ -89,13 +89,22 @@ def demo(
     days: Annotated[int, typer.Option("--days", min=1, max=28, help="Days to simulate.")] = 7,
     seed: Annotated[int, typer.Option("--seed", help="Simulation seed.")] = 1,
     rate: Annotated[float, typer.Option("--rate", help="Simulated sample rate in Hz.")] = 50.0,
+    start: Annotated[str | None, typer.Option("--start", help="First simulated day, YYYY-MM-DD (default: so the days end last Sunday).")] = None,
     verbose: Verbose = False,
 ) -> None:
     """Simulate a week of wear, log pain and remedies, and write the weekly report."""
     _setup_logging(verbose)
+    from datetime import date
+
     from posturelog.demo import run_demo
 
-    paths = run_demo(data_dir=data_dir, out_dir=out, days=days, seed=seed, rate_hz=rate, console=console)
+    try:
+        first = None if start is None else date.fromisoformat(start)
+    except ValueError:
+        raise UserError(f"--start must be a date like 2026-11-16, got {start!r}") from None
+    paths = run_demo(
+        data_dir=data_dir, out_dir=out, days=days, seed=seed, rate_hz=rate, start=first, console=console
+    )
     console.print(f"Report written to [bold]{paths.out_dir}[/]")
     for p in paths.files():
         console.print(f"  {p}")

@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import shutil
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import platformdirs
 from rich.console import Console
@@ -20,12 +21,10 @@ from posturelog.store import Store
 from sensor.batch import SampleBatch
 from sensor.simulate import SimulatedWearer, SimulationSettings
 
-__all__ = ["DEMO_START", "DEMO_TIMEZONE", "run_demo"]
+__all__ = ["DEMO_TIMEZONE", "default_start", "run_demo"]
 
 log = logging.getLogger(__name__)
 
-#: The simulated week starts on Monday of ISO week 2026-W47.
-DEMO_START = date(2026, 11, 16)
 DEMO_TIMEZONE = "Europe/London"
 _MARKER = ".posturelog-demo"
 
@@ -50,13 +49,17 @@ def _prepare_data_dir(data_dir: Path | None) -> Path:
     return path
 
 
-def _last_full_week(start: date, days: int) -> str:
-    """ISO week of the last Monday–Sunday span fully inside the simulated days (else the first)."""
-    end = start + timedelta(days=days - 1)
-    sunday = end - timedelta(days=(end.isoweekday() % 7))
-    monday = sunday - timedelta(days=6)
-    chosen = monday if monday >= start else start
-    iso = chosen.isocalendar()
+def default_start(days: int, today: date | None = None) -> date:
+    """First simulated day so that the simulation ends on the last Sunday before ``today``:
+    the report then covers the last complete ISO week, as it would for a real wearer."""
+    today = today or datetime.now(ZoneInfo(DEMO_TIMEZONE)).date()
+    last_sunday = today - timedelta(days=today.isoweekday())
+    return last_sunday - timedelta(days=days - 1)
+
+
+def _report_week(start: date, days: int) -> str:
+    """ISO week of the last simulated day."""
+    iso = (start + timedelta(days=days - 1)).isocalendar()
     return f"{iso.year}-W{iso.week:02d}"
 
 
@@ -67,19 +70,25 @@ def run_demo(
     days: int = 7,
     seed: int = 1,
     rate_hz: float = 50.0,
+    start: date | None = None,
     console: Console | None = None,
 ) -> ReportPaths:
-    """Simulate ``days`` of wear, record them through the recorder, log pain, write the report."""
+    """Simulate ``days`` of wear, record them through the recorder, log pain, write the report.
+
+    By default the simulated days end on the last Sunday before today (``default_start``), so
+    the report covers the last complete week.
+    """
     console = console or Console()
     if not 1 <= days <= 28:
         raise UserError(f"--days must be 1–28, got {days}")
     if not 5 <= rate_hz <= 200:
         raise UserError(f"--rate must be 5–200 Hz, got {rate_hz}")
+    first_day = start or default_start(days)
     path = _prepare_data_dir(data_dir)
     store = Store(path)
     store.set_setting("timezone", DEMO_TIMEZONE)
     wearer = SimulatedWearer(
-        SimulationSettings(seed=seed, days=days, fs_hz=rate_hz, start_date=DEMO_START, timezone=DEMO_TIMEZONE)
+        SimulationSettings(seed=seed, days=days, fs_hz=rate_hz, start_date=first_day, timezone=DEMO_TIMEZONE)
     )
     expected = days * 86400 * rate_hz
     with task_progress(console, "Recording simulated wear") as progress:
@@ -105,6 +114,6 @@ def run_demo(
     out = Path(out_dir) if out_dir else Path.cwd() / "posturelog-demo-report"
     settings = load_settings(store.data_dir)
     with task_progress(console, "Analysing") as progress:
-        paths = build_report(store, _last_full_week(DEMO_START, days), out, settings, progress=progress)
+        paths = build_report(store, _report_week(first_day, days), out, settings, progress=progress)
     store.close()
     return paths

@@ -80,6 +80,9 @@ class Recorder:
         self._writer.append(batch)
         if res.first_ns is None:
             res.first_ns = int(batch.t_ns[0])
+            # A session starts with its first sample (imports and simulations are recorded
+            # long after the fact).
+            self.store.update_session(res.session_id, started_ns=res.first_ns)
         res.last_ns = int(batch.t_ns[-1])
         res.n_samples += len(batch)
         for listener in self._listeners:

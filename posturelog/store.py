@@ -206,7 +206,7 @@ class Store:
 
     def update_session(self, session_id: int, **fields: object) -> None:
         """Update session columns (e.g. ``battery_pct``, ``firmware``, ``rate_hz``)."""
-        allowed = {"model", "address", "name", "firmware", "battery_pct", "rate_hz", "n_samples"}
+        allowed = {"model", "address", "name", "firmware", "battery_pct", "rate_hz", "n_samples", "started_ns"}
         unknown = set(fields) - allowed
         if unknown:
             raise ValueError(f"cannot update session fields {sorted(unknown)}")

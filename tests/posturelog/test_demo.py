@@ -15,7 +15,7 @@ from posturelog.store import Store
 def test_demo_writes_report_through_the_recorder(tmp_path: Path) -> None:
     runner = CliRunner()
     data, out = tmp_path / "data", tmp_path / "report"
-    args = ["demo", "--days", "1", "--rate", "25", "--seed", "3", "--data-dir", str(data), "--out", str(out)]
+    args = ["demo", "--days", "1", "--rate", "25", "--seed", "3", "--start", "2026-11-16", "--data-dir", str(data), "--out", str(out)]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.stderr
     for name in ("report.html", "report.pdf", "daily.csv", "episodes.csv"):
@@ -27,6 +27,7 @@ def test_demo_writes_report_through_the_recorder(tmp_path: Path) -> None:
     store = Store(data)
     sessions = store.sessions()
     assert sessions["source"].tolist() == ["demo"] and sessions["n_samples"].iloc[0] > 2_000_000
+    assert pd.Timestamp(sessions["started_ns"].iloc[0], tz="UTC") == pd.Timestamp("2026-11-16T00:00:00Z")
     assert not list((data / "segments").glob("*/*.arrows"))  # everything compacted
     assert len(store.pain_log()) >= 3
     # running it again starts from a clean demo directory instead of doubling the data
@@ -42,3 +43,13 @@ def test_demo_refuses_to_wipe_real_data(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["demo", "--days", "1", "--data-dir", str(data)])
     assert result.exit_code == 1 and "did not write" in result.stderr
     assert (data / "posturelog.db").exists()
+
+
+def test_default_start_ends_on_the_last_sunday() -> None:
+    from datetime import date
+
+    from posturelog.demo import default_start
+
+    assert default_start(7, today=date(2026, 11, 21)) == date(2026, 11, 9)  # Saturday → W46
+    assert default_start(7, today=date(2026, 11, 22)) == date(2026, 11, 9)  # Sunday: week not over
+    assert default_start(14, today=date(2026, 11, 23)) == date(2026, 11, 9)
