@@ -138,7 +138,7 @@ class TiltSettings:
     tau_motion_bias_s: float = 30.0
     motion_bias_prior_s: float = 0.05
     ramp_tracking: bool = False
-    chunk_samples: int = 32768
+    chunk_samples: int = 65536
 
     def __post_init__(self) -> None:
         for name in (
@@ -335,8 +335,18 @@ def _window_sums(x: FloatArray, m: int) -> FloatArray:
     xr = x[:, : w * m]
     if not xr.flags.c_contiguous:
         xr = np.ascontiguousarray(xr)
-    # a matrix-vector product is the fastest contiguous window reduction in numpy
-    return np.asarray(xr.reshape(k * w, m) @ np.ones(m)).reshape(k, w)
+    # A matrix-vector product is the fastest contiguous window reduction in numpy. It is done
+    # in pieces small enough that a multithreaded BLAS stays on one thread (spinning threads
+    # cost more CPU than they save for a memory-bound product).
+    rows = xr.reshape(k * w, m)
+    ones = np.ones(m)
+    step = max(1, (1 << 17) // m)
+    if rows.shape[0] <= step:
+        return np.asarray(rows @ ones).reshape(k, w)
+    out = np.empty(k * w)
+    for i in range(0, rows.shape[0], step):
+        np.matmul(rows[i : i + step], ones, out=out[i : i + step])
+    return out.reshape(k, w)
 
 
 def _window_stats(x: FloatArray, m: int) -> tuple[FloatArray, FloatArray]:
