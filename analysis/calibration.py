@@ -170,20 +170,6 @@ def _mean_direction(u: FloatArray) -> FloatArray:
     return np.asarray(m / n)
 
 
-def _moving_mean(x: FloatArray, k: int) -> FloatArray:
-    """Centred moving mean along axis 0 (edges shrink), NaN-aware."""
-    valid: BoolArray = np.asarray(np.isfinite(x).all(axis=1))
-    xz = np.where(valid[:, None], x, 0.0)
-    c = np.concatenate([np.zeros((1, x.shape[1])), np.cumsum(xz, axis=0)])
-    cn = np.concatenate([[0], np.cumsum(valid)])
-    n = x.shape[0]
-    lo = np.clip(np.arange(n) - k // 2, 0, n)
-    hi = np.clip(np.arange(n) + (k - k // 2), 0, n)
-    cnt = (cn[hi] - cn[lo]).astype(np.float64)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.asarray((c[hi] - c[lo]) / cnt[:, None])
-
-
 # ----------------------------------------------------------------------------------------------
 # calibration routine
 
