@@ -212,7 +212,8 @@ def test_silent_device_is_a_clear_error(fake_bluez: FakeFactory) -> None:
 @pytest.mark.parametrize(
     ("key", "faults", "error", "match"),
     [
-        ("microbit", Faults(pairing_required=True), ble.PairingRequiredError, "pairing required"),
+        ("microbit", Faults(pairing_required=True), ble.PairingRequiredError, "pairing required"),  # write
+        ("sensortag", Faults(pairing_required=True), ble.PairingRequiredError, "pairing required"),  # notify
         ("thingy52", Faults(reject_config=True), ble.ConfigurationRejectedError, "rejected configuration write e8 03"),
         ("polar_h10", Faults(reject_config=True), ble.ConfigurationRejectedError, "invalid parameter"),
     ],
