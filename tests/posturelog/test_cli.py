@@ -163,3 +163,8 @@ def test_console_script_exits_1_without_traceback(tmp_path: Path) -> None:
     )
     assert proc.returncode == 1
     assert proc.stderr.strip().count("\n") == 0 and "Traceback" not in proc.stderr
+
+
+def test_error_text_with_brackets_is_shown_verbatim(tmp_path: Path) -> None:
+    code, _, err = run("remedy", "[massage]", "--data-dir", str(tmp_path / "data"))
+    assert "'[massage]'" in one_line_error(code, err)
