@@ -68,6 +68,7 @@ logger = logging.getLogger(__name__)
 FloatArray = NDArray[np.float64]
 
 _DEG = math.pi / 180.0
+_TINY = 1e-100  # norms below this count as zero (squares of smaller numbers underflow)
 
 
 @dataclass(frozen=True)
@@ -113,7 +114,12 @@ class TiltSettings:
     tau_motion_bias_s : float
         Memory (s) of the motion-bias least-squares estimate.
     motion_bias_prior_s : float
-        Ridge weight of the zero-residual-bias prior, in seconds of fully informative data.
+        Ridge weight pulling the motion-bias estimate toward the bias currently applied (the
+        rest estimate), in seconds of fully informative data.
+    rest_bias_weight : float
+        Weight of one rest window's mean rate as a direct observation of the bias in the
+        motion-bias regression (relative to one window of fully informative motion), so rest
+        and motion evidence are fused with the same memory.
     ramp_tracking : bool
         Use a 3rd-order low-pass without steady-state lag for a linearly drifting input
         (causal, with gyroscope) instead of the 2nd-order Butterworth.
@@ -137,6 +143,7 @@ class TiltSettings:
     motion_bias_estimation: bool = True
     tau_motion_bias_s: float = 30.0
     motion_bias_prior_s: float = 0.05
+    rest_bias_weight: float = 1.0
     ramp_tracking: bool = False
     chunk_samples: int = 65536
 
@@ -154,6 +161,7 @@ class TiltSettings:
             "tau_bias_s",
             "tau_motion_bias_s",
             "motion_bias_prior_s",
+            "rest_bias_weight",
         ):
             value = getattr(self, name)
             if not (isinstance(value, int | float) and math.isfinite(value) and value > 0):
@@ -222,7 +230,7 @@ def _normalize_rows(v: FloatArray) -> FloatArray:
     norm = np.sqrt(np.einsum("ij,ij->i", v, v))
     with np.errstate(invalid="ignore", divide="ignore"):
         out = v / norm[:, None]
-    out[norm == 0] = np.nan
+    out[~(norm > _TINY)] = np.nan  # zero (or underflowing) vectors have no direction
     return out
 
 
@@ -263,7 +271,8 @@ class _Design:
     alpha_bias: float
     n_bias_mean: int  # rest windows averaged before the exponential bias low-pass takes over
     motion_lambda: float  # per-window forgetting factor of the motion-bias regression
-    motion_prior: float  # ridge weight pulling the residual bias to zero
+    motion_prior: float  # ridge weight pulling the estimate to the applied bias
+    rest_weight: float  # weight of a rest window's mean rate in the motion-bias regression
     th_gyr2: float
     th_acc2: float
     th_drift2: float
@@ -305,6 +314,7 @@ class _Design:
             n_bias_mean=max(1, round(settings.tau_bias_s / win_s)),
             motion_lambda=math.exp(-win_s / settings.tau_motion_bias_s),
             motion_prior=settings.motion_bias_prior_s / win_s,
+            rest_weight=settings.rest_bias_weight,
             th_gyr2=(settings.rest_gyr_dps * _DEG) ** 2,
             th_acc2=settings.rest_acc_mps2**2,
             th_drift2=settings.rest_acc_drift_mps2**2,
@@ -381,7 +391,7 @@ def _rest_windows(
     mg, vg = _window_stats(gyr[:, : n_win * m], m)
     ma, va = _window_stats(acc[:, : n_win * m], m)
     # window mean n_rest windows earlier (NaN before the segment start: not still)
-    hist = st.acc_hist if st.acc_hist is not None else np.full((3, d.n_rest), np.nan)
+    hist = st.acc_hist if st.acc_hist is not None else np.repeat(ma[:, :1], d.n_rest, axis=1)
     hist = np.concatenate([hist, ma], axis=1)
     drift2 = ((ma - hist[:, :n_win]) ** 2).sum(axis=0)
     st.acc_hist = hist[:, -d.n_rest :].copy()
@@ -409,7 +419,7 @@ def _per_sample(per_window: FloatArray, m: int, p: int, n: int) -> FloatArray:
 
 def _causal_bias(
     d: _Design, st: _RestState, gyr: FloatArray, acc: FloatArray
-) -> tuple[FloatArray, FloatArray]:
+) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Causal bias estimate for new samples (3, n); updates ``st``.
 
     Returns the per-sample bias (3, n) and the bias applied during each window completed by
@@ -419,8 +429,12 @@ def _causal_bias(
     mg, rest, p = _rest_windows(d, st, gyr, acc)
     n_win = rest.size
     at = np.flatnonzero(rest)
+    obs = np.zeros((4, n_win))
     if at.size == 0:
-        return np.broadcast_to(st.bias[:, None], (3, n)), np.broadcast_to(st.bias[:, None], (3, n_win))
+        held = np.broadcast_to(st.bias[:, None], (3, n))
+        return held, np.broadcast_to(st.bias[:, None], (3, n_win)), obs
+    obs[:3, at] = mg[:, at]
+    obs[3, at] = 1.0
     per_window = np.empty((3, n_win + 1))
     per_window[:, 0] = st.bias
     # b <- b + alpha (mean - b) at rest windows only: a first-order recursion on the
@@ -445,7 +459,7 @@ def _causal_bias(
     per_window[:, 1:] = np.where(pos >= 0, vals[:, np.maximum(pos, 0)], st.bias[:, None])
     st.bias = per_window[:, -1].copy()
     # window w (counted from the open window's start) uses the bias after window w-1
-    return _per_sample(per_window, d.win, p, n), per_window[:, :n_win]
+    return _per_sample(per_window, d.win, p, n), per_window[:, :n_win], obs
 
 
 @dataclass
@@ -489,6 +503,7 @@ class _LowPassState:
     u_prev: FloatArray | None = None
     info_zi: FloatArray = field(default_factory=lambda: np.zeros((12, 1)))
     drift_sum: FloatArray = field(default_factory=lambda: np.zeros(3))
+    last_slope: FloatArray = field(default_factory=lambda: np.zeros(3))
     record: list[FloatArray] | None = None  # per-window total-bias estimates (offline use)
 
 
@@ -507,7 +522,9 @@ def _motion_bias_correction(
     lrb: FloatArray,
     rb: FloatArray,
     first_index: int,
-) -> FloatArray:
+    applied: FloatArray,
+    rest_obs: FloatArray | None,
+) -> tuple[FloatArray, FloatArray]:
     """Lag correction of the window outputs ``g`` (3, W) for a residual gyroscope bias.
 
     With true bias ``b`` and applied bias ``B`` gravity drifts in the gyroscope frame as
@@ -542,10 +559,17 @@ def _motion_bias_correction(
         omega_mask = np.arange(n_win) >= settle
     else:
         omega_mask = None
+    if rest_obs is not None:
+        # rest windows observe the bias directly (window-mean rate)
+        wr = d.rest_weight * rest_obs[3]
+        feats[0] += wr
+        feats[4] += wr
+        feats[8] += wr
+        feats[9:] += d.rest_weight * rest_obs[:3]
     lam = d.motion_lambda
     sums, st.info_zi = signal.lfilter([1.0], [1.0, -lam], feats, axis=1, zi=st.info_zi)
     a = sums[:9].reshape(3, 3, n_win) + d.motion_prior * np.eye(3)[:, :, None]
-    rhs = sums[9:]
+    rhs = sums[9:] + d.motion_prior * applied
     # closed-form symmetric 3x3 solve, vectorised over windows
     c00 = a[1, 1] * a[2, 2] - a[1, 2] * a[2, 1]
     c01 = a[0, 2] * a[2, 1] - a[0, 1] * a[2, 2]
@@ -572,7 +596,8 @@ def _motion_bias_correction(
     drift = np.cumsum(omega * tw, axis=1) + st.drift_sum[:, None]
     st.drift_sum = drift[:, -1].copy()
     lag = drift - st.drift.run(d, drift)
-    return g + _cross_cols(lag, g)
+    gc = g + _cross_cols(lag, g)
+    return gc, _cross_cols(omega * tw, gc)
 
 
 def _window_lowpass(
@@ -581,6 +606,7 @@ def _window_lowpass(
     x: FloatArray,
     rot: FloatArray | None = None,
     applied_bias: FloatArray | None = None,
+    rest_obs: FloatArray | None = None,
 ) -> FloatArray:
     """Causal low-pass of (3, n) samples evaluated per sample; updates ``st``.
 
@@ -603,6 +629,7 @@ def _window_lowpass(
     st.buf = xc[:, n_win * m :].copy()
     first_window = st.main.n_windows == 0
     g = np.empty((3, n_win))
+    model_slope = None
     if n_win:
         means = _window_sums(xc, m) / m
         if rot is None:
@@ -614,13 +641,24 @@ def _window_lowpass(
             rb = np.einsum("ijw,jw->iw", rbar.reshape(3, 3, n_win), applied_bias)
             first_index = st.main.n_windows
             filt = st.main.run(d, np.concatenate([means, rb]))
-            g = _motion_bias_correction(d, st, filt[:3], filt[3:12], rbar, filt[12:], rb, first_index)
+            g, model_slope = _motion_bias_correction(
+                d, st, filt[:3], filt[3:12], rbar, filt[12:], rb, first_index, applied_bias, rest_obs
+            )
     # history G_{-2}, G_{-1}, G_0 .. G_{n_win-1}; sample in window w uses columns w, w+1
     hist = np.concatenate([st.last, g], axis=1)
     st.last = hist[:, -2:].copy()
     base = hist[:, 1:]
-    slope = base - hist[:, :-1]
-    slope[np.isnan(slope)] = 0.0
+    if rot is not None:
+        # the model predicts how the (corrected) gravity moves on: rotation by the estimated
+        # residual rate (no finite-difference noise)
+        slope = np.empty_like(base)
+        slope[:, 0] = st.last_slope
+        if model_slope is not None:
+            slope[:, 1:] = model_slope
+            st.last_slope = model_slope[:, -1].copy()
+    else:
+        slope = base - hist[:, :-1]
+        slope[np.isnan(slope)] = 0.0
     if p == 0 and n % m == 0:
         w = n // m
         reps = (slope[:, :w, None] * d.frac + base[:, :w, None]).reshape(3, n)
@@ -641,7 +679,7 @@ def _normalized_columns(v: FloatArray) -> FloatArray:
     norm = np.sqrt(x * x + y * y + z * z)
     with np.errstate(invalid="ignore", divide="ignore"):
         inv = 1.0 / norm
-    inv[norm == 0] = np.nan
+    inv[~(norm > _TINY)] = np.nan  # zero (or underflowing) vectors have no direction
     v *= inv
     return v.T
 
@@ -747,9 +785,9 @@ class TiltFilter:
         d = self._design
         if gyr is None:
             return _normalized_columns(_window_lowpass(d, self._lp, acc))
-        applied = None
+        applied = rest_obs = None
         if self.settings.bias_estimation:
-            bias, applied = _causal_bias(d, self._rest, gyr, acc)
+            bias, applied, rest_obs = _causal_bias(d, self._rest, gyr, acc)
             gyr = gyr - bias
         da, db = delta_quaternion(gyr, d.dt)
         qa, qb = quaternion_scan(da, db, self._qa, self._qb)
@@ -759,7 +797,7 @@ class TiltFilter:
         r = rotation_matrix_entries(qa, qb, out=block[3:])
         x = rotate(r, acc, out=block[:3])
         rot = block if self.settings.motion_bias_estimation else None
-        g_inertial = _window_lowpass(d, self._lp, x, rot, applied)
+        g_inertial = _window_lowpass(d, self._lp, x, rot, applied, rest_obs)
         return _normalized_columns(rotate_transposed(r, g_inertial))
 
 
@@ -981,6 +1019,8 @@ def _gravity_direction_reference(
             self.dz: list[list[FloatArray]] | None = None
             self.d_sum = np.zeros(3)
             self.d_n = 0
+            self.rest_obs: FloatArray | None = None
+            self.slope = np.zeros(3)
 
     def steady(y: FloatArray) -> list[list[FloatArray]]:
         z = []
@@ -1018,14 +1058,16 @@ def _gravity_direction_reference(
                     am = np.mean(st.rest_a, axis=0)
                     vg = float(np.sum(np.mean((np.array(st.rest_g) - gm) ** 2, axis=0)))
                     va = float(np.sum(np.mean((np.array(st.rest_a) - am) ** 2, axis=0)))
+                    # drift against the window n_rest earlier (the segment's first window early on)
+                    old = st.hist[max(0, len(st.hist) - d.n_rest)] if st.hist else am
                     still = (
                         vg < d.th_gyr2
                         and va < d.th_acc2
                         and float(gm @ gm) < d.clip2
-                        and len(st.hist) >= d.n_rest
-                        and float(np.sum((am - st.hist[-d.n_rest]) ** 2)) < d.th_drift2
+                        and float(np.sum((am - old) ** 2)) < d.th_drift2
                     )
                     st.run = st.run + 1 if still else 0
+                    st.rest_obs = gm if st.run >= d.n_rest else None
                     if st.run >= d.n_rest:
                         n_rest_seen += 1
                         if n_rest_seen <= d.n_bias_mean:
@@ -1067,8 +1109,11 @@ def _gravity_direction_reference(
             y = np.mean(st.win_x, axis=0)
         else:
             base = st.out_hist[-1]
-            prev = st.out_hist[-2] if len(st.out_hist) > 1 else base
-            y = base + (base - prev) * ((j + 0.5 * (m + 1)) / m)
+            if g is not None and s.motion_bias_estimation:
+                slope = st.slope  # predicted by the bias model
+            else:
+                slope = base - (st.out_hist[-2] if len(st.out_hist) > 1 else base)
+            y = base + slope * ((j + 0.5 * (m + 1)) / m)
         if len(st.win_x) == m:
             motion = g is not None and s.motion_bias_estimation
             mean = np.mean(st.win_x, axis=0)
@@ -1094,9 +1139,14 @@ def _gravity_direction_reference(
                 feat = np.concatenate([pmat.reshape(9), lmat.T @ np.cross(u, yv)])
                 settled = st.n_w >= 2 * d.n_init_w
                 st.info = d.motion_lambda * st.info + (feat if settled else 0.0)
-                bhat = np.linalg.solve(st.info[:9].reshape(3, 3) + d.motion_prior * np.eye(3), st.info[9:])
-                if settled:
-                    st.drift = st.drift + (rbar.reshape(3, 3) @ bhat - rbv) * tw
+                if st.rest_obs is not None:
+                    st.info = st.info + d.rest_weight * np.concatenate([np.eye(3).reshape(9), st.rest_obs])
+                bhat = np.linalg.solve(
+                    st.info[:9].reshape(3, 3) + d.motion_prior * np.eye(3),
+                    st.info[9:] + d.motion_prior * applied,
+                )
+                omega = rbar.reshape(3, 3) @ bhat - rbv if settled else np.zeros(3)
+                st.drift = st.drift + omega * tw
                 if st.dz is None:
                     st.d_sum = st.d_sum + st.drift
                     st.d_n += 1
@@ -1106,6 +1156,7 @@ def _gravity_direction_reference(
                 else:
                     lp_drift = biquads(st.dz, st.drift)
                 gw = gw + np.cross(st.drift - lp_drift, gw)
+                st.slope = np.cross(omega * tw, gw)
             st.out_hist.append(gw)
             st.n_w += 1
         up = rot.T @ y
