@@ -29,6 +29,7 @@ __all__ = [
     "rotate",
     "rotate_transposed",
     "qmul_pair",
+    "rotation_entries_into",
 ]
 
 FloatArray = NDArray[np.float64]
@@ -210,3 +211,39 @@ def rotate_transposed(r: list[FloatArray], v: FloatArray) -> FloatArray:
     _matvec(r[1], r[4], r[7], v, out[1])
     _matvec(r[2], r[5], r[8], v, out[2])
     return out
+
+
+def rotation_entries_into(a: ComplexArray, b: ComplexArray, out: FloatArray, tmp: FloatArray) -> None:
+    """Rotation-matrix entries of unit quaternions in complex-pair form, written into ``out``.
+
+    Like :func:`rotation_matrix_entries` but allocation-free and without de-interleaving
+    copies: ``a`` and ``b`` have any shape ``S``, ``out`` has shape (9, *S) (row-major entries)
+    and ``tmp`` (5, *S) is scratch space.
+    """
+    w, x, y, z = a.real, a.imag, b.real, b.imag
+    x2, y2, z2, t0, t1 = tmp[0], tmp[1], tmp[2], tmp[3], tmp[4]
+    np.multiply(x, 2.0, out=x2)
+    np.multiply(y, 2.0, out=y2)
+    np.multiply(z, 2.0, out=z2)
+    # diagonal: 1 - (yy + zz), 1 - (xx + zz), 1 - (xx + yy)
+    np.multiply(x, x2, out=t0)  # xx
+    np.multiply(y, y2, out=t1)  # yy
+    np.multiply(z, z2, out=out[4])  # zz (scratch)
+    np.add(t1, out[4], out=out[0])
+    np.subtract(1.0, out[0], out=out[0])
+    np.add(t0, out[4], out=out[4])
+    np.subtract(1.0, out[4], out=out[4])
+    np.add(t0, t1, out=out[8])
+    np.subtract(1.0, out[8], out=out[8])
+    np.multiply(x, y2, out=t0)  # xy
+    np.multiply(w, z2, out=t1)  # wz
+    np.subtract(t0, t1, out=out[1])
+    np.add(t0, t1, out=out[3])
+    np.multiply(x, z2, out=t0)  # xz
+    np.multiply(w, y2, out=t1)  # wy
+    np.add(t0, t1, out=out[2])
+    np.subtract(t0, t1, out=out[6])
+    np.multiply(y, z2, out=t0)  # yz
+    np.multiply(w, x2, out=t1)  # wx
+    np.subtract(t0, t1, out=out[5])
+    np.add(t0, t1, out=out[7])

@@ -48,6 +48,7 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -58,6 +59,7 @@ from analysis._rotations import (
     quaternion_scan,
     rotate,
     rotate_transposed,
+    rotation_entries_into,
     rotation_matrix_entries,
 )
 
@@ -390,7 +392,17 @@ def _rest_windows(
         return np.empty((3, 0)), np.zeros(0, dtype=bool), p
     mg, vg = _window_stats(gyr[:, : n_win * m], m)
     ma, va = _window_stats(acc[:, : n_win * m], m)
-    # window mean n_rest windows earlier (NaN before the segment start: not still)
+    return mg, _rest_flags(d, st, mg, vg, ma, va), p
+
+
+def _rest_flags(
+    d: _Design, st: _RestState, mg: FloatArray, vg: FloatArray, ma: FloatArray, va: FloatArray
+) -> NDArray[np.bool_]:
+    """Rest flags (W,) of complete windows from their mean rate ``mg`` (3, W), summed rate
+    variance ``vg`` (W,), mean acceleration ``ma`` (3, W) and summed acceleration variance
+    ``va`` (W,); updates the still-run and acceleration history in ``st``."""
+    n_win = mg.shape[1]
+    # window mean n_rest windows earlier (the segment's first window early on)
     hist = st.acc_hist if st.acc_hist is not None else np.repeat(ma[:, :1], d.n_rest, axis=1)
     hist = np.concatenate([hist, ma], axis=1)
     drift2 = ((ma - hist[:, :n_win]) ** 2).sum(axis=0)
@@ -406,37 +418,27 @@ def _rest_windows(
     run = idx - last_break
     run[last_break < 0] += st.still_run
     st.still_run = int(run[-1])
-    return mg, run >= d.n_rest, p
+    return np.asarray(run >= d.n_rest)
 
 
-def _per_sample(per_window: FloatArray, m: int, p: int, n: int) -> FloatArray:
-    """Expand per-window values (k, W+1) to the samples ``p .. p+n`` of the window grid."""
-    if p == 0 and n % m == 0:
-        k, w = per_window.shape[0], n // m
-        return np.broadcast_to(per_window[:, :w, None], (k, w, m)).reshape(k, n)
-    return np.repeat(per_window, m, axis=1)[:, p : p + n]
+def _bias_from_rest(
+    d: _Design, st: _RestState, mg: FloatArray, rest: NDArray[np.bool_]
+) -> tuple[FloatArray, FloatArray]:
+    """Causal bias update from complete windows; updates ``st``.
 
-
-def _causal_bias(
-    d: _Design, st: _RestState, gyr: FloatArray, acc: FloatArray
-) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """Causal bias estimate for new samples (3, n); updates ``st``.
-
-    Returns the per-sample bias (3, n) and the bias applied during each window completed by
-    these samples (3, W).
+    Returns the bias applied during each window and after the last one, (3, W+1) (window
+    ``w`` uses the bias after window ``w-1``), and the rest observations (4, W): mean rate
+    and a 0/1 flag for the motion-bias regression.
     """
-    n = gyr.shape[1]
-    mg, rest, p = _rest_windows(d, st, gyr, acc)
     n_win = rest.size
     at = np.flatnonzero(rest)
     obs = np.zeros((4, n_win))
+    per_window = np.empty((3, n_win + 1))
+    per_window[:] = st.bias[:, None]
     if at.size == 0:
-        held = np.broadcast_to(st.bias[:, None], (3, n))
-        return held, np.broadcast_to(st.bias[:, None], (3, n_win)), obs
+        return per_window, obs
     obs[:3, at] = mg[:, at]
     obs[3, at] = 1.0
-    per_window = np.empty((3, n_win + 1))
-    per_window[:, 0] = st.bias
     # b <- b + alpha (mean - b) at rest windows only: a first-order recursion on the
     # compressed sequence of rest windows, then held between them.
     # The first rest windows are averaged (running mean) until the exponential weight takes
@@ -458,8 +460,7 @@ def _causal_bias(
     pos = np.maximum.accumulate(np.where(rest, np.cumsum(rest) - 1, -1))
     per_window[:, 1:] = np.where(pos >= 0, vals[:, np.maximum(pos, 0)], st.bias[:, None])
     st.bias = per_window[:, -1].copy()
-    # window w (counted from the open window's start) uses the bias after window w-1
-    return _per_sample(per_window, d.win, p, n), per_window[:, :n_win], obs
+    return per_window, obs
 
 
 @dataclass
@@ -504,6 +505,8 @@ class _LowPassState:
     info_zi: FloatArray = field(default_factory=lambda: np.zeros((12, 1)))
     drift_sum: FloatArray = field(default_factory=lambda: np.zeros(3))
     last_slope: FloatArray = field(default_factory=lambda: np.zeros(3))
+    prev_g: FloatArray = field(default_factory=lambda: np.full(3, np.nan))  # G' of the last window
+    prev_slope: FloatArray = field(default_factory=lambda: np.zeros(3))  # and its slope
     record: list[FloatArray] | None = None  # per-window total-bias estimates (offline use)
 
 
@@ -673,6 +676,71 @@ def _window_lowpass(
     return reps
 
 
+_N_SUMS = 20
+
+
+@dataclass
+class _OpenWindow:
+    """The window in progress of the causal gyroscope filter.
+
+    ``sums`` (20,): Σ(ω − b), Σ|ω − b|², Σa, Σ|a|² (raw, for rest detection; ``b`` = the bias
+    applied in this window), Σ R_loc a (3) and Σ R_loc (9), with ``R_loc`` the rotation from the
+    window start (``ea, eb``) to each sample; ``pa, pb`` is that rotation at the last sample.
+    """
+
+    count: int = 0
+    ea: complex = 1.0 + 0.0j
+    eb: complex = 0.0j
+    pa: complex = 1.0 + 0.0j
+    pb: complex = 0.0j
+    sums: FloatArray = field(default_factory=lambda: np.zeros(_N_SUMS))
+
+
+class _Workspace:
+    """Reusable scratch arrays (avoids page-faulting fresh large arrays for every chunk)."""
+
+    def __init__(self) -> None:
+        self._bufs: dict[str, NDArray[np.float64] | NDArray[np.complex128]] = {}
+
+    def get(self, name: str, shape: tuple[int, ...], dtype: type = np.float64) -> NDArray[Any]:
+        size = math.prod(shape)
+        buf = self._bufs.get(name)
+        if buf is None or buf.size < size or buf.dtype != dtype:
+            buf = np.empty(max(size, 1), dtype=dtype)
+            self._bufs[name] = buf
+        return buf[:size].reshape(shape)
+
+
+def _half_angle_quaternions(
+    u: FloatArray, u2: FloatArray, c: float, da: NDArray[Any], db: NDArray[Any], t: FloatArray
+) -> None:
+    """``exp(c u)`` in complex-pair form for rates ``u`` (3, …) with ``u2 = |u|²``, into da, db.
+
+    Taylor series of cos and sin(h)/h in ``h² = c² u2`` with as many terms as the largest
+    angle needs (truncation < 2e-15 per sample); exact functions above 0.2 rad.
+    """
+    c2 = c * c
+    h2max = c2 * float(u2.max()) if u2.size else 0.0
+    if h2max < 0.2**2:
+        # cos h = Σ (−1)^k h^2k / (2k)!, sin(h)/h = Σ (−1)^k h^2k / (2k+1)!
+        terms = 3 if h2max < 1e-4 else 5
+        cw = [(-1.0) ** k / math.factorial(2 * k) * c2**k for k in range(terms)]
+        cs = [c * (-1.0) ** k / math.factorial(2 * k + 1) * c2**k for k in range(terms)]
+        for coefs, final in ((cw, da.real), (cs, t)):
+            np.multiply(u2, coefs[-1], out=t)
+            for cf in coefs[-2:0:-1]:
+                t += cf
+                t *= u2
+            np.add(t, coefs[0], out=final)
+    else:
+        h = np.sqrt(u2) * c
+        da.real = np.cos(h)
+        t[...] = np.sinc(h / np.pi) * c
+    np.multiply(t, u[0], out=da.imag)
+    np.multiply(t, u[1], out=db.real)
+    np.multiply(t, u[2], out=db.imag)
+
+
 def _normalized_columns(v: FloatArray) -> FloatArray:
     """Rows of the (n, 3) result from component-major (3, n) vectors, normalised."""
     x, y, z = v[0], v[1], v[2]
@@ -716,12 +784,12 @@ class TiltFilter:
             self.settings, self.fs_hz, tau, self.with_gyroscope and self.settings.ramp_tracking
         )
         self._rest = _RestState()
+        self._ws = _Workspace()
         self.reset()
 
     def reset(self) -> None:
         """Forget orientation and low-pass state (e.g. after a gap); the bias is kept."""
-        self._qa: complex = 1.0 + 0.0j
-        self._qb: complex = 0.0j
+        self._open = _OpenWindow()
         self._lp = _LowPassState()
         self._rest.restart_windows()
 
@@ -772,33 +840,204 @@ class TiltFilter:
         return out
 
     def _process(self, acc: FloatArray, gyr: FloatArray | None, out: FloatArray) -> None:
-        # whole windows per chunk, so no open window has to be carried between chunks
         m = self._design.win
-        c = max(m, self.settings.chunk_samples // m * m)
-        for i in range(0, acc.shape[0], c):
-            a = np.ascontiguousarray(acc[i : i + c].T)
-            g = None if gyr is None else np.ascontiguousarray(gyr[i : i + c].T)
-            out[i : i + c] = self._process_chunk(a, g)
-
-    def _process_chunk(self, acc: FloatArray, gyr: FloatArray | None) -> FloatArray:
-        """One chunk of good samples, component-major (3, n) in, (n, 3) out."""
-        d = self._design
         if gyr is None:
-            return _normalized_columns(_window_lowpass(d, self._lp, acc))
-        applied = rest_obs = None
-        if self.settings.bias_estimation:
-            bias, applied, rest_obs = _causal_bias(d, self._rest, gyr, acc)
-            gyr = gyr - bias
-        da, db = delta_quaternion(gyr, d.dt)
-        qa, qb = quaternion_scan(da, db, self._qa, self._qb)
-        norm = math.sqrt(abs(qa[-1]) ** 2 + abs(qb[-1]) ** 2)
-        self._qa, self._qb = complex(qa[-1]) / norm, complex(qb[-1]) / norm
-        block = np.empty((12, acc.shape[1]))  # rows 0-2: acceleration in I, 3-11: rotation
-        r = rotation_matrix_entries(qa, qb, out=block[3:])
-        x = rotate(r, acc, out=block[:3])
-        rot = block if self.settings.motion_bias_estimation else None
-        g_inertial = _window_lowpass(d, self._lp, x, rot, applied, rest_obs)
-        return _normalized_columns(rotate_transposed(r, g_inertial))
+            # whole windows per chunk, so no open window has to be carried between chunks
+            c = max(m, self.settings.chunk_samples // m * m)
+            for i in range(0, acc.shape[0], c):
+                a = np.ascontiguousarray(acc[i : i + c].T)
+                out[i : i + c] = _normalized_columns(_window_lowpass(self._design, self._lp, a))
+            return
+        # gyroscope: complete the open window, then whole windows, then start a new one
+        n = acc.shape[0]
+        i = 0
+        p = self._open.count
+        if p:
+            i = min(m - p, n)
+            self._gyro_piece(acc[:i], gyr[:i], out[:i], i, 1)
+        per_chunk = max(1, self.settings.chunk_samples // m)
+        n_win = (n - i) // m
+        while n_win > 0:
+            w = min(per_chunk, n_win)
+            j = i + w * m
+            self._gyro_piece(acc[i:j], gyr[i:j], out[i:j], m, w)
+            i, n_win = j, n_win - w
+        if i < n:
+            self._gyro_piece(acc[i:], gyr[i:], out[i:], n - i, 1)
+
+    def _gyro_piece(
+        self, acc: FloatArray, gyr: FloatArray, out: FloatArray, length: int, n_win: int
+    ) -> None:
+        """Filter ``n_win`` windows' worth of samples, ``length`` positions each.
+
+        Either whole windows (``length`` = window length, the open window empty) or part of
+        a single window (continuing the open one). ``acc``, ``gyr`` and ``out`` are
+        C-contiguous (length * n_win, 3) row blocks. The samples are rearranged to a
+        (component, position-in-window, window) layout, so every per-sample operation is one
+        contiguous numpy pass, window sums are reductions over the middle axis and per-window
+        values broadcast without copies. Within each window the gyroscope is integrated from
+        the window start (rows of the quaternion scan are the windows); the orientation at
+        each window start comes from a scan over the window totals. Accelerations are summed
+        in the window-start frame and rotated into ``I`` per window; the per-sample output is
+        rotated back with the local rotation only.
+        """
+        d, st, lp, ow, ws = self._design, self._rest, self._lp, self._open, self._ws
+        m, L, W = d.win, length, n_win
+        c = 0.5 * d.dt
+        p0 = ow.count
+        done = W if p0 + L == m else W - 1  # windows completed by this piece
+        n_before = lp.main.n_windows
+        est = self.settings.bias_estimation
+        motion = self.settings.motion_bias_estimation
+
+        # -- raw samples in window layout; gyroscope minus the bias applied in window 0
+        gv = gyr.reshape(W, L, 3).transpose(2, 1, 0)
+        u = ws.get("u", (3, L, W))
+        b0 = st.bias.copy()
+        np.subtract(gv, b0[:, None, None], out=u)
+        a = ws.get("a", (3, L, W))
+        np.copyto(a, acc.reshape(W, L, 3).transpose(2, 1, 0))
+        u2 = ws.get("u2", (L, W))
+        np.einsum("ijk,ijk->jk", u, u, out=u2)
+        sums = np.zeros((_N_SUMS, W))  # see _OpenWindow.sums
+        bias_w: FloatArray = np.broadcast_to(b0[:, None], (3, W))
+        rest_obs = None
+        if est:
+            np.add.reduce(u, axis=1, out=sums[0:3])
+            np.add.reduce(u2, axis=0, out=sums[3])
+            np.add.reduce(a, axis=1, out=sums[4:7])
+            t = ws.get("t0", (L, W))
+            np.einsum("ijk,ijk->jk", a, a, out=t)
+            np.add.reduce(t, axis=0, out=sums[7])
+            if p0:
+                sums[:8, 0] += ow.sums[:8]
+            if done:
+                s = sums[:, :done] / m
+                mg = s[0:3] + b0[:, None]
+                vg = np.maximum(s[3] - (s[0:3] ** 2).sum(axis=0), 0.0)
+                va = np.maximum(s[7] - (s[4:7] ** 2).sum(axis=0), 0.0)
+                rest = _rest_flags(d, st, mg, vg, s[4:7], va)
+                per_window, rest_obs = _bias_from_rest(d, st, mg, rest)
+                bias_w = per_window[:, :W]
+                changed = np.flatnonzero((bias_w != b0[:, None]).any(axis=0))
+                if changed.size:
+                    # windows after a bias update: integrate with their own bias
+                    k = int(changed[0])
+                    u[:, :, k:] -= (bias_w[:, k:] - b0[:, None])[:, None, :]
+                    np.einsum("ijk,ijk->jk", u[:, :, k:], u[:, :, k:], out=u2[:, k:])
+
+        # -- rotation of each sample relative to its window start: exp(½ (ω − b) Δt), scanned
+        da = ws.get("da", (L, W), np.complex128)
+        db = ws.get("db", (L, W), np.complex128)
+        _half_angle_quaternions(u, u2, c, da, db, ws.get("t0", (L, W)))
+        if p0:
+            pa, pb, ca, cb = ow.pa, ow.pb, da[0].copy(), db[0].copy()
+            da[0] = pa * ca - pb * np.conj(cb)
+            db[0] = pa * cb + pb * np.conj(ca)
+        if L > 1:
+            dac = ws.get("dac", (L, W), np.complex128)
+            dbc = ws.get("dbc", (L, W), np.complex128)
+            np.conjugate(da, out=dac)
+            np.conjugate(db, out=dbc)
+            t1 = ws.get("t1", (W,), np.complex128)
+            t2 = ws.get("t2", (W,), np.complex128)
+            for j in range(1, L):
+                pa_, pb_, ca_, cb_ = da[j - 1], db[j - 1], da[j], db[j]
+                # (pa + pb j)(ca + cb j) = (pa ca − pb conj(cb)) + (pa cb + pb conj(ca)) j
+                np.multiply(pb_, dbc[j], out=t1)
+                np.multiply(pb_, dac[j], out=t2)
+                np.multiply(pa_, ca_, out=ca_)
+                ca_ -= t1
+                np.multiply(pa_, cb_, out=cb_)
+                cb_ += t2
+        # orientation at each window start: E_0 ⊗ T_0 ⊗ … ⊗ T_{w−1}
+        ea = np.empty(W, dtype=np.complex128)
+        eb = np.empty(W, dtype=np.complex128)
+        ea[0], eb[0] = ow.ea, ow.eb
+        if W > 1:
+            sa, sb = quaternion_scan(da[-1, :-1].copy(), db[-1, :-1].copy(), ow.ea, ow.eb)
+            nrm = np.sqrt(sa.real**2 + sa.imag**2 + sb.real**2 + sb.imag**2)
+            ea[1:], eb[1:] = sa / nrm, sb / nrm
+        r = ws.get("r", (9, L, W))
+        rotation_entries_into(da, db, r, ws.get("rt", (5, L, W)))
+        x = ws.get("x", (3, L, W))
+        t = ws.get("t0", (L, W))
+        for i in range(3):
+            np.multiply(r[3 * i], a[0], out=x[i])
+            np.multiply(r[3 * i + 1], a[1], out=t)
+            x[i] += t
+            np.multiply(r[3 * i + 2], a[2], out=t)
+            x[i] += t
+        np.add.reduce(x, axis=1, out=sums[8:11])
+        if motion:
+            np.add.reduce(r, axis=1, out=sums[11:20])
+        if p0:
+            sums[8:, 0] += ow.sums[8:]
+        re = np.asarray(rotation_matrix_entries(ea, eb)).reshape(3, 3, W)
+
+        # -- completed windows: low-pass in I (and the motion-bias correction)
+        prev_g = lp.prev_g[:, None]
+        prev_slope = lp.prev_slope[:, None]
+        if done:
+            red = re[:, :, :done]
+            mean_x = np.einsum("ijw,jw->iw", red, sums[8:11, :done]) / m
+            if motion:
+                rbar = np.einsum("ijw,jkw->ikw", red, sums[11:20, :done].reshape(3, 3, done))
+                rbar = rbar.reshape(9, done) / m
+                applied = np.ascontiguousarray(bias_w[:, :done])
+                rb = np.einsum("ijw,jw->iw", rbar.reshape(3, 3, done), applied)
+                filt = lp.main.run(d, np.concatenate([mean_x, rbar, rb]))
+                g, slope = _motion_bias_correction(
+                    d, lp, filt[:3], filt[3:12], rbar, filt[12:], rb, n_before, applied, rest_obs
+                )
+            else:
+                g = lp.main.run(d, mean_x)
+                slope = g - np.concatenate([prev_g, g[:, :-1]], axis=1)
+                slope[np.isnan(slope)] = 0.0
+            base_i = np.concatenate([prev_g, g[:, : W - 1]], axis=1)
+            slope_i = np.concatenate([prev_slope, slope[:, : W - 1]], axis=1)
+            lp.prev_g = g[:, -1].copy()
+            lp.prev_slope = slope[:, -1].copy()
+        else:
+            base_i, slope_i = prev_g, prev_slope
+
+        # -- per-sample output: extrapolated low-pass, rotated back to the sensor frame
+        bl = np.einsum("jiw,jw->iw", re, base_i)  # R(E_w)ᵀ G'_{w−1}
+        sl = np.einsum("jiw,jw->iw", re, slope_i)
+        y = ws.get("y", (3, L, W))
+        np.multiply(d.frac[p0 : p0 + L, None], sl[:, None, :], out=y)
+        y += bl[:, None, :]
+        if n_before == 0:
+            # the segment's first window: running mean of the samples so far (window frame)
+            cnt = np.arange(p0 + 1, p0 + L + 1, dtype=np.float64)
+            y[:, :, 0] = (np.cumsum(x[:, :, 0], axis=1) + ow.sums[8:11, None]) / cnt
+        n2 = ws.get("n2", (L, W))
+        np.einsum("ijk,ijk->jk", y, y, out=n2)
+        small = not bool(n2.min() > _TINY * _TINY)
+        np.sqrt(n2, out=n2)
+        np.divide(1.0, n2, out=n2)
+        if small:
+            n2[~(n2 < 1.0 / _TINY)] = np.nan  # zero (or underflowing) vectors have no direction
+        y *= n2
+        ov = out.reshape(W, L, 3).transpose(2, 1, 0)
+        t1r = ws.get("t1r", (L, W))
+        for i in range(3):
+            np.multiply(r[i], y[0], out=t)
+            np.multiply(r[3 + i], y[1], out=t1r)
+            t += t1r
+            np.multiply(r[6 + i], y[2], out=t1r)
+            np.add(t, t1r, out=ov[i])
+
+        # -- carry the open window / the next window start
+        if done == W:
+            qa = ea[-1] * da[-1, -1] - eb[-1] * np.conj(db[-1, -1])
+            qb = ea[-1] * db[-1, -1] + eb[-1] * np.conj(da[-1, -1])
+            nrm = math.sqrt(abs(qa) ** 2 + abs(qb) ** 2)
+            self._open = _OpenWindow(ea=complex(qa) / nrm, eb=complex(qb) / nrm)
+        else:
+            ow.count = p0 + L
+            ow.pa, ow.pb = complex(da[-1, 0]), complex(db[-1, 0])
+            ow.sums = sums[:, 0].copy()
 
 
 # ----------------------------------------------------------------------------------------------
