@@ -41,6 +41,7 @@ __all__ = [
     "iso11226_holds",
     "sensitivity_table",
     "slouch_mask",
+    "values_in",
 ]
 
 log = logging.getLogger(__name__)
@@ -70,9 +71,32 @@ def _seconds(epochs: pd.DataFrame) -> np.ndarray:
     return np.asarray(sec)
 
 
+def values_in(column: pd.Series, values: Sequence[str]) -> np.ndarray:
+    """``column.astype(str).isin(values)`` as a bool array, without making the strings.
+
+    Parameters
+    ----------
+    column : Series, shape (E,)
+        Categorical (e.g. ``context``, ``calibration``) or any values.
+    values : sequence of str
+
+    Returns
+    -------
+    ndarray of bool, shape (E,)
+        A categorical is compared through its integer codes: a week of seconds takes
+        milliseconds instead of a second of string conversion.
+    """
+    wanted = {str(v) for v in values}
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        cats = [i for i, c in enumerate(column.cat.categories) if str(c) in wanted]
+        if "nan" in wanted:  # what astype(str) makes of a missing value
+            cats.append(-1)
+        return np.isin(column.cat.codes.to_numpy(), cats)
+    return np.isin(column.astype(str).to_numpy(), list(wanted))
+
+
 def _eligible(epochs: pd.DataFrame, contexts: Sequence[str]) -> np.ndarray:
-    ctx = epochs["context"].astype(str).to_numpy()
-    ok = np.isin(ctx, list(contexts))
+    ok = values_in(epochs["context"], contexts)
     if "worn" in epochs.columns:
         ok &= epochs["worn"].to_numpy(dtype=bool)
     return ok & np.isfinite(epochs["flexion_deg"].to_numpy(dtype=float))

@@ -35,6 +35,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -53,7 +55,11 @@ __all__ = [
     "CALIBRATION_SOURCES",
     "EPOCH_COLUMNS",
     "FEATURE_COLUMNS",
+    "PreparedDay",
     "compute_epochs",
+    "compute_epochs_arrays",
+    "finish_day",
+    "prepare_day",
     "second_features",
 ]
 
@@ -95,6 +101,14 @@ def _unit(v: np.ndarray) -> np.ndarray:
         return np.asarray(v / n)
 
 
+def _unit_inplace(v: np.ndarray) -> np.ndarray:
+    """:func:`_unit` without a second (N, 3) array: ``v`` is divided in place."""
+    n = np.linalg.norm(v, axis=-1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        v /= n
+    return v
+
+
 def _step_band(acc: np.ndarray, fs_hz: float, band: tuple[float, float]) -> np.ndarray:
     """|acc| band-passed to the step band (zero phase); zeros for too-short segments."""
     mag = np.linalg.norm(acc, axis=1)
@@ -105,6 +119,95 @@ def _step_band(acc: np.ndarray, fs_hz: float, band: tuple[float, float]) -> np.n
     if mag.size < 4 * fs_hz:
         return np.zeros_like(mag)
     return np.asarray(signal.sosfiltfilt(sos, mag - mag.mean()))
+
+
+
+#: Seconds per block of :class:`_SecondReducer`.
+_BLOCK_S = 2048
+
+
+class _SecondReducer:
+    """Per-second sums, means, SDs and extremes of samples grouped in consecutive seconds.
+
+    Seconds holding the usual number of samples ``k`` (almost all of them at a steady rate)
+    are reduced as a ``(seconds, k, ...)`` reshaped view, a run of full seconds at a time;
+    the few other seconds (at gaps, clock steps) with ``ufunc.reduceat``. Same results as a
+    plain ``reduceat`` up to floating-point rounding, several times faster.
+    """
+
+    def __init__(self, starts: np.ndarray, counts: np.ndarray) -> None:
+        self.starts = starts
+        self.counts = counts
+        n = counts.size
+        self.k = int(np.bincount(counts).argmax()) if n else 0
+        full = counts == self.k
+        edges = np.flatnonzero(np.diff(np.concatenate(([False], full, [False])).astype(np.int8)))
+        #: runs [a, b) of consecutive full seconds
+        self.runs = list(zip(edges[0::2].tolist(), edges[1::2].tolist(), strict=True))
+        self.other = np.flatnonzero(~full)
+        if self.other.size:
+            c = counts[self.other]
+            self.other_starts = np.concatenate(([0], np.cumsum(c)[:-1]))
+            self.other_rows = np.repeat(starts[self.other] - self.other_starts, c) + np.arange(
+                int(c.sum()))
+        else:
+            self.other_starts = np.zeros(0, dtype=np.int64)
+            self.other_rows = np.zeros(0, dtype=np.int64)
+
+    def _blocks(self, x: np.ndarray) -> list[tuple[int, int, np.ndarray]]:
+        """``(a, b, v)``: seconds ``a:b`` as ``v`` of shape ``(d, b - a, k)`` (sample axis last
+        and contiguous, so reductions over it are fast)."""
+        # blocks of at most _BLOCK_S seconds keep temporaries small and in cache
+        x2 = x.reshape(x.shape[0], -1)
+        out = []
+        for a0, b0 in self.runs:
+            for a in range(a0, b0, _BLOCK_S):
+                b = min(a + _BLOCK_S, b0)
+                s0 = int(self.starts[a])
+                v = np.ascontiguousarray(x2[s0:s0 + (b - a) * self.k].T)
+                out.append((a, b, v.reshape(v.shape[0], b - a, self.k)))
+        return out
+
+    def _empty(self, x: np.ndarray) -> np.ndarray:
+        return np.empty((self.counts.size, *x.shape[1:]))
+
+    def sum(self, x: np.ndarray) -> np.ndarray:
+        """Per-second sums, shape ``(seconds, *x.shape[1:])``."""
+        out = self._empty(x)
+        o2 = out.reshape(out.shape[0], -1)
+        for a, b, v in self._blocks(x):
+            o2[a:b] = v.sum(axis=2).T
+        if self.other.size:
+            out[self.other] = np.add.reduceat(x[self.other_rows], self.other_starts, axis=0)
+        return out
+
+    def stats(self, x: np.ndarray, *, extremes: bool = False
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Per-second mean, SD (ddof 0, two-pass) and, with ``extremes``, min and max."""
+        m = self._empty(x)
+        sd = self._empty(x)
+        lo = self._empty(x) if extremes else m
+        hi = self._empty(x) if extremes else m
+        m2, sd2, lo2, hi2 = (o.reshape(o.shape[0], -1) for o in (m, sd, lo, hi))
+        for a, b, v in self._blocks(x):
+            mm = v.sum(axis=2) / self.k
+            dev = v - mm[:, :, None]
+            sd2[a:b] = np.sqrt(np.einsum("ijk,ijk->ij", dev, dev) / self.k).T
+            m2[a:b] = mm.T
+            if extremes:
+                lo2[a:b] = v.min(axis=2).T
+                hi2[a:b] = v.max(axis=2).T
+        if self.other.size:
+            xo = x[self.other_rows]
+            c = self.counts[self.other].reshape(-1, *([1] * (x.ndim - 1)))
+            mo = np.add.reduceat(xo, self.other_starts, axis=0) / c
+            dev = xo - np.repeat(mo, self.counts[self.other], axis=0)
+            sd[self.other] = np.sqrt(np.add.reduceat(dev * dev, self.other_starts, axis=0) / c)
+            m[self.other] = mo
+            if extremes:
+                lo[self.other] = np.minimum.reduceat(xo, self.other_starts, axis=0)
+                hi[self.other] = np.maximum.reduceat(xo, self.other_starts, axis=0)
+        return m, sd, lo, hi
 
 
 def second_features(
@@ -139,31 +242,23 @@ def second_features(
     sec = t_ns // _NS
     starts = np.concatenate(([0], np.flatnonzero(np.diff(sec)) + 1))
     counts = np.diff(np.append(starts, sec.size))
+    red = _SecondReducer(starts, counts)
     cols: dict[str, np.ndarray] = {"n_samples": counts.astype(np.int32)}
-
-    def mean_sd(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        m = np.add.reduceat(x, starts, axis=0) / counts[:, None]
-        dev = x - np.repeat(m, counts, axis=0)
-        v = np.add.reduceat(dev * dev, starts, axis=0) / counts[:, None]
-        return m, np.sqrt(v)
-
-    m, sd = mean_sd(acc)
-    lo = np.minimum.reduceat(acc, starts, axis=0)
-    hi = np.maximum.reduceat(acc, starts, axis=0)
+    m, sd, lo, hi = red.stats(acc, extremes=True)
     for i, a in enumerate("xyz"):
         cols[f"acc_mean_{a}"] = m[:, i]
         cols[f"acc_sd_{a}"] = sd[:, i]
         cols[f"acc_min_{a}"] = lo[:, i]
         cols[f"acc_max_{a}"] = hi[:, i]
     if gyr is not None:
-        gm, gsd = mean_sd(gyr)
+        gm, gsd, _, _ = red.stats(gyr)
     else:
         gm = gsd = np.full((starts.size, 3), np.nan)
     for i, a in enumerate("xyz"):
         cols[f"gyr_mean_{a}"] = gm[:, i]
         cols[f"gyr_sd_{a}"] = gsd[:, i]
-    cols["step_power"] = np.add.reduceat(step_band * step_band, starts) / counts
-    u = _unit(np.add.reduceat(up, starts, axis=0))
+    cols["step_power"] = red.sum(step_band * step_band) / counts
+    u = _unit(red.sum(up))
     for i, a in enumerate("xyz"):
         cols[f"up_{a}"] = u[:, i]
     index = pd.DatetimeIndex(pd.to_datetime(sec[starts], unit="s", utc=True), name="time")
@@ -249,20 +344,114 @@ def compute_epochs(
         start, end, source, up/forward vectors, quality), ``last_mounting`` (Mounting or None,
         to carry to the next day), ``wear``, ``context`` (seconds per class), ``episodes``
         (DataFrame of :func:`analysis.episodes.find_episodes`).
+
+    See Also
+    --------
+    compute_epochs_arrays : the same from plain arrays (no DataFrame of samples).
     """
-    s = settings or AnalysisSettings()
     _validate(samples, fs_hz)
     t_ns = pd.DatetimeIndex(samples.index).as_unit("ns").asi8
-    if t_ns.size and np.any(np.diff(t_ns) <= 0):
-        raise ValueError("samples must be sorted by time without duplicates")
     acc = samples[["acc_x", "acc_y", "acc_z"]].to_numpy(dtype=np.float64)
     gyr: np.ndarray | None = None
     if {"gyr_x", "gyr_y", "gyr_z"} <= set(samples.columns):
-        g = samples[["gyr_x", "gyr_y", "gyr_z"]].to_numpy(dtype=np.float64)
+        gyr = samples[["gyr_x", "gyr_y", "gyr_z"]].to_numpy(dtype=np.float64)
+    return compute_epochs_arrays(
+        t_ns, acc, gyr, fs_hz, settings, calibration_marks=calibration_marks,
+        mountings=mountings, initial_mounting=initial_mounting, up_sensor=up_sensor,
+    )
+
+
+def compute_epochs_arrays(
+    t_ns: np.ndarray,
+    acc: np.ndarray,
+    gyr: np.ndarray | None,
+    fs_hz: float,
+    settings: AnalysisSettings | None = None,
+    *,
+    calibration_marks: pd.DataFrame | None = None,
+    mountings: Sequence[Mounting] | None = None,
+    initial_mounting: Mounting | None = None,
+    up_sensor: np.ndarray | None = None,
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """:func:`compute_epochs` from plain arrays (the store reads Arrow straight to numpy).
+
+    Parameters
+    ----------
+    t_ns : ndarray, shape (N,), int64
+        Sample times (ns since the epoch, UTC), strictly increasing.
+    acc : ndarray, shape (N, 3)
+        m/s² (any float dtype; computed in float64).
+    gyr : ndarray, shape (N, 3), or None
+        rad/s; None or all-NaN for an accelerometer-only sensor.
+    fs_hz, settings, calibration_marks, mountings, initial_mounting, up_sensor
+        As for :func:`compute_epochs`.
+
+    Returns
+    -------
+    epochs, info
+        As for :func:`compute_epochs`.
+    """
+    prep = prepare_day(t_ns, acc, gyr, fs_hz, settings, up_sensor=up_sensor)
+    return finish_day(prep, calibration_marks=calibration_marks, mountings=mountings,
+                      initial_mounting=initial_mounting)
+
+
+@dataclass
+class PreparedDay:
+    """The part of a day's epochs that does not depend on the mounting carried in.
+
+    Made by :func:`prepare_day` (the tilt filter, per-second features, wear, bouts — the
+    expensive part) and consumed by :func:`finish_day` (mountings, angles, context, slouch),
+    so days can be prepared in parallel while the carried mounting still flows day to day.
+    """
+
+    settings: AnalysisSettings
+    fs_hz: float
+    t_ns: np.ndarray
+    acc: np.ndarray
+    up: np.ndarray
+    feats: pd.DataFrame | None
+    walk: np.ndarray
+    info: dict[str, Any] = field(default_factory=dict)
+
+
+def prepare_day(
+    t_ns: np.ndarray,
+    acc: np.ndarray,
+    gyr: np.ndarray | None,
+    fs_hz: float,
+    settings: AnalysisSettings | None = None,
+    *,
+    up_sensor: np.ndarray | None = None,
+    tilt_gate: AbstractContextManager[Any] | None = None,
+) -> PreparedDay:
+    """Steps 1–4 of the pipeline (see the module docstring) for one day of samples.
+
+    Parameters are those of :func:`compute_epochs_arrays`, and
+
+    tilt_gate : context manager, optional
+        Entered around each call of the tilt filter (e.g. a lock shared by processes that
+        prepare days in parallel, so only one of them holds the filter's working memory).
+
+    Returns a :class:`PreparedDay` (``feats`` is None when no finite sample is left).
+    """
+    s = settings or AnalysisSettings()
+    if not np.isfinite(fs_hz) or fs_hz < 6:
+        raise ValueError(f"fs_hz must be >= 6 Hz for the 1.5–2.5 Hz step band, got {fs_hz}")
+    t_ns = np.asarray(t_ns, dtype=np.int64)
+    acc = np.asarray(acc, dtype=np.float64)
+    if acc.shape != (t_ns.size, 3):
+        raise ValueError(f"acc must have shape ({t_ns.size}, 3), got {acc.shape}")
+    if t_ns.size and np.any(np.diff(t_ns) <= 0):
+        raise ValueError("samples must be sorted by time without duplicates")
+    if gyr is not None:
+        g = np.asarray(gyr, dtype=np.float64)
+        gyr = None
         if np.isfinite(g).all():
             gyr = g
         elif np.isfinite(g).any():
             log.warning("gyroscope has NaN samples; using the accelerometer only")
+        del g
     if up_sensor is not None and np.shape(up_sensor) != acc.shape:
         raise ValueError(f"up_sensor must have shape {acc.shape}, got {np.shape(up_sensor)}")
     bad = ~np.isfinite(acc).all(axis=1)
@@ -272,25 +461,34 @@ def compute_epochs(
         t_ns, acc = t_ns[keep], acc[keep]
         gyr = gyr[keep] if gyr is not None else None
         up_sensor = np.asarray(up_sensor)[keep] if up_sensor is not None else None
+    del bad
     info: dict[str, Any] = {}
     if t_ns.size == 0:
-        empty = _empty_epochs()
-        info.update(tilt="none", segments=0, mountings=[], last_mounting=initial_mounting,
-                    wear={}, context={}, episodes=find_episodes(empty, s)[1])
-        return empty, info
+        return PreparedDay(s, fs_hz, t_ns, acc, np.empty_like(acc), None,
+                           np.zeros(0, dtype=bool), info)
 
     info["tilt"] = "given" if up_sensor is not None else "analysis.tilt offline"
     cut = np.flatnonzero(np.diff(t_ns) > s.max_gap_s * _NS) + 1
     edges = np.concatenate(([0], cut, [t_ns.size]))
     info["segments"] = int(edges.size - 1)
-    up = np.empty_like(acc) if up_sensor is None else _unit(np.asarray(up_sensor, dtype=float))
-    band = np.empty(t_ns.size)
-    for a, b in zip(edges[:-1], edges[1:], strict=True):
-        seg_acc = acc[a:b]
-        if up_sensor is None:
+    bounds = list(zip(edges[:-1].tolist(), edges[1:].tolist(), strict=True))
+    if up_sensor is None:
+        # one segment at a time through the tilt filter (its working memory is several
+        # times the segment's); ``tilt_gate`` lets parallel callers take turns
+        ups = []
+        for a, b in bounds:
             seg_gyr = gyr[a:b] if gyr is not None else None
-            up[a:b] = _unit(np.asarray(gravity_direction(seg_acc, seg_gyr, fs_hz, causal=False)))
-        band[a:b] = _step_band(seg_acc, fs_hz, s.walking_band_hz)
+            with tilt_gate or nullcontext():
+                u = np.asarray(gravity_direction(acc[a:b], seg_gyr, fs_hz, causal=False))
+            ups.append(_unit_inplace(u))
+            del u
+        up = ups[0] if len(ups) == 1 else np.concatenate(ups)
+        del ups
+    else:
+        up = _unit(np.asarray(up_sensor, dtype=float))
+    band = np.empty(t_ns.size)
+    for a, b in bounds:
+        band[a:b] = _step_band(acc[a:b], fs_hz, s.walking_band_hz)
     feats = second_features(t_ns, acc, gyr, up, band)
     del band, gyr
 
@@ -298,16 +496,52 @@ def compute_epochs(
     info["wear"] = wear_info
     feats["bout"] = _bouts(feats, s)
     walk = walking_flag(feats, s) & feats["worn"].to_numpy(dtype=bool)
+    return PreparedDay(s, fs_hz, t_ns, acc, up, feats, walk, info)
+
+
+def finish_day(
+    prep: PreparedDay,
+    *,
+    calibration_marks: pd.DataFrame | None = None,
+    mountings: Sequence[Mounting] | None = None,
+    initial_mounting: Mounting | None = None,
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Steps 5–6 of the pipeline: mountings, angles, context and slouch.
+
+    Parameters
+    ----------
+    prep : PreparedDay
+        From :func:`prepare_day`; its per-sample arrays are released.
+    calibration_marks, mountings, initial_mounting
+        As for :func:`compute_epochs`.
+
+    Returns
+    -------
+    epochs, info
+        As for :func:`compute_epochs`.
+    """
+    s = prep.settings
+    info = prep.info
+    feats = prep.feats
+    if feats is None:
+        empty = _empty_epochs()
+        info.update(tilt="none", segments=0, mountings=[], last_mounting=initial_mounting,
+                    wear={}, context={}, episodes=find_episodes(empty, s)[1])
+        return empty, info
+    t_ns, acc, up = prep.t_ns, prep.acc, prep.up
+    prep.t_ns = prep.acc = prep.up = np.zeros(0)
+    prep.feats = None
+    walk = prep.walk
     counts = feats["n_samples"].to_numpy()
     bout = feats["bout"].to_numpy()
     sec = pd.DatetimeIndex(feats.index).as_unit("ns").asi8 // _NS
     first_sample = np.concatenate(([0], np.cumsum(counts)[:-1]))
     fitted = _fit_mountings(
-        t_ns, acc, up, fs_hz, sec, counts, first_sample, bout, walk,
+        t_ns, acc, up, prep.fs_hz, sec, counts, first_sample, bout, walk,
         feats[["up_x", "up_y", "up_z"]].to_numpy(), _marks_ns(calibration_marks),
         mountings, initial_mounting, s,
     )
-    del up, acc
+    del up, acc, t_ns
 
     upv = feats[["up_x", "up_y", "up_z"]].to_numpy()
     n = len(feats)

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
-from analysis.episodes import band_labels, flexion_band, iso11226_holds
+from analysis.episodes import band_labels, flexion_band, iso11226_holds, values_in
 from analysis.settings import AnalysisSettings
 
 __all__ = [
@@ -189,8 +189,7 @@ def _local_dates(index: pd.Index, tz: str) -> np.ndarray:
 
 
 def _eligible_slouch(epochs: pd.DataFrame, s: AnalysisSettings) -> np.ndarray:
-    ctx = epochs["context"].astype(str).to_numpy()
-    return np.isin(ctx, list(s.slouch_contexts)) & epochs["worn"].to_numpy(dtype=bool)
+    return values_in(epochs["context"], s.slouch_contexts) & epochs["worn"].to_numpy(dtype=bool)
 
 
 def _require(epochs: pd.DataFrame) -> None:
@@ -249,7 +248,6 @@ def daily_metrics(
 
     ones = np.ones(len(epochs), dtype=bool)
     worn = epochs["worn"].to_numpy(dtype=bool) if len(epochs) else ones
-    ctx = epochs["context"].astype(str).to_numpy()
     flex = epochs["flexion_deg"].to_numpy(dtype=float)
     slouch = epochs["slouch"].to_numpy(dtype=bool)
     elig = _eligible_slouch(epochs, s)
@@ -259,9 +257,9 @@ def daily_metrics(
     out["coverage_pct"] = 100.0 * out["recorded_minutes"] / (60.0 * out["day_hours"])
     out["wear_minutes"] = per_day(worn)
     out["nonwear_minutes"] = per_day(~worn)
-    out["upright_minutes"] = per_day(worn & (ctx == "upright"))
-    out["walking_minutes"] = per_day(worn & (ctx == "walking"))
-    out["lying_minutes"] = per_day(worn & (ctx == "lying"))
+    out["upright_minutes"] = per_day(worn & values_in(epochs["context"], ["upright"]))
+    out["walking_minutes"] = per_day(worn & values_in(epochs["context"], ["walking"]))
+    out["lying_minutes"] = per_day(worn & values_in(epochs["context"], ["lying"]))
     out["slouch_minutes"] = per_day(slouch)
     elig_min = per_day(elig)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -309,11 +307,7 @@ def daily_metrics(
     out["iso11226_violations"] = viol
     # calibration source of most worn seconds
     if "calibration" in epochs.columns and len(epochs):
-        cal = pd.DataFrame({"d": di[worn], "c": epochs["calibration"].astype(str).to_numpy()[worn]})
-        mode = cal.groupby("d")["c"].agg(lambda x: x.value_counts().index[0])
-        cal_col = np.full(n_days, "none", dtype=object)
-        cal_col[mode.index.to_numpy()] = mode.to_numpy()
-        out["calibration"] = cal_col
+        out["calibration"] = _daily_mode(epochs["calibration"], di, worn, n_days)
     else:
         out["calibration"] = "none"
     # pain
@@ -328,6 +322,35 @@ def daily_metrics(
     out["pain_mean"] = pm
     out["pain_ratings"] = pn.astype(int)
     return out[list(DAILY_COLUMNS)]
+
+
+def _daily_mode(column: pd.Series, day: np.ndarray, mask: np.ndarray, n_days: int) -> np.ndarray:
+    """Most frequent value (as str) of ``column[mask]`` per day index; "none" for no rows.
+
+    Ties go to the value seen first that day (as ``value_counts().index[0]``). Counted
+    on integer codes, not strings.
+    """
+    out = np.full(n_days, "none", dtype=object)
+    if not mask.any():
+        return out
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        names = np.asarray([str(c) for c in column.cat.categories] + ["nan"], dtype=object)
+        codes = column.cat.codes.to_numpy().astype(np.int64)
+        codes = np.where(codes < 0, names.size - 1, codes)
+    else:
+        names, codes = np.unique(column.astype(str).to_numpy(), return_inverse=True)
+        names = names.astype(object)
+    d, c = day[mask], codes[mask]
+    k = names.size
+    counts = np.bincount(d * k + c, minlength=n_days * k).reshape(n_days, k)
+    first_flat = np.full(n_days * k, np.iinfo(np.int64).max)
+    np.minimum.at(first_flat, d * k + c, np.arange(d.size))
+    first = first_flat.reshape(n_days, k)
+    best = counts == counts.max(axis=1, keepdims=True)
+    pick = np.where(best, first, np.iinfo(np.int64).max).argmin(axis=1)
+    has = counts.sum(axis=1) > 0
+    out[has] = names[pick[has]]
+    return out
 
 
 def _hour_table(epochs: pd.DataFrame, tz: str, s: AnalysisSettings) -> pd.DataFrame:

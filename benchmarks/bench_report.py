@@ -6,8 +6,12 @@ Usage::
     python benchmarks/bench_report.py --data-dir DIR       # reuse a store (e.g. from the demo)
     python benchmarks/bench_report.py --data-dir DIR --week 2026-W47 --repeat 2
 
-Each measurement runs ``posturelog.report.build_report`` in a fresh child process, so the peak
-resident memory (``ru_maxrss``) belongs to that run alone:
+Each measurement runs ``posturelog.report.build_report`` in a fresh child process; its wall
+and CPU time (with its worker processes) are reported, and the peak memory of the whole
+process tree, sampled every 50 ms from ``/proc``: ``RSS (MB)`` is the report process alone
+(``ru_maxrss``), ``all RSS`` the summed RSS of the process and its workers (pages shared after
+``fork`` counted in each: an upper bound, used for the target), ``all PSS`` the summed
+proportional set size (shared pages split: the memory actually used):
 
 * ``cold``: the epochs cache of the data directory is removed first (the full analysis from
   raw samples),
@@ -28,6 +32,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -63,19 +68,81 @@ def simulate_week(data_dir: Path, *, days: int, rate_hz: float, seed: int,
 
 
 def run_once(data_dir: Path, week: str | None, out_dir: Path) -> dict[str, float]:
-    """Build the report once in this process; wall time and peak RSS of this process."""
+    """Build the report once in this process; wall and CPU time, peak RSS of this process
+    and of its largest (waited-for) child process."""
     from analysis.settings import AnalysisSettings
     from posturelog.report import build_report
     from posturelog.store import Store
 
     started = time.perf_counter()
+    cpu0 = time.process_time()
     store = Store(data_dir)
     paths = build_report(store, week, out_dir, AnalysisSettings())
     wall = time.perf_counter() - started
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
     return {"wall_s": wall, "peak_mb": peak_kb / 1024.0,
+            "cpu_s": time.process_time() - cpu0 + kids.ru_utime + kids.ru_stime,
+            "child_peak_mb": kids.ru_maxrss / 1024.0,
             "pdf_bytes": float(paths.pdf.stat().st_size),
             "html_bytes": float(paths.html.stat().st_size)}
+
+
+def _tree(pid: int) -> list[int]:
+    """``pid`` and all its descendants (Linux ``/proc``)."""
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        try:
+            for task in Path(f"/proc/{p}/task").iterdir():
+                todo.extend(int(c) for c in (task / "children").read_text().split())
+        except OSError:
+            continue
+    return out
+
+
+def _memory_kb(pid: int) -> tuple[int, int]:
+    """Resident and proportional set size (kB) of one process; zeros once it is gone."""
+    rss = pss = 0
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Rss:"):
+                rss = int(line.split()[1])
+            elif line.startswith("Pss:"):
+                pss = int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return rss, pss
+
+
+class _TreeSampler(threading.Thread):
+    """Samples the summed RSS and PSS of a process and its children every ``interval`` s.
+
+    ``ru_maxrss`` of the report process alone misses its worker processes; the sum of RSS
+    counts pages shared after ``fork`` once per process (an upper bound), the sum of PSS
+    splits them (the memory actually used).
+    """
+
+    def __init__(self, pid: int, interval: float = 0.05) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.interval = pid, interval
+        self.peak_rss_kb = self.peak_pss_kb = 0
+        self.max_procs = 0
+        self._halt = threading.Event()
+
+    def run(self) -> None:
+        while not self._halt.is_set():
+            pids = _tree(self.pid) if Path(f"/proc/{self.pid}").exists() else []
+            mem = [_memory_kb(p) for p in pids]
+            self.peak_rss_kb = max(self.peak_rss_kb, sum(m[0] for m in mem))
+            self.peak_pss_kb = max(self.peak_pss_kb, sum(m[1] for m in mem))
+            self.max_procs = max(self.max_procs, len(pids))
+            self._halt.wait(self.interval)
+
+    def stop(self) -> None:
+        self._halt.set()
+        self.join()
 
 
 def _child(data_dir: Path, week: str | None, out_dir: Path) -> dict[str, float]:
@@ -83,10 +150,19 @@ def _child(data_dir: Path, week: str | None, out_dir: Path) -> dict[str, float]:
            str(out_dir)]
     if week:
         cmd += ["--week", week]
-    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        raise RuntimeError(f"report run failed:\n{done.stderr[-4000:]}")
-    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+    with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          text=True) as proc:
+        sampler = _TreeSampler(proc.pid)
+        sampler.start()
+        stdout, stderr = proc.communicate()
+        sampler.stop()
+    if proc.returncode != 0:
+        raise RuntimeError(f"report run failed:\n{stderr[-4000:]}")
+    result = dict(json.loads(stdout.strip().splitlines()[-1]))
+    result["tree_rss_mb"] = sampler.peak_rss_kb / 1024.0
+    result["tree_pss_mb"] = sampler.peak_pss_kb / 1024.0
+    result["processes"] = float(sampler.max_procs)
+    return result
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -132,14 +208,17 @@ def main(argv: list[str] | None = None) -> int:
         for i in range(max(args.repeat, 1)):
             runs.append((f"cached epochs #{i + 1}", _child(Path(data_dir), week, out_dir)))
         ok = True
-        lines = [f"{'run':<26}{'wall (s)':>10}{'peak (MB)':>11}  target",
-                 "-" * 60]
+        lines = [f"{'run':<26}{'wall (s)':>9}{'cpu (s)':>9}{'RSS (MB)':>10}{'all RSS':>9}"
+                 f"{'all PSS':>9}  target", "-" * 100]
         for name, r in runs:
-            met = r["wall_s"] < TARGET_SECONDS and r["peak_mb"] < TARGET_PEAK_MB
+            # memory target on the whole process tree (sum of RSS: shared pages counted in
+            # every process that maps them, so this is an upper bound)
+            met = r["wall_s"] < TARGET_SECONDS and r["tree_rss_mb"] < TARGET_PEAK_MB
             ok &= met
-            lines.append(f"{name:<26}{r['wall_s']:>10.1f}{r['peak_mb']:>11.0f}  "
+            lines.append(f"{name:<26}{r['wall_s']:>9.1f}{r['cpu_s']:>9.1f}{r['peak_mb']:>10.0f}"
+                         f"{r['tree_rss_mb']:>9.0f}{r['tree_pss_mb']:>9.0f}  "
                          f"{'met' if met else 'MISSED'} (< {TARGET_SECONDS:g} s, "
-                         f"< {TARGET_PEAK_MB:g} MB)")
+                         f"< {TARGET_PEAK_MB:g} MB; {r['processes']:.0f} process(es))")
         sys.stdout.write("\n".join(lines) + "\n")
         return 0 if ok else 1
     finally:

@@ -14,27 +14,48 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import multiprocessing as mp
+import os
 import time
+import traceback
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from analysis.calibration import Mounting
 from analysis.episodes import find_episodes
-from analysis.epochs import EPOCH_COLUMNS
-from analysis.epochs import compute_epochs as epochs_from_samples
+from analysis.epochs import (
+    EPOCH_COLUMNS,
+    PreparedDay,
+    compute_epochs_arrays,
+    finish_day,
+    prepare_day,
+)
 from analysis.metrics import daily_metrics, hourly_profile, local_day_bounds
 from analysis.pain import PainAnalysis, analyse_pain
 from analysis.settings import AnalysisSettings
+from posturelog.segments import SAMPLE_COLUMNS
 from posturelog.store import Store
 
-__all__ = ["Analysis", "CACHE_VERSION", "analyze_range", "compute_epochs", "estimate_rate_hz"]
+__all__ = [
+    "Analysis",
+    "CACHE_VERSION",
+    "analyze_range",
+    "compute_epochs",
+    "estimate_rate_hz",
+    "read_day_arrays",
+]
 
 log = logging.getLogger(__name__)
 
@@ -44,9 +65,15 @@ CACHE_VERSION = "epochs-1"
 _NS = 1_000_000_000
 
 
-def estimate_rate_hz(samples: pd.DataFrame) -> float:
-    """Sampling rate (Hz) from the median interval between samples (gaps ignored)."""
-    t = pd.DatetimeIndex(samples.index).as_unit("ns").asi8
+def estimate_rate_hz(samples: pd.DataFrame | np.ndarray) -> float:
+    """Sampling rate (Hz) from the median interval between samples (gaps ignored).
+
+    ``samples`` is a DataFrame with a time index or the sample times (int64 ns).
+    """
+    if isinstance(samples, pd.DataFrame):
+        t = pd.DatetimeIndex(samples.index).as_unit("ns").asi8
+    else:
+        t = np.asarray(samples, dtype=np.int64)
     if t.size < 2:
         raise ValueError("need at least two samples to estimate the sampling rate")
     return float(_NS / np.median(np.diff(t)))
@@ -84,6 +111,117 @@ def _cache_key(store: Store, day: date, marks: pd.DataFrame, settings: AnalysisS
     return hashlib.sha256(text.encode()).hexdigest()[:20]
 
 
+def _day_files(store: Store, lo_ns: int, hi_ns: int) -> list[Path]:
+    """Parquet files that may hold samples in ``[lo_ns, hi_ns)``: the local-date partitions
+    from the UTC day before ``lo_ns`` to the UTC day after ``hi_ns`` (as
+    ``Store.read_samples_arrow``), in path order."""
+    root = Path(store.samples_dir) / f"participant={store.participant}"
+    if not root.exists():
+        return []
+    first = (datetime.fromtimestamp(lo_ns / _NS, tz=UTC).date() - timedelta(days=1)).isoformat()
+    last = (datetime.fromtimestamp(hi_ns / _NS, tz=UTC).date() + timedelta(days=1)).isoformat()
+    files = []
+    for part in sorted(root.glob("date=*")):
+        d = part.name.removeprefix("date=")
+        if first <= d <= last:
+            files.extend(sorted(part.glob("*.parquet")))
+    return files
+
+
+def _time_range(pf: pq.ParquetFile) -> tuple[int, int] | None:
+    """Min and max of the ``time`` column from the row-group statistics, if recorded."""
+    md = pf.metadata
+    col = pf.schema_arrow.get_field_index("time")
+    lo: int | None = None
+    hi: int | None = None
+    for r in range(md.num_row_groups):
+        st = md.row_group(r).column(col).statistics
+        if st is None or not st.has_min_max:
+            return None
+        a, b = int(st.min_raw), int(st.max_raw)
+        lo = a if lo is None else min(lo, a)
+        hi = b if hi is None else max(hi, b)
+    return None if lo is None or hi is None else (lo, hi)
+
+
+def read_day_arrays(
+    files: list[Path], lo_ns: int, hi_ns: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Samples in ``[lo_ns, hi_ns)`` straight from Parquet to numpy (no DataFrame).
+
+    Same samples as ``Store.read_samples(lo_ns, hi_ns)``: sorted by time (stable), the
+    first of duplicate times kept. Files whose statistics lie outside the range are skipped
+    unread; only ``time`` and the six sample columns are decoded, single-threaded.
+
+    Parameters
+    ----------
+    files : list of Path
+        Candidate Parquet files (``_day_files``).
+    lo_ns, hi_ns : int
+        UTC bounds (ns), end exclusive.
+
+    Returns
+    -------
+    t_ns : ndarray, shape (N,), int64
+    acc : ndarray, shape (N, 3), float64
+        m/s².
+    gyr : ndarray, shape (N, 3), float64
+        rad/s (NaN for accelerometer-only sensors).
+    """
+    # pass 1: times only (and which rows of each file are in range)
+    chosen: list[tuple[pq.ParquetFile, np.ndarray | None]] = []
+    ts: list[np.ndarray] = []
+    for path in files:
+        pf = pq.ParquetFile(path)
+        rng = _time_range(pf)
+        if rng is not None and (rng[1] < lo_ns or rng[0] >= hi_ns):
+            continue
+        col = pf.read(columns=["time"], use_threads=False).column(0)
+        t = np.asarray(col.cast(pa.int64()).to_numpy())
+        del col
+        keep: np.ndarray | None = None
+        if rng is None or rng[0] < lo_ns or rng[1] >= hi_ns:
+            keep = (t >= lo_ns) & (t < hi_ns)
+            t = t[keep]
+        if t.size:
+            ts.append(t)
+            chosen.append((pf, keep))
+    t_ns = np.concatenate(ts) if ts else np.zeros(0, dtype=np.int64)
+    del ts
+    # pass 2: sample columns decoded file by file straight into the output arrays
+    acc = np.empty((t_ns.size, 3))
+    gyr = np.empty((t_ns.size, 3))
+    row = 0
+    for pf, keep in chosen:
+        table = pf.read(columns=list(SAMPLE_COLUMNS), use_threads=False)
+        m = 0
+        for j, name in enumerate(SAMPLE_COLUMNS):
+            x = np.asarray(table.column(name).to_numpy())
+            if keep is not None:
+                x = x[keep]
+            m = x.size
+            (acc if j < 3 else gyr)[row:row + m, j % 3] = x
+        row += m
+        del table
+    pa.default_memory_pool().release_unused()
+    if t_ns.size > 1 and not bool(np.all(t_ns[1:] > t_ns[:-1])):
+        order = np.argsort(t_ns, kind="stable")
+        t_ns, acc, gyr = t_ns[order], acc[order], gyr[order]
+        first = np.concatenate(([True], t_ns[1:] != t_ns[:-1]))
+        if not first.all():
+            t_ns, acc, gyr = t_ns[first], acc[first], gyr[first]
+    return t_ns, acc, gyr
+
+
+def _workers(n_days: int, workers: int | None) -> int:
+    if workers is None:
+        env = os.environ.get("POSTURELOG_WORKERS")
+        workers = int(env) if env else min(2, os.cpu_count() or 1)
+    if "fork" not in mp.get_all_start_methods() or mp.current_process().daemon:
+        workers = 1
+    return max(1, min(int(workers), n_days))
+
+
 def compute_epochs(
     store: Store,
     start_date: date,
@@ -93,6 +231,7 @@ def compute_epochs(
     *,
     use_cache: bool = True,
     all_columns: bool = False,
+    workers: int | None = None,
 ) -> pd.DataFrame:
     """Per-second epochs for the local dates ``start_date`` … ``end_date`` (inclusive).
 
@@ -108,6 +247,12 @@ def compute_epochs(
         Read and write ``<data_dir>/cache/epochs``.
     all_columns : bool
         Also return the per-second features (acc/gyro statistics, step power, up vector).
+    workers : int, optional
+        Processes computing uncached days (default: ``POSTURELOG_WORKERS`` or
+        ``min(2, CPUs)``). With more than one, the expensive part of each day (reading,
+        tilt filter, per-second features, wear) runs in parallel; the mounting carried from
+        day to day is still applied in date order, so the results do not depend on it. Each
+        worker holds one day of samples at a time.
 
     Returns
     -------
@@ -125,34 +270,59 @@ def compute_epochs(
     if use_cache:
         cache_dir.mkdir(parents=True, exist_ok=True)
     n_days = (end_date - start_date).days + 1
-    carried: dict[str, Any] | None = None
-    parts: list[pd.DataFrame] = []
-    for i in range(n_days):
-        day = start_date + timedelta(days=i)
-        t0 = time.perf_counter()
+    days = [start_date + timedelta(days=i) for i in range(n_days)]
+    tasks: list[_DayTask] = []
+    for day in days:
         lo, hi = local_day_bounds(day, tz)
         day_marks = marks[(marks["end"] > lo) & (marks["start"] < hi)]
-        key = _cache_key(store, day, day_marks, s, carried)
-        path = cache_dir / f"{day.isoformat()}-{key}.parquet"
+        tasks.append(_DayTask(day, int(lo.value), int(hi.value), day_marks,
+                              _day_files(store, int(lo.value), int(hi.value))))
+    keep_cols = None if all_columns else [*EPOCH_COLUMNS, "bout"]
+
+    def cached(i: int, carried: dict[str, Any] | None) -> tuple[Path, _Result | None]:
+        task = tasks[i]
+        key = _cache_key(store, task.day, task.marks, s, carried)
+        path = cache_dir / f"{task.day.isoformat()}-{key}.parquet"
         side = path.with_suffix(".json")
         if use_cache and path.exists() and side.exists():
             ep = pd.read_parquet(path)
-            meta = json.loads(side.read_text())
-            log.debug("epochs %s from cache", day)
-        else:
-            ep, meta = _compute_day(store, lo, hi, day_marks, s, carried)
-            if use_cache:
-                for old in cache_dir.glob(f"{day.isoformat()}-*"):
-                    old.unlink(missing_ok=True)
-                tmp = path.with_suffix(".tmp")
-                ep.to_parquet(tmp)
-                tmp.replace(path)
-                side.write_text(json.dumps(meta))
-            log.info("epochs %s: %d s in %.1f s", day, len(ep), time.perf_counter() - t0)
-        carried = meta.get("carry")
-        parts.append(ep if all_columns else ep[[*EPOCH_COLUMNS, "bout"]])
+            log.debug("epochs %s from cache", task.day)
+            return path, (ep if keep_cols is None else ep[keep_cols], json.loads(side.read_text()))
+        return path, None
+
+    parts: list[pd.DataFrame] = []
+    carried: dict[str, Any] | None = None
+    i = 0
+    # days already cached are read in order; the first miss starts the computation
+    while i < n_days:
+        _, hit = cached(i, carried)
+        if hit is None:
+            break
+        parts.append(hit[0])
+        carried = hit[1].get("carry")
+        i += 1
         if progress is not None:
-            progress(day, i + 1, n_days)
+            progress(days[i - 1], i, n_days)
+    if i < n_days:
+        runner = _DayRunner(tasks[i:], s, _workers(n_days - i, workers))
+        try:
+            for j in range(i, n_days):
+                t0 = time.perf_counter()
+                path, hit = cached(j, carried)
+                if hit is not None:
+                    runner.skip(j - i)
+                    ep, meta = hit
+                else:
+                    ep, meta = runner.result(j - i, carried, path if use_cache else None,
+                                             keep_cols)
+                    log.info("epochs %s: %d s in %.1f s", days[j], len(ep),
+                             time.perf_counter() - t0)
+                carried = meta.get("carry")
+                parts.append(ep)
+                if progress is not None:
+                    progress(days[j], j + 1, n_days)
+        finally:
+            runner.close()
     epochs = pd.concat(parts) if parts else pd.DataFrame(columns=[*EPOCH_COLUMNS, "bout"])
     if len(epochs):
         epochs = epochs[~epochs.index.duplicated(keep="first")]
@@ -160,33 +330,238 @@ def compute_epochs(
     return epochs
 
 
-def _compute_day(
-    store: Store, lo: pd.Timestamp, hi: pd.Timestamp, marks: pd.DataFrame,
-    s: AnalysisSettings, carried: dict[str, Any] | None,
-) -> tuple[pd.DataFrame, dict[str, Any]]:
-    samples = store.read_samples(int(lo.value), int(hi.value))
-    # Arrow keeps the decoded Parquet buffers in its pool; give them back before filtering
-    # (peak RSS of a 50 Hz day drops from ~1.7 GB to ~1.3 GB).
-    pa.default_memory_pool().release_unused()
-    if len(samples) < 2:
-        ep, _ = epochs_from_samples(samples.iloc[:0], 50.0, s)
-        return ep.assign(bout=np.zeros(0, dtype=np.int32)), {"carry": None}
-    fs = estimate_rate_hz(samples)
+_Result = tuple[pd.DataFrame, dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class _DayTask:
+    """One local day to compute: its UTC bounds, calibration marks and candidate files."""
+
+    day: date
+    lo_ns: int
+    hi_ns: int
+    marks: pd.DataFrame
+    files: list[Path]
+
+
+@dataclass
+class _Prepared:
+    """A day after the carry-independent part (``prep`` None when it has < 2 samples)."""
+
+    prep: PreparedDay | None
+    settings: AnalysisSettings
+    fs_hz: float
+    first_ns: int
+
+
+def _prepare(task: _DayTask, s: AnalysisSettings,
+             tilt_gate: AbstractContextManager[Any] | None = None) -> _Prepared:
+    """Read the day and run everything that does not depend on the carried mounting."""
+    t0 = time.perf_counter()
+    t_ns, acc, gyr = read_day_arrays(task.files, task.lo_ns, task.hi_ns)
+    t1 = time.perf_counter()
+    if t_ns.size < 2:
+        return _Prepared(None, s, 50.0, 0)
+    fs = estimate_rate_hz(t_ns)
+    first = int(t_ns[0])
+    gate = _TimedGate(tilt_gate) if tilt_gate is not None else None
+    prep = prepare_day(t_ns, acc, gyr, fs, s, tilt_gate=gate)
+    log.debug("prepared %s: read %.1f s, features %.1f s (%.1f s waiting for the tilt filter)",
+              task.day, t1 - t0, time.perf_counter() - t1, gate.waited_s if gate else 0.0)
+    return _Prepared(prep, s, fs, first)
+
+
+class _TimedGate:
+    """Context manager around another one that adds up the time spent waiting to enter."""
+
+    def __init__(self, inner: AbstractContextManager[Any]) -> None:
+        self.inner = inner
+        self.waited_s = 0.0
+
+    def __enter__(self) -> _TimedGate:
+        t0 = time.perf_counter()
+        self.inner.__enter__()
+        self.waited_s += time.perf_counter() - t0
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.inner.__exit__(exc_type, exc, tb)
+
+
+def _day_result(
+    p: _Prepared, task: _DayTask, carried: dict[str, Any] | None, cache_path: Path | None,
+    keep_cols: list[str] | None,
+) -> _Result:
+    """Finish a prepared day with the carried mounting; write its cache files."""
+    if p.prep is None:
+        ep, _ = compute_epochs_arrays(np.zeros(0, dtype=np.int64), np.zeros((0, 3)), None,
+                                      50.0, p.settings)
+        ep = ep.assign(bout=np.zeros(0, dtype=np.int32))
+        meta: dict[str, Any] = {"carry": None}
+    else:
+        ep, meta = _finish(p, task, carried)
+    if cache_path is not None:
+        for old in cache_path.parent.glob(f"{task.day.isoformat()}-*"):
+            old.unlink(missing_ok=True)
+        tmp = cache_path.with_suffix(".tmp")
+        ep.to_parquet(tmp)
+        tmp.replace(cache_path)
+        cache_path.with_suffix(".json").write_text(json.dumps(meta))
+    return (ep if keep_cols is None else ep[keep_cols]), meta
+
+
+def _finish(p: _Prepared, task: _DayTask, carried: dict[str, Any] | None) -> _Result:
+    """Mountings (with the carried one), angles, context and slouch of a prepared day."""
+    if p.prep is None:
+        raise ValueError("nothing prepared")
+    s = p.settings
     initial = _mounting_from_json(carried)
     # carry the previous day's mounting only into a bout that starts at local midnight
-    first = pd.DatetimeIndex(samples.index)[0]
-    if initial is not None and (first - lo).total_seconds() >= s.calibration_min_bout_s:
+    if initial is not None and (p.first_ns - task.lo_ns) / _NS >= s.calibration_min_bout_s:
         initial = None
-    ep, info = epochs_from_samples(samples, fs, s, calibration_marks=marks,
-                                   initial_mounting=initial)
-    del samples
+    ep, info = finish_day(p.prep, calibration_marks=task.marks, initial_mounting=initial)
+    p.prep = None
     carry = None
     bouts = info["mountings"]
+    hi = pd.Timestamp(task.hi_ns, tz="UTC")
     if bouts and (hi - bouts[-1]["end"]).total_seconds() < s.calibration_min_bout_s:
         carry = _mounting_to_json(info["last_mounting"])
-    return ep, {"carry": carry, "tilt": info["tilt"], "fs_hz": fs, "mountings": [
+    return ep, {"carry": carry, "tilt": info["tilt"], "fs_hz": p.fs_hz, "mountings": [
         {k: (str(v) if isinstance(v, pd.Timestamp) else v) for k, v in b.items()} for b in bouts
     ]}
+
+
+def _worker_main(conn: Connection, tasks: list[_DayTask], settings: AnalysisSettings,
+                 tilt_gate: AbstractContextManager[Any]) -> None:
+    """Worker process: prepare each of its days, then finish it once the carry arrives.
+
+    Messages in: ``("day", k)``, then ``("carry", carried, cache_path, keep_cols)`` or
+    ``("skip",)``; ``None`` ends. Out: ``("ok", result)`` or ``("error", text)``.
+    """
+    # the system allocator hands freed sample buffers back to the OS right away
+    pa.set_memory_pool(pa.system_memory_pool())
+    try:
+        while True:
+            msg = conn.recv()
+            if msg is None:
+                return
+            task = tasks[msg[1]]
+            prepared: _Prepared | None = None
+            error: str | None = None
+            try:
+                prepared = _prepare(task, settings, tilt_gate)
+            except Exception:  # reported to the parent with the traceback
+                error = traceback.format_exc()
+            cmd = conn.recv()
+            if cmd is None:
+                return
+            if cmd[0] == "skip":
+                continue
+            if error is None and prepared is not None:
+                try:
+                    result = _day_result(prepared, task, cmd[1], cmd[2], cmd[3])
+                    del prepared
+                    conn.send(("ok", result))
+                    del result
+                    continue
+                except Exception:
+                    error = traceback.format_exc()
+            conn.send(("error", error))
+    except (EOFError, KeyboardInterrupt):
+        return
+    finally:
+        conn.close()
+
+
+class _DayRunner:
+    """Uncached days, computed by this process and ``n - 1`` forked workers, finished in
+    date order with the mounting carried from the day before.
+
+    Day ``k`` belongs to process ``k % n`` (0: this one). Preparing a day (reading, tilt
+    filter, per-second features, wear) does not need the carry, so while this process waits
+    for a worker's day it prepares its own next one, and each worker prepares its next day
+    as soon as it has handed in the previous one. Only one process at a time runs the tilt
+    filter (a shared lock): its working memory is several times a day of samples, and the
+    rest of a day's work overlaps with it.
+    """
+
+    def __init__(self, tasks: list[_DayTask], settings: AnalysisSettings, n: int) -> None:
+        self.tasks = tasks
+        self.settings = settings
+        self.n = n
+        self.mine: dict[int, _Prepared] = {}
+        self.conns: dict[int, Connection] = {}
+        self.procs: list[BaseProcess] = []
+        self.gate: AbstractContextManager[Any] | None = None
+        if n > 1:
+            ctx = mp.get_context("fork")  # workers see the tasks without pickling
+            self.gate = ctx.Lock()
+            for w in range(1, n):
+                parent, child = ctx.Pipe()
+                proc = ctx.Process(target=_worker_main, args=(child, tasks, settings, self.gate),
+                                   daemon=True, name=f"posturelog-epochs-{w}")
+                proc.start()
+                child.close()
+                self.conns[w] = parent
+                self.procs.append(proc)
+                if w < len(tasks):
+                    parent.send(("day", w))
+
+    def _after(self, k: int) -> None:
+        """Day ``k`` of a worker is settled: queue the worker's next day."""
+        if k + self.n < len(self.tasks):
+            self.conns[k % self.n].send(("day", k + self.n))
+
+    def _prepared(self, k: int) -> _Prepared:
+        p = self.mine.pop(k, None)
+        return p if p is not None else _prepare(self.tasks[k], self.settings, self.gate)
+
+    def skip(self, k: int) -> None:
+        """Day ``k`` was found in the cache after all."""
+        if k % self.n == 0:
+            self.mine.pop(k, None)
+        else:
+            self.conns[k % self.n].send(("skip",))
+            self._after(k)
+
+    def result(self, k: int, carried: dict[str, Any] | None, cache_path: Path | None,
+               keep_cols: list[str] | None) -> _Result:
+        """Epochs and metadata of day ``k`` given the mounting carried into it."""
+        task = self.tasks[k]
+        if k % self.n == 0:
+            return _day_result(self._prepared(k), task, carried, cache_path, keep_cols)
+        conn = self.conns[k % self.n]
+        conn.send(("carry", carried, cache_path, keep_cols))
+        self._after(k)
+        own = k + (-k % self.n)
+        if own < len(self.tasks) and own not in self.mine:
+            self.mine[own] = _prepare(self.tasks[own], self.settings, self.gate)
+        try:
+            status, payload = conn.recv()
+        except EOFError:
+            raise RuntimeError("an epochs worker process died (out of memory?)") from None
+        if status != "ok":
+            raise RuntimeError(f"computing epochs failed in a worker process:\n{payload}")
+        result: _Result = payload
+        return result
+
+    def close(self) -> None:
+        """Stop the workers (also after an error)."""
+        self.mine.clear()
+        for conn in self.conns.values():
+            try:
+                conn.send(None)
+                conn.send(None)
+            except (OSError, ValueError):
+                pass
+        for proc in self.procs:
+            proc.join(timeout=5)
+            if proc.is_alive():
+                proc.terminate()
+                proc.join()
+        for conn in self.conns.values():
+            conn.close()
 
 
 @dataclass(frozen=True)

@@ -38,11 +38,16 @@ import html
 import io
 import logging
 import math
+import multiprocessing as mp
+import os
 import re
 import textwrap
 import time
+import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
@@ -647,14 +652,77 @@ def write_report(data: ReportData, out_dir: Path) -> ReportPaths:
     paths = ReportPaths(out_dir=out, html=out / "report.html", pdf=out / "report.pdf",
                         daily_csv=out / "daily.csv", episodes_csv=out / "episodes.csv")
     t0 = time.perf_counter()
-    daily_csv_frame(data).to_csv(paths.daily_csv, index=False)
-    episodes_csv_frame(data).to_csv(paths.episodes_csv, index=False)
-    figs = _Figures(data)
-    _write_html(data, figs, paths.html)
-    t1 = time.perf_counter()
-    _write_pdf(data, paths.pdf)
-    log.debug("html %.1f s, pdf %.1f s", t1 - t0, time.perf_counter() - t1)
+    # the PDF (the slowest part: ~10 pages of text, tables and plots) is drawn in a forked
+    # process on another core while this one writes the CSV files and the HTML
+    pdf_job = _PdfProcess.start(data, paths.pdf)
+    try:
+        daily_csv_frame(data).to_csv(paths.daily_csv, index=False)
+        episodes_csv_frame(data).to_csv(paths.episodes_csv, index=False)
+        figs = _Figures(data)
+        _write_html(data, figs, paths.html)
+        t1 = time.perf_counter()
+        if pdf_job is None:
+            _write_pdf(data, paths.pdf)
+        else:
+            pdf_job.wait()
+            pdf_job = None
+    finally:
+        if pdf_job is not None:
+            pdf_job.abandon()
+    log.debug("html %.1f s, pdf done %.1f s later", t1 - t0, time.perf_counter() - t1)
     return paths
+
+
+class _PdfProcess:
+    """``_write_pdf`` in a forked child process (where ``fork`` exists and is allowed)."""
+
+    def __init__(self, proc: BaseProcess, conn: Connection) -> None:
+        self.proc = proc
+        self.conn = conn
+
+    @classmethod
+    def start(cls, data: ReportData, path: Path) -> _PdfProcess | None:
+        """Start writing ``path``; None where the PDF must be written in this process."""
+        if os.environ.get("POSTURELOG_WORKERS") == "1" or (os.cpu_count() or 1) < 2 \
+                or "fork" not in mp.get_all_start_methods() or mp.current_process().daemon:
+            return None
+        ctx = mp.get_context("fork")
+        parent, child = ctx.Pipe(duplex=False)
+        proc = ctx.Process(target=_pdf_child, args=(data, path, child),
+                           name="posturelog-report-pdf")
+        proc.start()
+        child.close()
+        return cls(proc, parent)
+
+    def wait(self) -> None:
+        """Wait for the PDF; re-raise a failure of the child here."""
+        try:
+            message = self.conn.recv()
+        except EOFError:
+            message = "the PDF process ended without a result"
+        self.proc.join()
+        self.conn.close()
+        if message is not None:
+            raise RuntimeError(f"writing the PDF failed:\n{message}")
+
+    def abandon(self) -> None:
+        """Stop the child (after a failure in this process)."""
+        if self.proc.is_alive():
+            self.proc.terminate()
+        self.proc.join()
+        self.conn.close()
+
+
+def _pdf_child(data: ReportData, path: Path, conn: Connection) -> None:
+    message: str | None = None
+    try:
+        _write_pdf(data, path)
+    except BaseException:  # reported to the parent, which raises
+        message = traceback.format_exc()
+    try:
+        conn.send(message)
+    finally:
+        conn.close()
 
 
 # --------------------------------------------------------------------------------------------
