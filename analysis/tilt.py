@@ -209,6 +209,13 @@ def _check_inputs(acc: ArrayLike, gyr: ArrayLike | None) -> tuple[FloatArray, Fl
     return a, np.ascontiguousarray(g, dtype=np.float64)
 
 
+def _all_finite(acc: FloatArray, gyr: FloatArray | None) -> bool:
+    """Cheap check that every value is finite (a sum is finite only if all terms are, unless
+    it overflows, in which case the exact per-row check runs instead)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        return bool(np.isfinite(acc.sum())) and (gyr is None or bool(np.isfinite(gyr.sum())))
+
+
 def _good_rows(acc: FloatArray, gyr: FloatArray | None) -> NDArray[np.bool_]:
     if bool(np.isfinite(acc).all()) and (gyr is None or bool(np.isfinite(gyr).all())):
         return np.ones(acc.shape[0], dtype=bool)
@@ -825,13 +832,14 @@ class TiltFilter:
         if gap_before:
             self.reset()
         n = acc.shape[0]
+        if _all_finite(acc, gyr):
+            out = np.empty((n, 3))
+            if n:
+                self._process(acc, gyr, out)
+            return out
         out = np.full((n, 3), np.nan)
         good = _good_rows(acc, gyr)
-        if bool(good.all()):
-            runs = [(0, n)] if n else []
-        else:
-            runs = _runs(good)
-        for start, stop in runs:
+        for start, stop in _runs(good):
             if start > 0:
                 self.reset()
             self._process(acc[start:stop], None if gyr is None else gyr[start:stop], out[start:stop])
@@ -955,19 +963,14 @@ class TiltFilter:
         eb = np.empty(W, dtype=np.complex128)
         ea[0], eb[0] = ow.ea, ow.eb
         if W > 1:
-            sa, sb = quaternion_scan(da[-1, :-1].copy(), db[-1, :-1].copy(), ow.ea, ow.eb)
+            sa, sb = quaternion_scan(da[-1, :-1].copy(), db[-1, :-1].copy(), ow.ea, ow.eb, 8)
             nrm = np.sqrt(sa.real**2 + sa.imag**2 + sb.real**2 + sb.imag**2)
             ea[1:], eb[1:] = sa / nrm, sb / nrm
         r = ws.get("r", (9, L, W))
         rotation_entries_into(da, db, r, ws.get("rt", (5, L, W)))
         x = ws.get("x", (3, L, W))
         t = ws.get("t0", (L, W))
-        for i in range(3):
-            np.multiply(r[3 * i], a[0], out=x[i])
-            np.multiply(r[3 * i + 1], a[1], out=t)
-            x[i] += t
-            np.multiply(r[3 * i + 2], a[2], out=t)
-            x[i] += t
+        np.einsum("ijlw,jlw->ilw", r.reshape(3, 3, L, W), a, out=x)
         np.add.reduce(x, axis=1, out=sums[8:11])
         if motion:
             np.add.reduce(r, axis=1, out=sums[11:20])
@@ -1018,22 +1021,18 @@ class TiltFilter:
         np.divide(1.0, n2, out=n2)
         if small:
             n2[~(n2 < 1.0 / _TINY)] = np.nan  # zero (or underflowing) vectors have no direction
-        y *= n2
-        ov = out.reshape(W, L, 3).transpose(2, 1, 0)
-        t1r = ws.get("t1r", (L, W))
-        for i in range(3):
-            np.multiply(r[i], y[0], out=t)
-            np.multiply(r[3 + i], y[1], out=t1r)
-            t += t1r
-            np.multiply(r[6 + i], y[2], out=t1r)
-            np.add(t, t1r, out=ov[i])
+        # R_locᵀ y (|R_locᵀ y| = |y|), normalised while writing the (n, 3) output
+        np.einsum("jilw,jlw->ilw", r.reshape(3, 3, L, W), y, out=x)
+        np.multiply(x, n2, out=out.reshape(W, L, 3).transpose(2, 1, 0))
 
         # -- carry the open window / the next window start
         if done == W:
-            qa = ea[-1] * da[-1, -1] - eb[-1] * np.conj(db[-1, -1])
-            qb = ea[-1] * db[-1, -1] + eb[-1] * np.conj(da[-1, -1])
-            nrm = math.sqrt(abs(qa) ** 2 + abs(qb) ** 2)
-            self._open = _OpenWindow(ea=complex(qa) / nrm, eb=complex(qb) / nrm)
+            e_a, e_b = complex(ea[-1]), complex(eb[-1])
+            t_a, t_b = complex(da[-1, -1]), complex(db[-1, -1])
+            qa = e_a * t_a - e_b * t_b.conjugate()
+            qb = e_a * t_b + e_b * t_a.conjugate()
+            q_norm = math.sqrt(abs(qa) ** 2 + abs(qb) ** 2)
+            self._open = _OpenWindow(ea=qa / q_norm, eb=qb / q_norm)
         else:
             ow.count = p0 + L
             ow.pa, ow.pb = complex(da[-1, 0]), complex(db[-1, 0])
