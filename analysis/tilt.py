@@ -509,7 +509,7 @@ class _LowPassState:
     drift: _WindowFilter = field(default_factory=_WindowFilter)
     last: FloatArray = field(default_factory=lambda: np.full((3, 2), np.nan))  # G'_{-2}, G'_{-1}
     u_prev: FloatArray | None = None
-    info_zi: FloatArray = field(default_factory=lambda: np.zeros((12, 1)))
+    info_zi: FloatArray = field(default_factory=lambda: np.zeros((9, 1)))
     drift_sum: FloatArray = field(default_factory=lambda: np.zeros(3))
     last_slope: FloatArray = field(default_factory=lambda: np.zeros(3))
     prev_g: FloatArray = field(default_factory=lambda: np.full(3, np.nan))  # G' of the last window
@@ -521,6 +521,10 @@ def _cross_cols(a: FloatArray, b: FloatArray) -> FloatArray:
     return np.stack(
         [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]]
     )
+
+
+_SYM_I = np.array([0, 0, 0, 1, 1, 2])  # distinct entries of a symmetric 3x3 matrix
+_SYM_J = np.array([0, 1, 2, 1, 2, 2])
 
 
 def _motion_bias_correction(
@@ -556,12 +560,12 @@ def _motion_bias_correction(
     y = (u - prev) / tw + _cross_cols(lrb, u)
     lm = lr.reshape(3, 3, n_win)  # lm[i, j] = L_ij
     # P = Lᵀ (I − u uᵀ) L ; q = Lᵀ (u × y)
+    # P is symmetric: its 6 distinct entries (00, 01, 02, 11, 12, 22), then q
     ul = np.einsum("iw,ijw->jw", u, lm)  # (uᵀ L)_j
-    ltl = np.einsum("kiw,kjw->ijw", lm, lm)
-    pm = ltl - ul[:, None, :] * ul[None, :, :]
-    uy = _cross_cols(u, y)
-    q = np.einsum("kiw,kw->iw", lm, uy)
-    feats = np.concatenate([pm.reshape(9, n_win), q], axis=0)
+    feats = np.empty((9, n_win))
+    np.einsum("kpw,kpw->pw", lm[:, _SYM_I], lm[:, _SYM_J], out=feats[:6])
+    feats[:6] -= ul[_SYM_I] * ul[_SYM_J]
+    np.einsum("kiw,kw->iw", lm, _cross_cols(u, y), out=feats[6:])
     # no information while the low-pass is still starting up (it is not yet the linear filter)
     settle = 2 * d.n_init_w - first_index
     if settle > 0:
@@ -572,24 +576,21 @@ def _motion_bias_correction(
     if rest_obs is not None:
         # rest windows observe the bias directly (window-mean rate)
         wr = d.rest_weight * rest_obs[3]
-        feats[0] += wr
-        feats[4] += wr
-        feats[8] += wr
-        feats[9:] += d.rest_weight * rest_obs[:3]
+        feats[[0, 3, 5]] += wr
+        feats[6:] += d.rest_weight * rest_obs[:3]
     lam = d.motion_lambda
     sums, st.info_zi = signal.lfilter([1.0], [1.0, -lam], feats, axis=1, zi=st.info_zi)
-    a = sums[:9].reshape(3, 3, n_win) + d.motion_prior * np.eye(3)[:, :, None]
-    rhs = sums[9:] + d.motion_prior * applied
-    # closed-form symmetric 3x3 solve, vectorised over windows
-    c00 = a[1, 1] * a[2, 2] - a[1, 2] * a[2, 1]
-    c01 = a[0, 2] * a[2, 1] - a[0, 1] * a[2, 2]
-    c02 = a[0, 1] * a[1, 2] - a[0, 2] * a[1, 1]
-    c11 = a[0, 0] * a[2, 2] - a[0, 2] * a[2, 0]
-    c12 = a[0, 2] * a[1, 0] - a[0, 0] * a[1, 2]
-    c22 = a[0, 0] * a[1, 1] - a[0, 1] * a[1, 0]
-    det = a[0, 0] * c00 + a[0, 1] * (a[1, 2] * a[2, 0] - a[1, 0] * a[2, 2]) + a[0, 2] * (
-        a[1, 0] * a[2, 1] - a[1, 1] * a[2, 0]
-    )
+    sums[[0, 3, 5]] += d.motion_prior
+    a00, a01, a02, a11, a12, a22 = sums[:6]
+    rhs = sums[6:] + d.motion_prior * applied
+    # closed-form symmetric 3x3 solve (adjugate / determinant), vectorised over windows
+    c00 = a11 * a22 - a12 * a12
+    c01 = a02 * a12 - a01 * a22
+    c02 = a01 * a12 - a02 * a11
+    c11 = a00 * a22 - a02 * a02
+    c12 = a02 * a01 - a00 * a12
+    c22 = a00 * a11 - a01 * a01
+    det = a00 * c00 + a01 * c01 + a02 * c02
     b = np.stack(
         [
             c00 * rhs[0] + c01 * rhs[1] + c02 * rhs[2],
