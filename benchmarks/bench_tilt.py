@@ -13,10 +13,11 @@ Inputs (the same arrays for every filter):
 * ``fast286``: 10 min of fast, large rotations at 286 Hz with accelerations, noise and a
   1°/s-scale gyroscope bias (``fast_trajectory`` in ``tests/analysis/conftest.py``).
 
-Timing is the best of several runs, wall clock and process CPU time; the ratio column uses CPU
-time because the machine is shared and wall-clock rates swing by ±30 % with other load (all
-methods are single-threaded here); imufusion (one Python call per
-sample) and ahrs Madgwick (pure Python) run on a slice. Peak memory is the tracemalloc peak of
+Timing: the methods run in interleaved rounds (ours, vqf, ours, vqf, ...) so that all of them see
+the same background load on the shared machine; each rate is the **median** over the rounds
+(5 for the causal filters, 3 for the offline ones), by wall clock and by process CPU time, and
+the speed ratios to ``vqf.VQF.updateBatch`` are given for both. imufusion (one Python call per
+sample) and ahrs Madgwick (pure Python) run once on a slice. Peak memory is the tracemalloc peak of
 one separate run (numpy and vqf arrays are traced). Inclination RMSE is the RMS angle between
 estimated and true up vectors over the samples the method processed.
 """
@@ -66,17 +67,12 @@ def rmse(est: FloatArray, truth: FloatArray) -> float:
     return float(np.sqrt(np.nanmean(angle_deg(est, truth) ** 2)))
 
 
-def timed(fn: Callable[[], FloatArray], repeat: int) -> tuple[float, float, FloatArray]:
-    """Best wall-clock and best process-CPU seconds over ``repeat`` runs, and the output."""
-    best, best_cpu, out = np.inf, np.inf, None
-    for _ in range(repeat):
-        gc.collect()
-        t0, c0 = time.perf_counter(), time.process_time()
-        out = fn()
-        best = min(best, time.perf_counter() - t0)
-        best_cpu = min(best_cpu, time.process_time() - c0)
-    assert out is not None
-    return best, best_cpu, out
+def timed_once(fn: Callable[[], FloatArray]) -> tuple[float, float, FloatArray]:
+    """Wall-clock and process-CPU seconds of one run, and its output."""
+    gc.collect()
+    t0, c0 = time.perf_counter(), time.process_time()
+    out = fn()
+    return time.perf_counter() - t0, time.process_time() - c0, out
 
 
 def peak_mib(fn: Callable[[], object]) -> float:
@@ -124,12 +120,12 @@ def methods(acc: FloatArray, gyr: FloatArray, fs: float) -> list[tuple[str, Call
         return up_from_sensor_to_earth(np.asarray(q))
 
     return [
-        ("ours causal", lambda: gravity_direction(acc, gyr, fs, causal=True), None, 3),
-        ("ours offline", lambda: gravity_direction(acc, gyr, fs, causal=False), None, 2),
+        ("ours causal", lambda: gravity_direction(acc, gyr, fs, causal=True), None, 5),
+        ("ours offline", lambda: gravity_direction(acc, gyr, fs, causal=False), None, 3),
         ("ours acc-only causal", lambda: gravity_direction(acc, None, fs, causal=True), None, 3),
-        ("ours acc-only offline", lambda: gravity_direction(acc, None, fs, causal=False), None, 2),
-        ("vqf VQF.updateBatch", lambda: up_from_sensor_to_earth(vqf.VQF(ts).updateBatch(gyr, acc)["quat6D"]), None, 3),
-        ("vqf offlineVQF", lambda: up_from_sensor_to_earth(vqf.offlineVQF(gyr, acc, None, ts)["quat6D"]), None, 2),
+        ("ours acc-only offline", lambda: gravity_direction(acc, None, fs, causal=False), None, 3),
+        (REFERENCE, lambda: up_from_sensor_to_earth(vqf.VQF(ts).updateBatch(gyr, acc)["quat6D"]), None, 5),
+        ("vqf offlineVQF", lambda: up_from_sensor_to_earth(vqf.offlineVQF(gyr, acc, None, ts)["quat6D"]), None, 3),
         ("vqf BasicVQF.updateBatch", lambda: up_from_sensor_to_earth(vqf.BasicVQF(ts).updateBatch(gyr, acc)["quat6D"]), None, 3),
         ("imufusion (py loop)", fusion, n_fusion, 1),
         ("ahrs Madgwick", madgwick, n_madgwick, 1),
@@ -150,19 +146,34 @@ def check_conventions() -> None:
             raise RuntimeError(f"{name}: up-vector convention check failed ({err:.1f}°)")
 
 
+REFERENCE = "vqf VQF.updateBatch"
+
+
 def bench(label: str, acc: FloatArray, gyr: FloatArray, up: FloatArray, fs: float) -> list[str]:
+    todo = methods(acc, gyr, fs)
+    walls: dict[str, list[float]] = {name: [] for name, *_ in todo}
+    cpus: dict[str, list[float]] = {name: [] for name, *_ in todo}
+    outputs: dict[str, FloatArray] = {}
+    # interleaved rounds: every method sees the same background load
+    for r in range(max(repeat for *_, repeat in todo)):
+        for name, run, _, repeat in todo:
+            if r < repeat:
+                wall, cpu, outputs[name] = timed_once(run)
+                walls[name].append(wall)
+                cpus[name].append(cpu)
     rows = []
-    ours = None
-    for name, run, n_slice, repeat in methods(acc, gyr, fs):
+    n_ref = len(acc)
+    ref_wall = n_ref / float(np.median(walls[REFERENCE]))
+    ref_cpu = n_ref / float(np.median(cpus[REFERENCE]))
+    for name, run, n_slice, _ in todo:
         n = len(acc) if n_slice is None else n_slice
-        secs, cpu, est = timed(run, repeat)
-        rate, rate_cpu = n / secs, n / cpu
-        if ours is None:
-            ours = rate_cpu
+        rate = n / float(np.median(walls[name]))
+        rate_cpu = n / float(np.median(cpus[name]))
         mem = peak_mib(run) if n_slice is None else float("nan")
         rows.append(
-            f"| {label} | {name} | {n:,} | {rate / 1e6:8.2f} | {rate_cpu / 1e6:8.2f} | "
-            f"{rate_cpu / ours:6.2f} | {mem:8.0f} | {rmse(est, up[:n]):6.3f} |"
+            f"| {label} | {name} | {n:,} | {len(walls[name])} | {rate / 1e6:8.2f} | "
+            f"{rate_cpu / 1e6:8.2f} | {rate / ref_wall:6.2f} | {rate_cpu / ref_cpu:6.2f} | "
+            f"{mem:8.0f} | {rmse(outputs[name], up[:n]):6.3f} |"
         )
         print(rows[-1], flush=True)
     return rows
@@ -210,9 +221,9 @@ def main() -> None:
     args = parser.parse_args()
     check_conventions()
     header = [
-        "| data | method | samples | M samples/s (wall) | M samples/s (CPU) | × ours causal (CPU) "
-        "| peak MiB | incl. RMSE ° |",
-        "|---|---|---:|---:|---:|---:|---:|---:|",
+        "| data | method | samples | runs | M samples/s (wall, median) | M samples/s (CPU, median) "
+        "| × VQF.updateBatch (wall) | × VQF.updateBatch (CPU) | peak MiB | incl. RMSE ° |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     print("\n".join(header), flush=True)
     rows = []
