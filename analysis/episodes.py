@@ -89,9 +89,7 @@ def values_in(column: pd.Series, values: Sequence[str]) -> np.ndarray:
     wanted = {str(v) for v in values}
     if isinstance(column.dtype, pd.CategoricalDtype):
         cats = [i for i, c in enumerate(column.cat.categories) if str(c) in wanted]
-        if "nan" in wanted:  # what astype(str) makes of a missing value
-            cats.append(-1)
-        return np.isin(column.cat.codes.to_numpy(), cats)
+        return np.isin(column.cat.codes.to_numpy(), cats)  # missing (-1) never matches
     return np.isin(column.astype(str).to_numpy(), list(wanted))
 
 

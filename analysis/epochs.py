@@ -34,7 +34,7 @@ Pipeline (:func:`compute_epochs`):
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
@@ -423,15 +423,16 @@ def prepare_day(
     settings: AnalysisSettings | None = None,
     *,
     up_sensor: np.ndarray | None = None,
-    tilt_gate: AbstractContextManager[Any] | None = None,
+    tilt_gate: Callable[[int], AbstractContextManager[Any]] | None = None,
 ) -> PreparedDay:
     """Steps 1–4 of the pipeline (see the module docstring) for one day of samples.
 
     Parameters are those of :func:`compute_epochs_arrays`, and
 
-    tilt_gate : context manager, optional
-        Entered around each call of the tilt filter (e.g. a lock shared by processes that
-        prepare days in parallel, so only one of them holds the filter's working memory).
+    tilt_gate : callable, optional
+        ``tilt_gate(n)`` gives a context manager entered around each call of the tilt filter
+        on a segment of ``n`` samples (e.g. a memory budget shared by processes that prepare
+        days in parallel: the filter's working memory is several times its segment's).
 
     Returns a :class:`PreparedDay` (``feats`` is None when no finite sample is left).
     """
@@ -478,7 +479,7 @@ def prepare_day(
         ups = []
         for a, b in bounds:
             seg_gyr = gyr[a:b] if gyr is not None else None
-            with tilt_gate or nullcontext():
+            with tilt_gate(b - a) if tilt_gate is not None else nullcontext():
                 u = np.asarray(gravity_direction(acc[a:b], seg_gyr, fs_hz, causal=False))
             ups.append(_unit_inplace(u))
             del u

@@ -331,15 +331,15 @@ def _daily_mode(column: pd.Series, day: np.ndarray, mask: np.ndarray, n_days: in
     on integer codes, not strings.
     """
     out = np.full(n_days, "none", dtype=object)
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        names = np.asarray([str(c) for c in column.cat.categories], dtype=object)
+        codes = column.cat.codes.to_numpy().astype(np.int64)
+    else:
+        codes, uniques = pd.factorize(column.astype(str))
+        names = np.asarray([str(u) for u in uniques], dtype=object)
+    mask = mask & (codes >= 0)  # missing values are not counted (as value_counts)
     if not mask.any():
         return out
-    if isinstance(column.dtype, pd.CategoricalDtype):
-        names = np.asarray([str(c) for c in column.cat.categories] + ["nan"], dtype=object)
-        codes = column.cat.codes.to_numpy().astype(np.int64)
-        codes = np.where(codes < 0, names.size - 1, codes)
-    else:
-        names, codes = np.unique(column.astype(str).to_numpy(), return_inverse=True)
-        names = names.astype(object)
     d, c = day[mask], codes[mask]
     k = names.size
     counts = np.bincount(d * k + c, minlength=n_days * k).reshape(n_days, k)

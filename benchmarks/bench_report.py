@@ -38,6 +38,12 @@ from pathlib import Path
 
 __all__ = ["main", "run_once", "simulate_week"]
 
+#: The repository this file belongs to: measured instead of whatever ``posturelog`` an
+#: installed (editable) package points at.
+REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
 log = logging.getLogger("bench_report")
 
 TARGET_SECONDS = 20.0

@@ -1,8 +1,15 @@
 """Store → per-second epochs, one local day at a time, cached as Parquet.
 
-Memory stays bounded by one local day of raw samples (~4.3 M samples at 50 Hz, a few hundred
-MB while the day is filtered): days are read, reduced to per-second epochs and released
-before the next day is read. Per-day epochs are cached under
+Samples are read from Parquet straight into numpy (only the time and sample columns, no
+DataFrame). Uncached days are computed by two processes (this one and a forked worker, on
+machines with two or more CPUs; ``POSTURELOG_WORKERS`` or ``workers=`` to change): each
+prepares a day at a time (read, tilt filter, per-second features, wear) and the days are
+finished in date order, because a day's mounting can be carried into the next. The tilt
+filter's working memory is ~150 bytes per sample of a gap-free segment, so the two processes
+share a budget (:data:`TILT_BUDGET_SAMPLES`): two large segments are filtered one after the
+other, the rest of each day's work overlaps with the other's filter. Memory stays bounded by
+about two local days of raw samples (~4.3 M samples each at 50 Hz; < 2 GB summed RSS of both
+processes for a 50 Hz week). Per-day epochs are cached under
 ``<data_dir>/cache/epochs/<YYYY-MM-DD>-<key>.parquet`` where ``key`` hashes the raw data
 identity (names, sizes and mtimes of the sample files of that day and its neighbours), the
 calibration marks, the analysis settings and the mounting carried in from the day before;
@@ -18,14 +25,13 @@ import multiprocessing as mp
 import os
 import time
 import traceback
-from collections.abc import Callable
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 import numpy as np
@@ -355,7 +361,7 @@ class _Prepared:
 
 
 def _prepare(task: _DayTask, s: AnalysisSettings,
-             tilt_gate: AbstractContextManager[Any] | None = None) -> _Prepared:
+             tilt_gate: _TiltBudget | None = None) -> _Prepared:
     """Read the day and run everything that does not depend on the carried mounting."""
     t0 = time.perf_counter()
     t_ns, acc, gyr = read_day_arrays(task.files, task.lo_ns, task.hi_ns)
@@ -364,29 +370,46 @@ def _prepare(task: _DayTask, s: AnalysisSettings,
         return _Prepared(None, s, 50.0, 0)
     fs = estimate_rate_hz(t_ns)
     first = int(t_ns[0])
-    gate = _TimedGate(tilt_gate) if tilt_gate is not None else None
-    prep = prepare_day(t_ns, acc, gyr, fs, s, tilt_gate=gate)
+    waited = tilt_gate.waited_s if tilt_gate is not None else 0.0
+    prep = prepare_day(t_ns, acc, gyr, fs, s, tilt_gate=tilt_gate)
     log.debug("prepared %s: read %.1f s, features %.1f s (%.1f s waiting for the tilt filter)",
-              task.day, t1 - t0, time.perf_counter() - t1, gate.waited_s if gate else 0.0)
+              task.day, t1 - t0, time.perf_counter() - t1,
+              (tilt_gate.waited_s if tilt_gate is not None else 0.0) - waited)
     return _Prepared(prep, s, fs, first)
 
 
-class _TimedGate:
-    """Context manager around another one that adds up the time spent waiting to enter."""
+#: Samples the tilt filter may hold at once across processes (its working memory is about
+#: 150 bytes per sample of a segment: ~0.7 GB). A larger segment runs alone.
+TILT_BUDGET_SAMPLES = 4_500_000
 
-    def __init__(self, inner: AbstractContextManager[Any]) -> None:
-        self.inner = inner
+
+class _TiltBudget:
+    """Shared budget of samples in the tilt filter, for processes forked after it is made.
+
+    ``budget(n)`` is a context manager that waits until ``n`` more samples fit (or nothing
+    else is running); it adds up this process's waiting time in ``waited_s``.
+    """
+
+    def __init__(self, ctx: Any, samples: int) -> None:
+        self.samples = int(samples)
+        self.cond = ctx.Condition()
+        self.in_use = ctx.Value("q", 0, lock=False)
         self.waited_s = 0.0
 
-    def __enter__(self) -> _TimedGate:
+    @contextmanager
+    def __call__(self, n: int) -> Iterator[None]:
         t0 = time.perf_counter()
-        self.inner.__enter__()
+        with self.cond:
+            self.cond.wait_for(lambda: self.in_use.value == 0
+                               or self.in_use.value + n <= self.samples)
+            self.in_use.value += n
         self.waited_s += time.perf_counter() - t0
-        return self
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        self.inner.__exit__(exc_type, exc, tb)
+        try:
+            yield
+        finally:
+            with self.cond:
+                self.in_use.value -= n
+                self.cond.notify_all()
 
 
 def _day_result(
@@ -433,7 +456,7 @@ def _finish(p: _Prepared, task: _DayTask, carried: dict[str, Any] | None) -> _Re
 
 
 def _worker_main(conn: Connection, tasks: list[_DayTask], settings: AnalysisSettings,
-                 tilt_gate: AbstractContextManager[Any]) -> None:
+                 tilt_gate: _TiltBudget) -> None:
     """Worker process: prepare each of its days, then finish it once the carry arrives.
 
     Messages in: ``("day", k)``, then ``("carry", carried, cache_path, keep_cols)`` or
@@ -481,9 +504,8 @@ class _DayRunner:
     Day ``k`` belongs to process ``k % n`` (0: this one). Preparing a day (reading, tilt
     filter, per-second features, wear) does not need the carry, so while this process waits
     for a worker's day it prepares its own next one, and each worker prepares its next day
-    as soon as it has handed in the previous one. Only one process at a time runs the tilt
-    filter (a shared lock): its working memory is several times a day of samples, and the
-    rest of a day's work overlaps with it.
+    as soon as it has handed in the previous one. The tilt filter runs under a shared budget
+    of samples (:class:`_TiltBudget`): its working memory is several times its segment's.
     """
 
     def __init__(self, tasks: list[_DayTask], settings: AnalysisSettings, n: int) -> None:
@@ -493,10 +515,10 @@ class _DayRunner:
         self.mine: dict[int, _Prepared] = {}
         self.conns: dict[int, Connection] = {}
         self.procs: list[BaseProcess] = []
-        self.gate: AbstractContextManager[Any] | None = None
+        self.gate: _TiltBudget | None = None
         if n > 1:
             ctx = mp.get_context("fork")  # workers see the tasks without pickling
-            self.gate = ctx.Lock()
+            self.gate = _TiltBudget(ctx, TILT_BUDGET_SAMPLES)
             for w in range(1, n):
                 parent, child = ctx.Pipe()
                 proc = ctx.Process(target=_worker_main, args=(child, tasks, settings, self.gate),

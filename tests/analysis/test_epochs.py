@@ -135,3 +135,55 @@ def test_analyze_store_cache(tmp_path: Path) -> None:
     other = analyze_epochs(store, day, day, AnalysisSettings(slouch_threshold_deg=25))
     assert len(list((tmp_path / "cache" / "epochs").glob("2026-11-16-*.parquet"))) == 1
     assert other["slouch"].sum() <= ep["slouch"].sum()
+
+
+def _two_day_store(tmp_path: Path) -> tuple[object, date, date]:
+    """A store with 30 min on each of 16, 17 and 18 November (three local days)."""
+    from posturelog.store import Store
+    from sensor.batch import SampleBatch, SourceInfo
+
+    store = Store(tmp_path)
+    for k in range(3):
+        start = START_NS + k * 86_400 * 1_000_000_000
+        sid = store.start_session(SourceInfo(model="test", rate_hz=FS), "Europe/London", start)
+        s = synthetic(1800, seed=k, start_ns=start)
+        t = s.index.as_unit("ns").asi8
+        with store.segment_writer(sid) as w:
+            for i in range(0, len(s), 5000):
+                sl = slice(i, i + 5000)
+                w.append(SampleBatch(t[sl], s.iloc[sl, :3].to_numpy(), s.iloc[sl, 3:].to_numpy()))
+        store.end_session(sid, int(t[-1]), len(s))
+    return store, date(2026, 11, 16), date(2026, 11, 18)
+
+
+def test_read_day_arrays_matches_read_samples(tmp_path: Path) -> None:
+    from posturelog.analyze import _day_files, read_day_arrays
+
+    store, first, _ = _two_day_store(tmp_path)
+    lo = int(pd.Timestamp("2026-11-16T08:10:00Z").value)  # a range cutting through files
+    hi = int(pd.Timestamp("2026-11-17T08:20:00Z").value)
+    t, acc, gyr = read_day_arrays(_day_files(store, lo, hi), lo, hi)  # type: ignore[arg-type]
+    ref = store.read_samples(lo, hi)  # type: ignore[attr-defined]
+    np.testing.assert_array_equal(t, ref.index.as_unit("ns").asi8)
+    np.testing.assert_array_equal(acc, ref[["acc_x", "acc_y", "acc_z"]].to_numpy())
+    np.testing.assert_array_equal(gyr, ref[["gyr_x", "gyr_y", "gyr_z"]].to_numpy())
+
+
+def test_parallel_days_match_serial(tmp_path: Path) -> None:
+    """Days prepared in worker processes give the same epochs and cache as one process,
+    also when only some days are cached."""
+    from posturelog.analyze import compute_epochs as analyze_epochs
+
+    store, first, last = _two_day_store(tmp_path)
+    serial = analyze_epochs(store, first, last, use_cache=False, workers=1)  # type: ignore[arg-type]
+    calls: list[int] = []
+    par = analyze_epochs(store, first, last, workers=2,  # type: ignore[arg-type]
+                         progress=lambda d, i, n: calls.append(i))
+    assert calls == [1, 2, 3]
+    pd.testing.assert_frame_equal(serial, par)
+    cache = tmp_path / "cache" / "epochs"
+    assert len(list(cache.glob("*.parquet"))) == 3
+    for p in cache.glob("2026-11-16-*"):  # first day uncached: the rest is found again
+        p.unlink()
+    again = analyze_epochs(store, first, last, workers=2)  # type: ignore[arg-type]
+    pd.testing.assert_frame_equal(serial, again, check_freq=False)

@@ -132,3 +132,20 @@ def test_bad_inputs() -> None:
         daily_metrics(ep.drop(columns="slouch"), pd.DataFrame(), None, TZ)
     with pytest.raises(Exception, match="Nowhere"):
         daily_metrics(ep, pd.DataFrame(), None, "Nowhere/Town")
+
+
+def test_values_in_and_daily_mode_use_codes() -> None:
+    from analysis.episodes import values_in
+    from analysis.metrics import _daily_mode
+
+    cat = pd.Series(pd.Categorical(["a", "b", None, "c", "b"], categories=["a", "b", "c"]))
+    np.testing.assert_array_equal(values_in(cat, ["b", "c"]), [False, True, False, True, True])
+    np.testing.assert_array_equal(values_in(cat.astype(str), ["b", "nan", "None"]),
+                                  values_in(cat, ["b", "nan", "None"]))
+    day = np.array([0, 0, 0, 1, 1, 1, 2])
+    col = pd.Series(pd.Categorical(["b", "a", "a", "c", "a", "a", None]))
+    mask = np.array([True, True, True, True, True, False, True])
+    # day 0: a twice; day 1 (masked): c and a once each, tie → the first seen (c);
+    # day 2: only a missing value → none
+    assert list(_daily_mode(col, day, mask, 3)) == ["a", "c", "none"]
+    assert list(_daily_mode(col.astype(str), day, mask, 3)) == ["a", "c", "none"]

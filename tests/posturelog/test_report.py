@@ -427,3 +427,22 @@ def test_default_week_and_default_out_dir(simulated_store: Any, tmp_path: Path,
         expected = "2026-W47"  # no week complete yet: the newest one
     assert paths.out_dir == tmp_path / f"posturelog-report-{expected}"
     assert paths.html.exists()
+
+
+def test_pdf_failure_in_the_pdf_process_is_raised(week_data: ReportData, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    import posturelog.report as report_module
+
+    def broken(data: ReportData, path: Path) -> None:
+        raise ValueError("no PDF today")
+
+    monkeypatch.setattr(report_module, "_write_pdf", broken)
+    with pytest.raises((RuntimeError, ValueError), match="no PDF today"):
+        write_report(week_data, tmp_path)
+
+
+def test_pdf_written_in_this_process_with_one_worker(week_data: ReportData, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("POSTURELOG_WORKERS", "1")
+    paths = write_report(week_data, tmp_path)
+    assert paths.pdf.read_bytes().startswith(b"%PDF") and _pdf_pages(paths.pdf) >= 8
