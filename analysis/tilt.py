@@ -691,8 +691,8 @@ _N_SUMS = 20
 class _OpenWindow:
     """The window in progress of the causal gyroscope filter.
 
-    ``sums`` (20,): Σ(ω − b), Σ|ω − b|², Σa, Σ|a|² (raw, for rest detection; ``b`` = the bias
-    applied in this window), Σ R_loc a (3) and Σ R_loc (9), with ``R_loc`` the rotation from the
+    ``sums`` (20,): Σω, Σ|ω|², Σa, Σ|a|² (raw, for rest detection), Σ R_loc a (3) and
+    Σ R_loc (9), with ``R_loc`` the rotation from the
     window start (``ea, eb``) to each sample; ``pa, pb`` is that rotation at the last sample.
     """
 
@@ -725,13 +725,13 @@ def _half_angle_quaternions(
     """``exp(c u)`` in complex-pair form for rates ``u`` (3, …) with ``u2 = |u|²``, into da, db.
 
     Taylor series of cos and sin(h)/h in ``h² = c² u2`` with as many terms as the largest
-    angle needs (truncation < 2e-15 per sample); exact functions above 0.2 rad.
+    angle needs (truncation < 3e-14 per sample); exact functions above 0.2 rad.
     """
     c2 = c * c
     h2max = c2 * float(u2.max()) if u2.size else 0.0
     if h2max < 0.2**2:
         # cos h = Σ (−1)^k h^2k / (2k)!, sin(h)/h = Σ (−1)^k h^2k / (2k+1)!
-        terms = 3 if h2max < 1e-4 else 5
+        terms = 3 if h2max < 1e-4 else 4 if h2max < 0.075**2 else 5
         cw = [(-1.0) ** k / math.factorial(2 * k) * c2**k for k in range(terms)]
         cs = [c * (-1.0) ** k / math.factorial(2 * k + 1) * c2**k for k in range(terms)]
         for coefs, final in ((cw, da.real), (cs, t)):
@@ -899,41 +899,37 @@ class TiltFilter:
         est = self.settings.bias_estimation
         motion = self.settings.motion_bias_estimation
 
-        # -- raw samples in window layout; gyroscope minus the bias applied in window 0
-        gv = gyr.reshape(W, L, 3).transpose(2, 1, 0)
+        # -- samples in window layout; rest statistics per window
         u = ws.get("u", (3, L, W))
-        b0 = st.bias.copy()
-        np.subtract(gv, b0[:, None, None], out=u)
+        np.copyto(u, gyr.reshape(W, L, 3).transpose(2, 1, 0))
         a = ws.get("a", (3, L, W))
         np.copyto(a, acc.reshape(W, L, 3).transpose(2, 1, 0))
-        u2 = ws.get("u2", (L, W))
-        np.einsum("ijk,ijk->jk", u, u, out=u2)
         sums = np.zeros((_N_SUMS, W))  # see _OpenWindow.sums
+        b0 = st.bias.copy()
         bias_w: FloatArray = np.broadcast_to(b0[:, None], (3, W))
         rest_obs = None
         if est:
             np.add.reduce(u, axis=1, out=sums[0:3])
-            np.add.reduce(u2, axis=0, out=sums[3])
             np.add.reduce(a, axis=1, out=sums[4:7])
-            t = ws.get("t0", (L, W))
-            np.einsum("ijk,ijk->jk", a, a, out=t)
-            np.add.reduce(t, axis=0, out=sums[7])
+            # squared norms summed per window straight from the row-major input
+            g2 = gyr.reshape(W, L * 3)
+            a2 = acc.reshape(W, L * 3)
+            np.einsum("wk,wk->w", g2, g2, out=sums[3])
+            np.einsum("wk,wk->w", a2, a2, out=sums[7])
             if p0:
                 sums[:8, 0] += ow.sums[:8]
             if done:
                 s = sums[:, :done] / m
-                mg = s[0:3] + b0[:, None]
                 vg = np.maximum(s[3] - (s[0:3] ** 2).sum(axis=0), 0.0)
                 va = np.maximum(s[7] - (s[4:7] ** 2).sum(axis=0), 0.0)
-                rest = _rest_flags(d, st, mg, vg, s[4:7], va)
-                per_window, rest_obs = _bias_from_rest(d, st, mg, rest)
+                rest = _rest_flags(d, st, s[0:3], vg, s[4:7], va)
+                per_window, rest_obs = _bias_from_rest(d, st, s[0:3], rest)
                 bias_w = per_window[:, :W]
-                changed = np.flatnonzero((bias_w != b0[:, None]).any(axis=0))
-                if changed.size:
-                    # windows after a bias update: integrate with their own bias
-                    k = int(changed[0])
-                    u[:, :, k:] -= (bias_w[:, k:] - b0[:, None])[:, None, :]
-                    np.einsum("ijk,ijk->jk", u[:, :, k:], u[:, :, k:], out=u2[:, k:])
+        # gyroscope minus the bias applied in each window
+        if est:
+            u -= bias_w[:, None, :]
+        u2 = ws.get("u2", (L, W))
+        np.einsum("ijk,ijk->jk", u, u, out=u2)
 
         # -- rotation of each sample relative to its window start: exp(½ (ω − b) Δt), scanned
         da = ws.get("da", (L, W), np.complex128)
@@ -970,7 +966,6 @@ class TiltFilter:
         r = ws.get("r", (9, L, W))
         rotation_entries_into(da, db, r, ws.get("rt", (5, L, W)))
         x = ws.get("x", (3, L, W))
-        t = ws.get("t0", (L, W))
         np.einsum("ijlw,jlw->ilw", r.reshape(3, 3, L, W), a, out=x)
         np.add.reduce(x, axis=1, out=sums[8:11])
         if motion:
