@@ -147,7 +147,7 @@ class TiltSettings:
     motion_bias_prior_s: float = 0.05
     rest_bias_weight: float = 1.0
     ramp_tracking: bool = False
-    chunk_samples: int = 65536
+    chunk_samples: int = 131072
 
     def __post_init__(self) -> None:
         for name in (
