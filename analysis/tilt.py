@@ -14,12 +14,15 @@ frame::
     g_I,k  = LP_tau(a_I)_k                              linear low-pass in I
     up_k   = R(q_k)ᵀ g_I,k / |g_I,k|                    back to the sensor frame
 
-Every step is either an associative product (the quaternion scan) or linear and
-time-invariant (the low-pass), so the whole recursion is computed *exactly* with vectorised
-numpy/scipy: a blocked two-level quaternion scan (see :mod:`analysis._rotations`) and
-``scipy.signal.sosfilt`` carrying its state. No warm-up overlap is needed; the block-parallel
-result equals the plain per-sample reference (:func:`_gravity_direction_reference`) to
-floating-point rounding. The streaming :class:`TiltFilter` runs the same kernel on each batch
+Every step is either an associative product (the quaternion scan) or linear (the low-pass and
+the bias recursions), so the whole recursion is computed *exactly* with vectorised numpy/scipy.
+The causal kernel works on a (component, position-in-window, window) layout of each chunk: the
+quaternion scan runs inside the 0.4-s windows (vectorised across windows), the orientation at
+each window start is a scan over the window totals, accelerations are summed in the window-start
+frame and rotated into ``I`` once per window, and the low-pass runs at the window rate
+(``scipy.signal.sosfilt`` carrying its state). No warm-up overlap is needed; the result equals
+the plain per-sample reference (:func:`_gravity_direction_reference`) to floating-point
+rounding. The streaming :class:`TiltFilter` runs the same kernel on each batch
 while carrying ``q``, the low-pass state and the bias/rest state, so its concatenated output
 equals :func:`gravity_direction` with ``causal=True``.
 
