@@ -514,7 +514,6 @@ class _LowPassState:
     u_prev: FloatArray | None = None
     info_zi: FloatArray = field(default_factory=lambda: np.zeros((9, 1)))
     drift_sum: FloatArray = field(default_factory=lambda: np.zeros(3))
-    last_slope: FloatArray = field(default_factory=lambda: np.zeros(3))
     prev_g: FloatArray = field(default_factory=lambda: np.full(3, np.nan))  # G' of the last window
     prev_slope: FloatArray = field(default_factory=lambda: np.zeros(3))  # and its slope
     record: list[FloatArray] | None = None  # per-window total-bias estimates (offline use)
@@ -614,65 +613,32 @@ def _motion_bias_correction(
     return gc, _cross_cols(omega * tw, gc)
 
 
-def _window_lowpass(
-    d: _Design,
-    st: _LowPassState,
-    x: FloatArray,
-    rot: FloatArray | None = None,
-    applied_bias: FloatArray | None = None,
-    rest_obs: FloatArray | None = None,
-) -> FloatArray:
-    """Causal low-pass of (3, n) samples evaluated per sample; updates ``st``.
+def _window_lowpass(d: _Design, st: _LowPassState, x: FloatArray) -> FloatArray:
+    """Causal low-pass of (3, n) samples evaluated per sample (accelerometer only); updates ``st``.
 
     The samples are averaged over windows of ``win`` samples; the window means are filtered at
     the window rate (running mean for the first ``n_init_w`` windows, then the low-pass from
-    that steady state). With the per-sample rotation entries ``rot`` (9, n) the outputs are
-    corrected for a residual gyroscope bias (:func:`_motion_bias_correction`). A sample in
-    window ``w`` gets ``G[w-1]`` linearly extrapolated with the slope ``G[w-1] - G[w-2]`` to the
-    sample's time (no slope for the second window; the running mean of the samples so far in
-    the very first window).
+    that steady state). A sample in window ``w`` gets ``G[w-1]`` linearly extrapolated with the
+    slope ``G[w-1] - G[w-2]`` to the sample's time (no slope for the second window; the running
+    mean of the samples so far in the very first window). The gyroscope filter does the same
+    inside :meth:`TiltFilter._gyro_piece`.
     """
     m = d.win
     n = x.shape[1]
-    xin = x if rot is None else rot
     if st.buf is None:
-        st.buf = np.empty((xin.shape[0], 0))
+        st.buf = np.empty((3, 0))
     p = st.buf.shape[1]
-    xc = np.concatenate([st.buf, xin], axis=1) if p else xin
+    xc = np.concatenate([st.buf, x], axis=1) if p else x
     n_win = xc.shape[1] // m
     st.buf = xc[:, n_win * m :].copy()
     first_window = st.main.n_windows == 0
-    g = np.empty((3, n_win))
-    model_slope = None
-    if n_win:
-        means = _window_sums(xc, m) / m
-        if rot is None:
-            g = st.main.run(d, means)
-        else:
-            rbar = means[3:]
-            if applied_bias is None:
-                applied_bias = np.zeros((3, n_win))
-            rb = np.einsum("ijw,jw->iw", rbar.reshape(3, 3, n_win), applied_bias)
-            first_index = st.main.n_windows
-            filt = st.main.run(d, np.concatenate([means, rb]))
-            g, model_slope = _motion_bias_correction(
-                d, st, filt[:3], filt[3:12], rbar, filt[12:], rb, first_index, applied_bias, rest_obs
-            )
+    g = st.main.run(d, _window_sums(xc, m) / m) if n_win else np.empty((3, 0))
     # history G_{-2}, G_{-1}, G_0 .. G_{n_win-1}; sample in window w uses columns w, w+1
     hist = np.concatenate([st.last, g], axis=1)
     st.last = hist[:, -2:].copy()
     base = hist[:, 1:]
-    if rot is not None:
-        # the model predicts how the (corrected) gravity moves on: rotation by the estimated
-        # residual rate (no finite-difference noise)
-        slope = np.empty_like(base)
-        slope[:, 0] = st.last_slope
-        if model_slope is not None:
-            slope[:, 1:] = model_slope
-            st.last_slope = model_slope[:, -1].copy()
-    else:
-        slope = base - hist[:, :-1]
-        slope[np.isnan(slope)] = 0.0
+    slope = base - hist[:, :-1]
+    slope[np.isnan(slope)] = 0.0
     if p == 0 and n % m == 0:
         w = n // m
         reps = (slope[:, :w, None] * d.frac + base[:, :w, None]).reshape(3, n)
