@@ -802,19 +802,25 @@ class TiltFilter:
         if gap_before:
             self.reset()
         n = acc.shape[0]
-        if _all_finite(acc, gyr):
-            out = np.empty((n, 3))
-            if n:
-                self._process(acc, gyr, out)
-            return out
-        out = np.full((n, 3), np.nan)
-        good = _good_rows(acc, gyr)
-        for start, stop in _runs(good):
-            if start > 0:
+        out = np.empty((n, 3))
+        # checked chunk by chunk, so the data are still in cache when the kernel reads them
+        m = self._design.win
+        step = max(m, self.settings.chunk_samples // m * m)  # whole windows: no split windows
+        for i in range(0, n, step):
+            a = acc[i : i + step]
+            g = None if gyr is None else gyr[i : i + step]
+            o = out[i : i + step]
+            if _all_finite(a, g):
+                self._process(a, g, o)
+                continue
+            good = _good_rows(a, g)
+            o[~good] = np.nan
+            for start, stop in _runs(good):
+                if start > 0:  # after a gap
+                    self.reset()
+                self._process(a[start:stop], None if g is None else g[start:stop], o[start:stop])
+            if not good[-1]:
                 self.reset()
-            self._process(acc[start:stop], None if gyr is None else gyr[start:stop], out[start:stop])
-        if n and not good[-1]:
-            self.reset()
         return out
 
     def _process(self, acc: FloatArray, gyr: FloatArray | None, out: FloatArray) -> None:
