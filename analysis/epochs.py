@@ -7,8 +7,9 @@ survives the call.
 Pipeline (:func:`compute_epochs`):
 
 1. split the samples into gap-free segments (gaps > ``max_gap_s``);
-2. gravity ("up") direction per sample with the **offline** tilt filter
-   (``analysis.tilt.gravity_direction(..., causal=False)``) and the 1.5–2.5 Hz band-pass of
+2. gravity ("up") direction per sample with the tilt filter
+   (``analysis.tilt.gravity_direction``; causal by default, offline with
+   ``AnalysisSettings.tilt_offline``) and the 1.5–2.5 Hz band-pass of
    |acc| per segment;
 3. per-second statistics (mean/SD/min/max of acceleration per axis, gyroscope mean/SD,
    step-band power, mean up vector);
@@ -468,7 +469,10 @@ def prepare_day(
         return PreparedDay(s, fs_hz, t_ns, acc, np.empty_like(acc), None,
                            np.zeros(0, dtype=bool), info)
 
-    info["tilt"] = "given" if up_sensor is not None else "analysis.tilt offline"
+    info["tilt"] = (
+        "given" if up_sensor is not None
+        else f"analysis.tilt {'offline' if s.tilt_offline else 'causal'}"
+    )
     cut = np.flatnonzero(np.diff(t_ns) > s.max_gap_s * _NS) + 1
     edges = np.concatenate(([0], cut, [t_ns.size]))
     info["segments"] = int(edges.size - 1)
@@ -480,7 +484,7 @@ def prepare_day(
         for a, b in bounds:
             seg_gyr = gyr[a:b] if gyr is not None else None
             with tilt_gate(b - a) if tilt_gate is not None else nullcontext():
-                u = np.asarray(gravity_direction(acc[a:b], seg_gyr, fs_hz, causal=False))
+                u = np.asarray(gravity_direction(acc[a:b], seg_gyr, fs_hz, causal=not s.tilt_offline))
             ups.append(_unit_inplace(u))
             del u
         up = ups[0] if len(ups) == 1 else np.concatenate(ups)

@@ -68,7 +68,8 @@ GLOSSARY: dict[str, str] = {
     # per-second epochs
     "time": "Start of the one-second epoch (UTC; shown in the wearer's local time in reports).",
     "flexion_deg": "Thoracic flexion in degrees beyond the wearer's calibrated upright; forward "
-    "positive, backward (extension) negative. Mean over the second of the offline tilt filter.",
+    "positive, backward (extension) negative. Mean over the second of the tilt filter (causal by "
+    "default; offline with the tilt_offline setting).",
     "lateral_deg": "Lateral bend in degrees from the calibrated upright (positive toward the "
     "sensor's calibrated right-hand side).",
     "inclination_deg": "Angle in degrees between the trunk's current up direction and its "

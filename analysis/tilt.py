@@ -989,7 +989,8 @@ class TiltFilter:
         np.einsum("ijk,ijk->jk", y, y, out=n2)
         small = not bool(n2.min() > _TINY * _TINY)
         np.sqrt(n2, out=n2)
-        np.divide(1.0, n2, out=n2)
+        with np.errstate(divide="ignore"):  # zero-length vectors become NaN below
+            np.divide(1.0, n2, out=n2)
         if small:
             n2[~(n2 < 1.0 / _TINY)] = np.nan  # zero (or underflowing) vectors have no direction
         # R_locᵀ y (|R_locᵀ y| = |y|), normalised while writing the (n, 3) output
