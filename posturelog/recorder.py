@@ -101,6 +101,19 @@ class Recorder:
             self.store.end_session(self.result.session_id, self.result.last_ns, self.result.n_samples)
 
 
+def _recorder(
+    store: Store,
+    info: SourceInfo,
+    timezone: str,
+    source: str,
+    progress: Callable[[SampleBatch, RecordResult], None] | None,
+) -> Recorder:
+    rec = Recorder(store, info, timezone, source=source)
+    if progress is not None:
+        rec.on_batch(progress)
+    return rec
+
+
 def record_batches(
     batches: Iterable[SampleBatch],
     store: Store,
@@ -111,9 +124,7 @@ def record_batches(
     progress: Callable[[SampleBatch, RecordResult], None] | None = None,
 ) -> RecordResult:
     """Record a synchronous iterable of batches as one session."""
-    with Recorder(store, info, timezone, source=source) as rec:
-        if progress is not None:
-            rec.on_batch(progress)
+    with _recorder(store, info, timezone, source, progress) as rec:
         for batch in batches:
             rec.add(batch)
     assert rec.result is not None
@@ -130,9 +141,7 @@ async def record_stream(
     progress: Callable[[SampleBatch, RecordResult], None] | None = None,
 ) -> RecordResult:
     """Record an asynchronous stream of batches (BLE client, simulator) as one session."""
-    with Recorder(store, info, timezone, source=source) as rec:
-        if progress is not None:
-            rec.on_batch(progress)
+    with _recorder(store, info, timezone, source, progress) as rec:
         async for batch in batches:
             rec.add(batch)
     assert rec.result is not None
