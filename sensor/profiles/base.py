@@ -12,11 +12,38 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["ConfigWrite", "DecodeError", "Decoded", "SensorProfile"]
+__all__ = ["ConfigWrite", "DecodeError", "Decoded", "SensorProfile", "int16_frames", "notification_bytes"]
 
 
 class DecodeError(ValueError):
     """A notification could not be decoded (wrong length, bad header, unknown frame type)."""
+
+
+def notification_bytes(data: bytes, what: str) -> bytes:
+    """``data`` as bytes; :class:`DecodeError` naming ``what`` if it is not bytes-like."""
+    try:
+        return memoryview(data).tobytes()
+    except (TypeError, ValueError) as exc:
+        raise DecodeError(f"{what}: notification is not bytes: {type(data).__name__}") from exc
+
+
+def int16_frames(data: bytes, frame_len: int, what: str) -> np.ndarray:
+    """Fixed-length frames of little-endian int16 values.
+
+    Returns
+    -------
+    ndarray, shape (N, frame_len // 2), float64
+        One row per frame.
+
+    Raises
+    ------
+    DecodeError
+        If ``data`` is not bytes-like or its length is not a positive multiple of ``frame_len``.
+    """
+    b = notification_bytes(data, what)
+    if not b or len(b) % frame_len:
+        raise DecodeError(f"{what}: expected a multiple of {frame_len} bytes, got {len(b)}")
+    return np.frombuffer(b, dtype="<i2").reshape(-1, frame_len // 2).astype(np.float64)
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import logging
 
-import numpy as np
-
-from sensor.profiles.base import ConfigWrite, Decoded, DecodeError, SensorProfile
+from sensor.profiles.base import ConfigWrite, Decoded, SensorProfile, int16_frames
 
 __all__ = [
     "MICROBIT_ACC_DATA_UUID",
@@ -96,13 +94,5 @@ class MicrobitProfile(SensorProfile):
         DecodeError
             If the length is not a positive multiple of 6 or ``data`` is not bytes-like.
         """
-        try:
-            b = memoryview(data).tobytes()
-        except (TypeError, ValueError) as exc:
-            raise DecodeError(
-                f"microbit: notification is not bytes: {type(data).__name__}"
-            ) from exc
-        if not b or len(b) % _FRAME:
-            raise DecodeError(f"microbit: expected a multiple of {_FRAME} bytes, got {len(b)}")
-        raw = np.frombuffer(b, dtype="<i2").reshape(-1, 3).astype(np.float64)
+        raw = int16_frames(data, _FRAME, "microbit")
         return Decoded(acc_mps2=raw * _ACC_SCALE, gyr_rads=None)

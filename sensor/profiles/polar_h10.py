@@ -15,7 +15,13 @@ import logging
 
 import numpy as np
 
-from sensor.profiles.base import ConfigWrite, Decoded, DecodeError, SensorProfile
+from sensor.profiles.base import (
+    ConfigWrite,
+    Decoded,
+    DecodeError,
+    SensorProfile,
+    notification_bytes,
+)
 
 __all__ = [
     "POLAR_EPOCH_OFFSET_NS",
@@ -163,10 +169,7 @@ class PolarH10Profile(SensorProfile):
             Short frame, not ACC, unsupported (e.g. delta-compressed) frame type, payload not
             a multiple of 6 bytes, or a timestamp beyond int64.
         """
-        try:
-            b = memoryview(data).tobytes()
-        except (TypeError, ValueError) as exc:
-            raise DecodeError(f"polar: notification is not bytes: {type(data).__name__}") from exc
+        b = notification_bytes(data, "polar")
         if len(b) < _HEADER_LEN:
             raise DecodeError(f"polar: frame too short ({len(b)} bytes)")
         if b[0] != _MEAS_ACC:

@@ -10,7 +10,7 @@ import logging
 
 import numpy as np
 
-from sensor.profiles.base import ConfigWrite, Decoded, DecodeError, SensorProfile
+from sensor.profiles.base import ConfigWrite, Decoded, SensorProfile, int16_frames
 
 __all__ = [
     "SENSORTAG_ACC_RANGES_G",
@@ -127,13 +127,5 @@ class SensorTagProfile(SensorProfile):
         DecodeError
             If the length is not a positive multiple of 18 or ``data`` is not bytes-like.
         """
-        try:
-            b = memoryview(data).tobytes()
-        except (TypeError, ValueError) as exc:
-            raise DecodeError(
-                f"sensortag: notification is not bytes: {type(data).__name__}"
-            ) from exc
-        if not b or len(b) % _FRAME:
-            raise DecodeError(f"sensortag: expected a multiple of {_FRAME} bytes, got {len(b)}")
-        raw = np.frombuffer(b, dtype="<i2").reshape(-1, 9).astype(np.float64)
+        raw = int16_frames(data, _FRAME, "sensortag")
         return Decoded(acc_mps2=raw[:, 3:6] * self._acc_scale, gyr_rads=raw[:, 0:3] * _GYR_SCALE)

@@ -10,7 +10,7 @@ import logging
 
 import numpy as np
 
-from sensor.profiles.base import ConfigWrite, Decoded, DecodeError, SensorProfile
+from sensor.profiles.base import ConfigWrite, Decoded, SensorProfile, int16_frames
 
 __all__ = [
     "THINGY_CONFIG_UUID",
@@ -119,16 +119,6 @@ class Thingy52Profile(SensorProfile):
         DecodeError
             If the length is not a positive multiple of 18 or ``data`` is not bytes-like.
         """
-        raw = _int16_frames(data, _FRAME, "thingy52 raw")
+        raw = int16_frames(data, _FRAME, "thingy52 raw")
         return Decoded(acc_mps2=raw[:, 0:3] * _ACC_SCALE, gyr_rads=raw[:, 3:6] * _GYR_SCALE)
 
-
-def _int16_frames(data: bytes, frame_len: int, what: str) -> np.ndarray:
-    """``data`` as (N, frame_len/2) float64 of little-endian int16; DecodeError on bad length."""
-    try:
-        b = memoryview(data).tobytes()
-    except (TypeError, ValueError) as exc:
-        raise DecodeError(f"{what}: notification is not bytes: {type(data).__name__}") from exc
-    if not b or len(b) % frame_len:
-        raise DecodeError(f"{what}: expected a multiple of {frame_len} bytes, got {len(b)}")
-    return np.frombuffer(b, dtype="<i2").reshape(-1, frame_len // 2).astype(np.float64)
