@@ -105,9 +105,7 @@ def _stream(table: Table, axes: list[str], time_col: str, starts: tuple[np.ndarr
     seg = np.clip(np.searchsorted(exp_s, t_s[idx], side="right") - 1, 0, exp_s.size - 1)
     t_ns = sys_ns[seg] + np.round((t_s[idx] - exp_s[seg]) * _NS).astype(np.int64)
     keep, dropped = drop_repeated_times(t_ns, table.where)
-    if dropped:
-        log.info("%s: %d repeated times dropped", table.where, dropped)
-    return Stream(t_ns=t_ns[keep], values=values[idx][keep] * scale, where=table.where)
+    return Stream(t_ns=t_ns[keep], values=values[idx][keep] * scale, where=table.where, n_dropped=dropped)
 
 
 def read_phyphox(source: ExportSource) -> PhoneSamples:
@@ -157,6 +155,8 @@ def read_phyphox(source: ExportSource) -> PhoneSamples:
         gyr = _stream(*gyr_tables[0], starts, 1.0)
         gyr_values = interpolate_onto(gyr.t_ns, gyr.values, acc.t_ns)
         notes.append("gyroscope interpolated onto the accelerometer's times")
+        if gyr.n_dropped:
+            notes.append(f"{gyr.n_dropped:,} gyroscope rows with a repeated or backward time left out")
     platform = _platform(source)
     model = f"phyphox ({platform})" if platform else "phyphox"
     return make_samples(acc, gyr_values, model, notes)

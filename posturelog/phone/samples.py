@@ -29,11 +29,14 @@ class Stream:
         m/s² (acceleration) or rad/s (angular rate), sensor frame.
     where : str
         File the stream came from (for messages).
+    n_dropped : int
+        Rows left out because their time repeated or stepped back.
     """
 
     t_ns: np.ndarray
     values: np.ndarray
     where: str
+    n_dropped: int = 0
 
 
 @dataclass
@@ -68,13 +71,12 @@ def check_gravity(acc_mps2: np.ndarray, where: str) -> None:
     norm = float(np.median(np.linalg.norm(acc_mps2, axis=1)))
     lo, hi = GRAVITY_RANGE_MPS2
     if not lo <= norm <= hi:
-        hint = (
-            "it looks like acceleration without gravity (linear acceleration)"
-            if norm < 2.0
-            else "it looks like values in g, not m/s²"
-            if 0.7 <= norm <= 1.3
-            else "expected about 9.81 m/s² (gravity) most of the time"
-        )
+        if 0.7 <= norm <= 1.3:
+            hint = "it looks like values in g, not m/s²"
+        elif norm < 2.0:
+            hint = "it looks like acceleration without gravity (linear acceleration)"
+        else:
+            hint = "expected about 9.81 m/s² (gravity) most of the time"
         raise UserError(f"{where}: median acceleration magnitude is {norm:.3g} m/s²; {hint}")
 
 
@@ -88,6 +90,8 @@ def make_samples(acc: Stream, gyr: np.ndarray | None, model: str, notes: list[st
     gyr : ndarray (N, 3) or None
         Angular rate on the accelerometer's times, rad/s; NaN rows where none was near.
     """
+    if acc.n_dropped:
+        notes.append(f"{acc.n_dropped:,} accelerometer rows with a repeated or backward time left out")
     if acc.t_ns.size < 2:
         raise UserError(f"{acc.where}: fewer than 2 samples")
     check_gravity(acc.values, acc.where)

@@ -67,8 +67,8 @@ def _stream(source: ExportSource, basename: str) -> Stream | None:
         bad = int(np.argmax(t_ns < 946_684_800 * 10**9))
         raise table.fail(bad, f"time {t_ns[bad]} is not nanoseconds since 1970 (before 2000)")
     values = np.column_stack([table.numbers(lower[a]) for a in "xyz"])
-    keep, _ = drop_repeated_times(t_ns, table.where)
-    return Stream(t_ns=t_ns[keep], values=values[keep], where=table.where)
+    keep, dropped = drop_repeated_times(t_ns, table.where)
+    return Stream(t_ns=t_ns[keep], values=values[keep], where=table.where, n_dropped=dropped)
 
 
 def _metadata(source: ExportSource) -> tuple[str, bool] | None:
@@ -103,7 +103,7 @@ def read_sensor_logger(source: ExportSource) -> PhoneSamples:
     if total is not None:
         # TotalAcceleration is Android's raw accelerometer; an iOS export never has it.
         sign = -1.0 if meta is not None and meta[0] == "ios" and not meta[1] else 1.0
-        acc = Stream(total.t_ns, sign * total.values, total.where)
+        acc = Stream(total.t_ns, sign * total.values, total.where, total.n_dropped)
     else:
         user = _stream(source, "Accelerometer.csv")
         gravity = _stream(source, "Gravity.csv")
@@ -125,12 +125,14 @@ def read_sensor_logger(source: ExportSource) -> PhoneSamples:
         if not ok.all():
             notes.append(f"{int((~ok).sum()):,} accelerometer readings without a gravity reading nearby were left out")
         sign = -1.0 if meta[0] == "ios" and not meta[1] else 1.0
-        acc = Stream(user.t_ns[ok], sign * (user.values[ok] + g_on_acc[ok]), user.where)
+        acc = Stream(user.t_ns[ok], sign * (user.values[ok] + g_on_acc[ok]), user.where, user.n_dropped)
         notes.append("specific force = accelerometer + gravity" + (" (iOS signs flipped)" if sign < 0 else ""))
     gyr = _stream(source, "Gyroscope.csv")
     gyr_values = None
     if gyr is not None:
         gyr_values = interpolate_onto(gyr.t_ns, gyr.values, acc.t_ns)
         notes.append("gyroscope interpolated onto the accelerometer's times")
+        if gyr.n_dropped:
+            notes.append(f"{gyr.n_dropped:,} gyroscope rows with a repeated or backward time left out")
     platform = {"ios": "iOS", "android": "Android"}.get(meta[0], "") if meta else "Android"
     return make_samples(acc, gyr_values, f"Sensor Logger ({platform})", notes)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -175,7 +176,7 @@ def parse_table(data: bytes, where: str) -> Table:
             engine="c",
         )
     except pd.errors.ParserError as exc:
-        raise UserError(f"{where}: {_parser_message(str(exc))}") from None
+        raise UserError(_parser_message(where, str(exc))) from None
     except (ValueError, csv.Error, UnicodeError) as exc:
         raise UserError(f"{where}: not a readable CSV ({str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__})") from None
     while len(cells) and (cells.iloc[-1] == "").all():  # trailing blank lines
@@ -183,9 +184,12 @@ def parse_table(data: bytes, where: str) -> Table:
     return Table(where=where, columns=columns, cells=cells, decimal_comma=sep != ",")
 
 
-def _parser_message(message: str) -> str:
+def _parser_message(where: str, message: str) -> str:
     """pandas: 'Error tokenizing data. C error: Expected 4 fields in line 7, saw 5' → one line."""
     first = message.strip().splitlines()[0] if message.strip() else "unreadable CSV"
+    m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", first)
+    if m:
+        return f"{where}, line {m.group(2)}: {m.group(3)} cells, but the header has {m.group(1)}"
     if "C error:" in first:
         first = first.split("C error:", 1)[1].strip()
-    return first.replace("Expected", "expected").replace(" saw ", " found ")
+    return f"{where}: not a readable CSV ({first})"
