@@ -69,10 +69,12 @@ def interpolate_onto(t_src: np.ndarray, v_src: np.ndarray, t_dst: np.ndarray) ->
     xp = (t_src - t_src[0]).astype(np.float64)
     for j in range(3):
         out[:, j] = np.interp(x, xp, v_src[:, j])
-    right = np.clip(np.searchsorted(t_src, t_dst, side="left"), 1, t_src.size - 1)
+    pos = np.searchsorted(t_src, t_dst, side="left")
+    right = np.clip(pos, 1, t_src.size - 1)
     span = t_src[right] - t_src[right - 1]
+    exact = t_src[np.clip(pos, 0, t_src.size - 1)] == t_dst
     inside = (t_dst >= t_src[0]) & (t_dst <= t_src[-1])
-    out[inside & (span > tol)] = np.nan
+    out[inside & (span > tol) & ~exact] = np.nan
     before = t_dst < t_src[0]
     after = t_dst > t_src[-1]
     out[before & (t_src[0] - t_dst > tol // 2)] = np.nan

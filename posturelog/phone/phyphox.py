@@ -65,10 +65,18 @@ def looks_like_phyphox(header: list[str]) -> bool:
     )
 
 
+def _meta(source: ExportSource, name: str) -> str | None:
+    """The member ``meta/<name>`` (under any top folder), if there is exactly one."""
+    hits = [m for m in source.members if m.lower() == f"meta/{name}" or m.lower().endswith(f"/meta/{name}")]
+    if len(hits) > 1:
+        raise UserError(f"{source.path}: holds {len(hits)} meta/{name} files; import one recording at a time")
+    return hits[0] if hits else None
+
+
 def _experiment_to_utc(source: ExportSource) -> tuple[np.ndarray, np.ndarray]:
     """START rows of ``meta/time.csv``: experiment times (s) and their UTC times (ns)."""
-    member = source.find("time.csv")
-    if member is None or not member.lower().endswith(_TIME_CSV):
+    member = _meta(source, "time.csv")
+    if member is None:
         raise UserError(
             f"{source.path}: no {_TIME_CSV}, so the samples cannot be placed in time; in phyphox, "
             "export the whole experiment as CSV (the zip with its meta folder), not a single table"
@@ -164,7 +172,7 @@ def read_phyphox(source: ExportSource) -> PhoneSamples:
 
 def _platform(source: ExportSource) -> str:
     """``Android`` or ``iOS`` from ``meta/device.csv`` (property/value rows), if it says."""
-    member = source.find("device.csv")
+    member = _meta(source, "device.csv")
     if member is None:
         return ""
     try:

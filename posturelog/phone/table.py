@@ -119,20 +119,15 @@ def _split_header(line: str) -> tuple[list[str], str]:
 
 
 def header_of(data: bytes) -> list[str]:
-    """The header cells of a CSV (first line), or ``[]`` if it is not text."""
-    if b"\x00" in data[:4096]:
+    """The header cells of a CSV (its first line), or ``[]`` if it is not text."""
+    head = data[:4096]
+    if b"\x00" in head:
+        return []
+    lines = head.decode("utf-8-sig", errors="ignore").splitlines()
+    if not lines:
         return []
     try:
-        first = data[:4096].decode("utf-8-sig", errors="strict").splitlines()
-    except UnicodeDecodeError:
-        try:
-            first = data[:4000].decode("utf-8-sig", errors="ignore").splitlines()
-        except UnicodeDecodeError:
-            return []
-    if not first:
-        return []
-    try:
-        return _split_header(first[0])[0]
+        return _split_header(lines[0])[0]
     except csv.Error:
         return []
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import shutil
 import zipfile
 from pathlib import Path
@@ -274,8 +273,27 @@ def test_arbitrary_bytes_through_the_cli(tmp_path: Path) -> None:
         assert_nothing_stored(tmp_path / f"data{i}")
 
 
-def test_zip_in_memory_helper_round_trips() -> None:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as zf:
-        zf.writestr("a.csv", "x\n")
-    assert zipfile.ZipFile(buf).read("a.csv") == b"x\n"
+def test_format_is_recognised_by_content_not_names(tmp_path: Path) -> None:
+    files = members(PHONE / "phyphox_example.zip")
+    renamed = {
+        "set one.csv": files["Accelerometer.csv"],
+        "set two.csv": files["Gyroscope.csv"],
+        "meta/time.csv": files["meta/time.csv"],
+    }
+    path = write_zip(tmp_path / "recording.dat", renamed)  # a zip, whatever its name
+    code, out, err = import_(path, tmp_path / "data")
+    assert code == 0, err
+    assert "(phyphox)" in out and "gyroscope: yes" in out
+
+
+def test_generator_reproduces_the_shipped_samples(tmp_path: Path) -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("generate_phone", PHONE.parent / "generate_phone.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.HERE = tmp_path
+    module.main()
+    for name in SAMPLES:
+        assert members(tmp_path / name) == members(PHONE / name), name
