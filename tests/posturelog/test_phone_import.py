@@ -297,3 +297,18 @@ def test_generator_reproduces_the_shipped_samples(tmp_path: Path) -> None:
     module.main()
     for name in SAMPLES:
         assert members(tmp_path / name) == members(PHONE / name), name
+
+
+def test_analysis_sees_the_phone_tilt(tmp_path: Path) -> None:
+    from datetime import date
+
+    from posturelog.analyze import compute_epochs
+
+    data = tmp_path / "data"
+    assert import_(PHONE / "sensor_logger_example.zip", data)[0] == 0
+    epochs = compute_epochs(Store(data), date(2026, 11, 17), date(2026, 11, 17), use_cache=False, workers=1)
+    t = (epochs.index - epochs.index[0]).total_seconds()
+    incl = epochs["inclination_deg"]
+    assert incl[(t >= 5) & (t < 25)].abs().max() < 2.0
+    assert incl[(t >= 36) & (t < 48)].mean() == pytest.approx(40.0, abs=2.0)
+    assert incl[(t >= 71) & (t < 77)].mean() == pytest.approx(70.0, abs=2.0)
