@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -27,7 +27,7 @@ _SEPARATORS = (",", ";", "\t")
 
 @dataclass
 class Table:
-    """The text cells of a CSV, by column.
+    """The cells of a CSV, by column.
 
     Attributes
     ----------
@@ -35,19 +35,30 @@ class Table:
         File (and member) name used in messages.
     columns : list[str]
         Header cells, stripped of blanks and quotes.
-    cells : pandas.DataFrame
-        One string column per header cell; row ``i`` is on line ``i + 2`` of the file.
     decimal_comma : bool
         Whether numbers use a decimal comma (only possible with ``;`` or tab separators).
+    typed : pandas.DataFrame or None
+        The cells as pandas parsed them (int64/float64 where a whole column is numbers, NaN
+        for empty cells): the fast path. Row ``i`` is on line ``i + 2`` of the file.
     """
 
     where: str
     columns: list[str]
-    cells: pd.DataFrame
     decimal_comma: bool
+    typed: pd.DataFrame | None
+    _text: str = field(repr=False, default="")
+    _sep: str = field(repr=False, default=",")
+    _cells: pd.DataFrame | None = field(repr=False, default=None)
+
+    @property
+    def cells(self) -> pd.DataFrame:
+        """One string column per header cell (parsed on first use: error messages, odd columns)."""
+        if self._cells is None:
+            self._cells = _read(self._text, self._sep, self.columns, self.where, None)
+        return self._cells
 
     def __len__(self) -> int:
-        return int(self.cells.shape[0])
+        return int((self.typed if self.typed is not None else self.cells).shape[0])
 
     def fail(self, row: int | None, reason: str) -> UserError:
         """A one-line error for data row ``row`` (0-based; ``None`` for the whole file)."""
@@ -57,6 +68,14 @@ class Table:
         """The stripped text of a column (empty string where the cell is empty or missing)."""
         return self.cells[column].fillna("").str.strip().str.strip('"').str.strip()
 
+    def _typed(self, column: str) -> pd.Series | None:
+        if self.typed is None:
+            return None
+        col = self.typed[column]
+        if pd.api.types.is_bool_dtype(col) or not pd.api.types.is_numeric_dtype(col):
+            return None
+        return col
+
     def numbers(self, column: str, *, allow_empty: bool = False) -> np.ndarray:
         """A column as float64, shape (N,); NaN for empty cells when ``allow_empty``.
 
@@ -65,6 +84,12 @@ class Table:
         UserError
             At the first cell that is not a finite number (or is empty, unless allowed).
         """
+        fast = self._typed(column)
+        if fast is not None:
+            values = fast.to_numpy(dtype=float)
+            bad = np.isinf(values) if allow_empty else ~np.isfinite(values)
+            if not bad.any():
+                return values
         text = self.text(column)
         if self.decimal_comma:
             text = text.str.replace(",", ".", regex=False)
@@ -88,6 +113,9 @@ class Table:
         UserError
             At the first cell that is not an integer.
         """
+        fast = self._typed(column)
+        if fast is not None and pd.api.types.is_integer_dtype(fast):
+            return fast.to_numpy(dtype=np.int64)
         text = self.text(column)
         ok = text.str.fullmatch(r"[+-]?\d{1,19}").to_numpy(dtype=bool)
         if not ok.all():
@@ -145,38 +173,53 @@ def parse_table(data: bytes, where: str) -> Table:
         more cells than the header.
     """
     text = _decode(data, where)
-    lines = text.splitlines()
-    if not lines or not lines[0].strip():
+    first_end = min((i for i in (text.find("\n"), text.find("\r")) if i >= 0), default=len(text))
+    header = text[:first_end]
+    if not header.strip():
         raise UserError(f"{where}: the file is empty (no header line)")
     try:
-        columns, sep = _split_header(lines[0])
+        columns, sep = _split_header(header)
     except csv.Error as exc:
         raise UserError(f"{where}, line 1: unreadable header ({exc})") from None
     if len(set(columns)) != len(columns):
         raise UserError(f"{where}, line 1: repeated column names in {columns}")
-    if len(lines) < 2 or not any(line.strip() for line in lines[1:]):
+    if not text[first_end:].strip():
         raise UserError(f"{where}: no rows after the header")
+    decimal_comma = sep != "," and "," in text[first_end:]
+    typed = _read(text, sep, columns, where, "," if decimal_comma else ".")
+    return Table(where=where, columns=columns, decimal_comma=decimal_comma, typed=typed, _text=text, _sep=sep)
+
+
+def _read(text: str, sep: str, columns: list[str], where: str, decimal: str | None) -> pd.DataFrame:
+    """Data rows as a DataFrame: typed by pandas (``decimal`` given) or all strings (``None``)."""
+    typed = decimal is not None
     try:
-        cells = pd.read_csv(
+        frame = pd.read_csv(
             io.StringIO(text),
             sep=sep,
             header=None,
             skiprows=1,
             names=columns,
-            dtype=str,
+            dtype=None if typed else str,
             keep_default_na=False,
-            na_filter=False,
+            na_values=[""] if typed else None,
+            na_filter=typed,
             skip_blank_lines=False,
             quotechar='"',
+            decimal=decimal or ".",
             engine="c",
+            low_memory=False,
         )
     except pd.errors.ParserError as exc:
         raise UserError(_parser_message(where, str(exc))) from None
-    except (ValueError, csv.Error, UnicodeError) as exc:
-        raise UserError(f"{where}: not a readable CSV ({str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__})") from None
-    while len(cells) and (cells.iloc[-1] == "").all():  # trailing blank lines
-        cells = cells.iloc[:-1]
-    return Table(where=where, columns=columns, cells=cells, decimal_comma=sep != ",")
+    except (ValueError, csv.Error, UnicodeError, OverflowError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise UserError(f"{where}: not a readable CSV ({first})") from None
+    empty = frame.isna().all(axis=1) if typed else (frame.fillna("") == "").all(axis=1)
+    n = len(frame)
+    while n and bool(empty.iloc[n - 1]):  # trailing blank lines
+        n -= 1
+    return frame.iloc[:n]
 
 
 def _parser_message(where: str, message: str) -> str:

@@ -105,13 +105,14 @@ def test_phyphox_pause_becomes_a_gap_in_utc(tmp_path: Path) -> None:
     assert step.max() == pytest.approx(5.0, abs=0.1)  # the 5 s pause, at experiment time 45 s
 
 
-def test_phyphox_semicolon_decimal_comma_and_folder(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("sep", "decimal"), [(";", ","), (";", "."), ("\t", "."), ("\t", ",")])
+def test_phyphox_csv_dialects_and_folder(tmp_path: Path, sep: str, decimal: str) -> None:
     files = members(PHONE / "phyphox_example.zip")
     folder = tmp_path / "export"
     for name, data in files.items():
         text = data.decode()
         if name.endswith(".csv"):
-            text = text.replace(",", ";").replace(".", ",")
+            text = text.replace(",", sep).replace(".", decimal)
         (folder / name).parent.mkdir(parents=True, exist_ok=True)
         (folder / name).write_text(text)
     code, out, err = import_(folder, tmp_path / "data")
