@@ -167,7 +167,7 @@ def import_(
     report = import_file(store, file, zone, model=model)
     result = report.result
     console.print(
-        f"Imported {result.n_samples:,} samples from {file} ({report.source}) as session {result.session_id} ({zone}).",
+        escape(f"Imported {result.n_samples:,} samples from {file} as session {result.session_id} ({zone}); source: {report.source}."),
         highlight=False,
         soft_wrap=True,
     )

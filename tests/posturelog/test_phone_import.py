@@ -284,7 +284,7 @@ def test_format_is_recognised_by_content_not_names(tmp_path: Path) -> None:
     path = write_zip(tmp_path / "recording.dat", renamed)  # a zip, whatever its name
     code, out, err = import_(path, tmp_path / "data")
     assert code == 0, err
-    assert "(phyphox)" in out and "gyroscope: yes" in out
+    assert "source: phyphox." in out and "gyroscope: yes" in out
 
 
 def test_generator_reproduces_the_shipped_samples(tmp_path: Path) -> None:

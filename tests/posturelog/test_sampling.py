@@ -50,3 +50,22 @@ def test_partial_gyroscope_and_tiny_inputs() -> None:
     assert one.median_rate_hz == 0.0 and one.n_samples == 1
     assert describe_sampling(one)[0].startswith("Sampling: 0 Hz median, 0 gaps")
     assert not summarize_sampling(np.zeros(0, dtype=np.int64), None).gyroscope
+
+
+def test_import_prints_rate_regularity_and_availability(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import pandas as pd
+    from typer.testing import CliRunner
+
+    from posturelog.cli import app
+
+    t = pd.date_range("2026-11-18T09:00:00+00:00", periods=400, freq="640ms")
+    t = t.delete(list(range(200, 220)))  # a 13 s gap
+    df = pd.DataFrame({"time": [x.isoformat() for x in t], "acc_x": 0.1, "acc_y": 0.2, "acc_z": 9.8})
+    df.to_csv(tmp_path / "zio.csv", index=False)
+    result = CliRunner().invoke(app, ["import", str(tmp_path / "zio.csv"), "--data-dir", str(tmp_path / "d"), "--timezone", "UTC"])
+    assert result.exit_code == 0, result.stderr
+    out = result.stdout
+    assert "source: posturelog CSV" in out
+    assert "Sampling: 1.56 Hz median, interval p5–p95 640 ms–640 ms, 1 gap > 1 s (longest 13.4 s), gyroscope: no" in out
+    assert "walking detection: not available below 6 Hz" in out
+    assert "flexion during fast movement: available, less accurate without gyroscope" in out
