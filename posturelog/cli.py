@@ -150,23 +150,29 @@ def record(
 @app.command("import")
 @user_errors
 def import_(
-    file: Annotated[Path, typer.Argument(help="CSV with time,acc_x,acc_y,acc_z[,gyr_x,gyr_y,gyr_z].")],
+    file: Annotated[Path, typer.Argument(help="CSV with time,acc_x,acc_y,acc_z[,gyr_x,gyr_y,gyr_z], or a phyphox / Sensor Logger export (zip or folder).")],
     data_dir: DataDir = None,
     timezone: Annotated[str | None, typer.Option("--timezone", help="Wearer's IANA zone (default: the machine's).")] = None,
-    model: Annotated[str, typer.Option("--model", help="Sensor model to store with the session.")] = "CSV import",
+    model: Annotated[str | None, typer.Option("--model", help="Sensor model to store with the session (default: from the file).")] = None,
     verbose: Verbose = False,
 ) -> None:
-    """Import IMU samples from a CSV file (all rows or nothing)."""
+    """Import IMU samples from a CSV file or a phone export (all rows or nothing)."""
     _setup_logging(verbose)
-    from posturelog.importing import import_csv
+    from posturelog.importer import import_file
+    from posturelog.sampling import describe_sampling
     from posturelog.timezones import check_timezone, machine_timezone
 
     zone = check_timezone(timezone) if timezone else machine_timezone()
     store = _store(data_dir)
-    result = import_csv(store, file, zone, model=model)
+    report = import_file(store, file, zone, model=model)
+    result = report.result
     console.print(
-        f"Imported {result.n_samples:,} samples from {file} as session {result.session_id} ({zone})."
+        escape(f"Imported {result.n_samples:,} samples from {file} as session {result.session_id} ({zone}); source: {report.source}."),
+        highlight=False,
+        soft_wrap=True,
     )
+    for line in [*(f"Note: {n}" for n in report.notes), *describe_sampling(report.sampling)]:
+        console.print(escape(line), highlight=False, soft_wrap=True)
 
 
 @app.command()

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from posturelog.csvio import read_samples_csv, write_samples_csv
+from posturelog.csvio import CsvSamples, read_samples_csv, write_samples_csv
 from posturelog.errors import UserError
 from posturelog.recorder import RecordResult, record_batches
 from posturelog.store import Store
@@ -37,15 +37,20 @@ def _batches(t_ns: np.ndarray, acc: np.ndarray, gyr: np.ndarray | None, rate_hz:
         )
 
 
-def import_csv(store: Store, path: Path, timezone: str, *, model: str = "CSV import") -> RecordResult:
+def import_csv(
+    store: Store, path: Path, timezone: str, *, model: str = "CSV import", samples: CsvSamples | None = None
+) -> RecordResult:
     """Validate a samples CSV completely, then record it as one session.
+
+    ``samples`` already read (e.g. from a phone export by :mod:`posturelog.phone`) are recorded
+    as they are instead of reading ``path``.
 
     Raises
     ------
     UserError
         On any bad row (nothing is imported then) or when the samples overlap stored ones.
     """
-    samples = read_samples_csv(path, timezone)
+    samples = read_samples_csv(path, timezone) if samples is None else samples
     existing = store.read_samples_arrow(int(samples.t_ns[0]), int(samples.t_ns[-1]) + 1)
     if existing.num_rows:
         raise UserError(
