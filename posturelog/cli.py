@@ -14,8 +14,9 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
-from rich.markup import escape
+from rich.text import Text
 
+from posturelog.display import clean, literal
 from posturelog.errors import UserError
 
 __all__ = ["app", "main"]
@@ -42,13 +43,28 @@ DataDir = Annotated[
 Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Log progress details.")]
 
 
+def _error_line(message: str) -> None:
+    """Print ``error: message`` on stderr as one literal line (no markup, no control characters)."""
+    err_console.print(Text.assemble(("error: ", "bold red"), literal(message)), highlight=False, soft_wrap=True)
+
+
 def _fail(message: str) -> None:
-    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
+    _error_line(message)
     raise typer.Exit(1)
 
 
+def _say(message: object) -> None:
+    """Print a line to stdout literally: user text (notes, paths, names) is never markup."""
+    console.print(clean(message), markup=False, highlight=False, soft_wrap=True)
+
+
+def _os_error_text(exc: OSError) -> str:
+    reason = (exc.strerror or str(exc)).lower()
+    return f"{exc.filename}: {reason}" if exc.filename else reason
+
+
 def user_errors(func: F) -> F:
-    """Turn UserError/ValueError from a command into one line on stderr and exit code 1."""
+    """Turn UserError/ValueError/OSError from a command into one line on stderr and exit code 1."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -56,6 +72,8 @@ def user_errors(func: F) -> F:
             return func(*args, **kwargs)
         except (UserError, ValueError) as exc:
             _fail(str(exc))
+        except OSError as exc:
+            _fail(_os_error_text(exc))
         except KeyboardInterrupt:
             err_console.print("stopped")
             raise typer.Exit(130) from None
@@ -72,11 +90,12 @@ def _setup_logging(verbose: bool) -> None:
     )
 
 
-def _store(data_dir: Path | None):  # type: ignore[no-untyped-def]
+def _store(data_dir: Path | None, *, tighten: bool = True):  # type: ignore[no-untyped-def]
+    """Open the store; read-only commands pass ``tighten=False`` (they never chmod)."""
     from posturelog.paths import resolve_data_dir
     from posturelog.store import Store
 
-    store = Store(resolve_data_dir(data_dir))
+    store = Store(resolve_data_dir(data_dir, tighten=tighten))
     store.compact_pending()
     return store
 
@@ -106,9 +125,9 @@ def demo(
     paths = run_demo(
         data_dir=data_dir, out_dir=out, days=days, seed=seed, rate_hz=rate, start=first, console=console
     )
-    console.print(f"Report written to [bold]{paths.out_dir}[/]")
+    _say(f"Report written to {paths.out_dir}")
     for p in paths.files():
-        console.print(f"  {p}")
+        _say(f"  {p}")
 
 
 @app.command()
@@ -123,7 +142,7 @@ def scan(
     from posturelog.live import run_scan
     from posturelog.paths import resolve_data_dir
 
-    raise typer.Exit(run_scan(resolve_data_dir(data_dir), timeout))
+    raise typer.Exit(run_scan(resolve_data_dir(data_dir, tighten=False), timeout))
 
 
 @app.command()
@@ -164,9 +183,7 @@ def import_(
     zone = check_timezone(timezone) if timezone else machine_timezone()
     store = _store(data_dir)
     result = import_csv(store, file, zone, model=model)
-    console.print(
-        f"Imported {result.n_samples:,} samples from {file} as session {result.session_id} ({zone})."
-    )
+    _say(f"Imported {result.n_samples:,} samples from {file} as session {result.session_id} ({zone}).")
 
 
 @app.command()
@@ -182,9 +199,9 @@ def export(
     _setup_logging(verbose)
     from posturelog.importing import export_csv
 
-    store = _store(data_dir)
+    store = _store(data_dir, tighten=False)
     n = export_csv(store, out, from_, to)
-    console.print(f"Wrote {n:,} samples to {out}")
+    _say(f"Wrote {n:,} samples to {out}")
 
 
 @app.command()
@@ -200,7 +217,7 @@ def pain(
 
     store = _store(data_dir)
     entry_id, when = log_pain(store, score, at, note)
-    console.print(f"Logged pain {score} at {when} (entry {entry_id}).")
+    _say(f"Logged pain {score.strip()} at {when} (entry {entry_id}).")
 
 
 @app.command()
@@ -216,7 +233,7 @@ def remedy(
 
     store = _store(data_dir)
     entry_id, when = log_remedy(store, kind, at, note)
-    console.print(f"Logged {kind} at {when} (entry {entry_id}).")
+    _say(f"Logged {kind.strip().lower()} at {when} (entry {entry_id}).")
 
 
 @log_app.command("list")
@@ -229,14 +246,14 @@ def log_list(
     """List pain and remedy entries."""
     from posturelog.painlog import list_table
 
-    store = _store(data_dir)
+    store = _store(data_dir, tighten=False)
     console.print(list_table(store, from_, to))
 
 
 @log_app.command("edit")
 @user_errors
 def log_edit(
-    entry_id: Annotated[int, typer.Argument(help="Entry id from 'posturelog log list'.")],
+    entry_id: Annotated[str, typer.Argument(help="Entry id from 'posturelog log list'.")],
     data_dir: DataDir = None,
     score: Annotated[str | None, typer.Option("--score", help="New pain score 0–10.")] = None,
     at: Annotated[str | None, typer.Option("--at", help="New time (ISO 8601).")] = None,
@@ -244,23 +261,27 @@ def log_edit(
     note: Annotated[str | None, typer.Option("--note", help="New note.")] = None,
 ) -> None:
     """Change an entry."""
-    from posturelog.painlog import edit_entry
+    from posturelog.painlog import edit_entry, parse_entry_id
 
+    number = parse_entry_id(entry_id)
     store = _store(data_dir)
-    edit_entry(store, entry_id, score=score, at=at, kind=kind, note=note)
-    console.print(f"Entry {entry_id} updated.")
+    edit_entry(store, number, score=score, at=at, kind=kind, note=note)
+    _say(f"Entry {number} updated.")
 
 
 @log_app.command("delete")
 @user_errors
 def log_delete(
-    entry_id: Annotated[int, typer.Argument(help="Entry id from 'posturelog log list'.")],
+    entry_id: Annotated[str, typer.Argument(help="Entry id from 'posturelog log list'.")],
     data_dir: DataDir = None,
 ) -> None:
     """Delete an entry."""
+    from posturelog.painlog import parse_entry_id
+
+    number = parse_entry_id(entry_id)
     store = _store(data_dir)
-    store.delete_entry(entry_id)
-    console.print(f"Entry {entry_id} deleted.")
+    store.delete_entry(number)
+    _say(f"Entry {number} deleted.")
 
 
 @log_app.command("import")
@@ -274,8 +295,9 @@ def log_import(
     from posturelog.painlog import import_log_csv
 
     store = _store(data_dir)
-    n = import_log_csv(store, file, timezone)
-    console.print(f"Imported {n} entries from {file}.")
+    n, skipped = import_log_csv(store, file, timezone)
+    extra = f"; skipped {skipped} already in the log" if skipped else ""
+    _say(f"Imported {n} entries from {file}{extra}.")
 
 
 @log_app.command("export")
@@ -287,9 +309,9 @@ def log_export(
     """Export pain and remedy entries to CSV."""
     from posturelog.painlog import export_log_csv
 
-    store = _store(data_dir)
+    store = _store(data_dir, tighten=False)
     n = export_log_csv(store, out)
-    console.print(f"Wrote {n} entries to {out}.")
+    _say(f"Wrote {n} entries to {out}.")
 
 
 @app.command()
@@ -313,7 +335,7 @@ def calibrate(
         message = calibrate_at(store, at)
     else:
         message = calibrate_live(store, duration, console)
-    console.print(message)
+    _say(message)
 
 
 @app.command()
@@ -332,18 +354,38 @@ def report(
     from posturelog.progress import task_progress
     from posturelog.report import build_report
 
-    store = _store(data_dir)
+    store = _store(data_dir, tighten=False)
     settings = load_settings(store.data_dir, threshold_deg=threshold, min_duration_s=min_duration)
     with task_progress(console, "Analysing") as progress:
         paths = build_report(store, week, out, settings, progress=progress)
-    console.print(f"Report written to [bold]{paths.out_dir}[/]")
+    _say(f"Report written to {paths.out_dir}")
     for p in paths.files():
-        console.print(f"  {p}")
+        _say(f"  {p}")
 
 
-def main() -> None:
-    """Entry point of the ``posturelog`` console script."""
-    app()
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the ``posturelog`` console script.
+
+    Usage mistakes (a wrong option, a value of the wrong type or range) end like every other bad
+    input: one line on stderr and exit code 1, not a usage box with exit code 2.
+    """
+    import click
+
+    try:
+        code = app(args=argv, standalone_mode=False)
+    except click.exceptions.NoArgsIsHelpError as exc:
+        exc.show()
+        code = exc.exit_code
+    except click.UsageError as exc:
+        _error_line(exc.format_message())
+        code = 1
+    except click.Abort:
+        err_console.print("stopped")
+        code = 130
+    except click.ClickException as exc:
+        _error_line(exc.format_message())
+        code = 1
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":
