@@ -15,6 +15,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 from rich.console import Console
 from rich.text import Text
+from typer.exceptions import TyperException
 
 from posturelog.display import clean, literal
 from posturelog.errors import UserError
@@ -37,7 +38,7 @@ console = Console()
 err_console = Console(stderr=True)
 
 DataDir = Annotated[
-    Path | None,
+    str | None,
     typer.Option("--data-dir", help="Data directory (default: $POSTURELOG_DATA_DIR or the platform's)."),
 ]
 Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Log progress details.")]
@@ -90,7 +91,7 @@ def _setup_logging(verbose: bool) -> None:
     )
 
 
-def _store(data_dir: Path | None, *, tighten: bool = True):  # type: ignore[no-untyped-def]
+def _store(data_dir: str | None, *, tighten: bool = True):  # type: ignore[no-untyped-def]
     """Open the store; read-only commands pass ``tighten=False`` (they never chmod)."""
     from posturelog.paths import resolve_data_dir
     from posturelog.store import Store
@@ -117,13 +118,14 @@ def demo(
     from datetime import date
 
     from posturelog.demo import run_demo
+    from posturelog.paths import data_dir_option
 
     try:
         first = None if start is None else date.fromisoformat(start)
     except ValueError:
         raise UserError(f"--start must be a date like 2026-11-16, got {start!r}") from None
     paths = run_demo(
-        data_dir=data_dir, out_dir=out, days=days, seed=seed, rate_hz=rate, start=first, console=console
+        data_dir=data_dir_option(data_dir), out_dir=out, days=days, seed=seed, rate_hz=rate, start=first, console=console
     )
     _say(f"Report written to {paths.out_dir}")
     for p in paths.files():
@@ -204,7 +206,7 @@ def export(
     _say(f"Wrote {n:,} samples to {out}")
 
 
-@app.command()
+@app.command(context_settings={"ignore_unknown_options": True})  # "pain -1" is a bad score
 @user_errors
 def pain(
     score: Annotated[str, typer.Argument(help="Pain right now, 0 (none) to 10 (worst imaginable).")],
@@ -344,18 +346,21 @@ def report(
     data_dir: DataDir = None,
     week: Annotated[str | None, typer.Option("--week", help="ISO week like 2026-W47 (default: the last complete week with data).")] = None,
     out: Annotated[Path | None, typer.Option("--out", help="Output directory (default: ./posturelog-report-<week>).")] = None,
-    threshold: Annotated[float | None, typer.Option("--threshold", help="Slouch threshold in degrees beyond upright.")] = None,
-    min_duration: Annotated[float | None, typer.Option("--min-duration", help="Minimum slouch duration in seconds.")] = None,
+    threshold: Annotated[str | None, typer.Option("--threshold", help="Slouch threshold in degrees beyond upright.")] = None,
+    min_duration: Annotated[str | None, typer.Option("--min-duration", help="Minimum slouch duration in seconds.")] = None,
     verbose: Verbose = False,
 ) -> None:
     """Write the weekly report: report.html, report.pdf, daily.csv, episodes.csv."""
     _setup_logging(verbose)
-    from posturelog.config import load_settings
+    from posturelog.config import load_settings, parse_number
+
+    threshold_deg = None if threshold is None else parse_number(threshold, "--threshold")
+    min_duration_s = None if min_duration is None else parse_number(min_duration, "--min-duration")
     from posturelog.progress import task_progress
     from posturelog.report import build_report
 
     store = _store(data_dir, tighten=False)
-    settings = load_settings(store.data_dir, threshold_deg=threshold, min_duration_s=min_duration)
+    settings = load_settings(store.data_dir, threshold_deg=threshold_deg, min_duration_s=min_duration_s)
     with task_progress(console, "Analysing") as progress:
         paths = build_report(store, week, out, settings, progress=progress)
     _say(f"Report written to {paths.out_dir}")
@@ -369,24 +374,19 @@ def main(argv: list[str] | None = None) -> None:
     Usage mistakes (a wrong option, a value of the wrong type or range) end like every other bad
     input: one line on stderr and exit code 1, not a usage box with exit code 2.
     """
-    import click
-
     try:
         code = app(args=argv, standalone_mode=False)
-    except click.exceptions.NoArgsIsHelpError as exc:
-        exc.show()
-        code = exc.exit_code
-    except click.UsageError as exc:
-        _error_line(exc.format_message())
-        code = 1
-    except click.Abort:
+    except typer.Abort:
         err_console.print("stopped")
         code = 130
-    except click.ClickException as exc:
-        _error_line(exc.format_message())
-        code = 1
+    except TyperException as exc:  # click's UsageError, BadParameter, NoSuchOption, ...
+        if type(exc).__name__ == "NoArgsIsHelpError":  # a bare command group: show its help
+            exc.show()  # type: ignore[attr-defined]
+            code = 0
+        else:
+            _error_line(exc.format_message())
+            code = 1
     sys.exit(code if isinstance(code, int) else 0)
-
 
 if __name__ == "__main__":
     main()

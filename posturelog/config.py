@@ -12,6 +12,7 @@ Any field of :class:`analysis.settings.AnalysisSettings` may be set in ``[analys
 from __future__ import annotations
 
 import dataclasses
+import re
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from typing import Any
 from analysis.settings import AnalysisSettings
 from posturelog.errors import UserError
 
-__all__ = ["CONFIG_NAME", "check_setting", "load_settings"]
+__all__ = ["CONFIG_NAME", "check_setting", "load_settings", "parse_number"]
 
 CONFIG_NAME = "config.toml"
 
@@ -29,6 +30,23 @@ _LIMITS: dict[str, tuple[float, float, bool, str]] = {
     "slouch_threshold_deg": (0.0, 90.0, False, "slouch threshold must be between 0 and 90 degrees"),
     "slouch_min_duration_s": (0.0, 3600.0, True, "minimum slouch duration must be 0–3600 s"),
 }
+
+
+_NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
+
+
+def parse_number(text: str, flag: str) -> float:
+    """A number given on the command line (ASCII decimal, e.g. ``20`` or ``12.5``).
+
+    Raises
+    ------
+    UserError
+        Naming the flag and the text when it is not a number.
+    """
+    value = text.strip()
+    if not _NUMBER.fullmatch(value):
+        raise UserError(f"{flag} must be a number, got {text!r}")
+    return float(value)
 
 
 def check_setting(name: str, value: float, where: str) -> float:

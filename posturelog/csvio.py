@@ -32,7 +32,6 @@ log = logging.getLogger(__name__)
 
 ACC_COLUMNS = ("acc_x", "acc_y", "acc_z")
 GYR_COLUMNS = ("gyr_x", "gyr_y", "gyr_z")
-_FLOAT32_MAX = float(np.finfo(np.float32).max)
 _DATE_ONLY = re.compile(r"\d{4}-?\d{2}-?\d{2}")
 _MIN_TIME = pd.Timestamp(MIN_TIME_NS, unit="ns", tz="UTC")
 _MAX_TIME = pd.Timestamp(MAX_TIME_NS, unit="ns", tz="UTC")
@@ -144,7 +143,8 @@ def read_samples_csv(path: Path, timezone: str) -> CsvSamples:
             if bad_mask.any():
                 bad = int(np.argmax(bad_mask.to_numpy()))
                 raise _fail(path, int(line_of[bad]), f"{col} value {raw[col].iloc[bad]!r} is not a number")
-            too_big = (values.abs() > _FLOAT32_MAX).to_numpy()
+            with np.errstate(over="ignore"):
+                too_big = np.isinf(values.fillna(0.0).to_numpy(dtype=float).astype(np.float32))
             if too_big.any():
                 bad = int(np.argmax(too_big))
                 raise _fail(

@@ -15,7 +15,7 @@ import platformdirs
 
 from posturelog.errors import UserError
 
-__all__ = ["DB_NAME", "ENV_DATA_DIR", "default_data_dir", "ensure_private_dir", "resolve_data_dir"]
+__all__ = ["DB_NAME", "ENV_DATA_DIR", "data_dir_option", "default_data_dir", "ensure_private_dir", "resolve_data_dir"]
 
 #: Environment variable that overrides the default data directory.
 ENV_DATA_DIR = "POSTURELOG_DATA_DIR"
@@ -33,6 +33,21 @@ def default_data_dir() -> Path:
     return Path(platformdirs.user_data_dir("posturelog", appauthor=False))
 
 
+def data_dir_option(text: str | Path | None) -> Path | None:
+    """The ``--data-dir`` value as a path (None when not given); an empty one is refused.
+
+    Raises
+    ------
+    UserError
+        For an empty value (it would silently mean the current directory).
+    """
+    if text is None:
+        return None
+    if str(text).strip() == "":
+        raise UserError("--data-dir must not be empty")
+    return Path(text)
+
+
 def resolve_data_dir(data_dir: Path | str | None, *, tighten: bool = True) -> Path:
     """The data directory to use: the explicit argument, else ``$POSTURELOG_DATA_DIR``, else the
     platform default.
@@ -47,10 +62,9 @@ def resolve_data_dir(data_dir: Path | str | None, *, tighten: bool = True) -> Pa
         For an empty ``--data-dir``, a path that is not a directory, a foreign non-empty or
         shared directory, or one that cannot be created.
     """
-    if data_dir is not None:
-        if str(data_dir).strip() == "":
-            raise UserError("--data-dir must not be empty")
-        path = Path(data_dir)
+    given = data_dir_option(data_dir)
+    if given is not None:
+        path = given
     elif os.environ.get(ENV_DATA_DIR, "").strip():
         path = Path(os.environ[ENV_DATA_DIR])
     else:
