@@ -208,6 +208,40 @@ def test_report_into_read_only_directory(tmp_path: Path) -> None:
     assert "permission denied" in one_line_error(code, err)
 
 
+def test_report_into_unwritable_directory_simulated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """As :func:`test_report_into_read_only_directory`, also when running as root."""
+    import posturelog.outputs
+
+    write_csv(tmp_path / "in.csv")
+    data = str(tmp_path / "data")
+    assert run("import", str(tmp_path / "in.csv"), "--data-dir", data, "--timezone", "UTC")[0] == 0
+
+    def denied(*args: object, **kwargs: object) -> str:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(posturelog.outputs.tempfile, "mkdtemp", denied)
+    out = tmp_path / "out"
+    out.mkdir()
+    code, _, err = run("report", "--week", "2026-W47", "--data-dir", data, "--out", str(out))
+    assert "permission denied" in one_line_error(code, err)
+    assert list(out.iterdir()) == []
+
+
+def test_unreadable_import_file_simulated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import posturelog.csvio
+
+    write_csv(tmp_path / "in.csv")
+
+    def denied(*args: object, **kwargs: object) -> None:
+        raise PermissionError(13, "Permission denied", str(tmp_path / "in.csv"))
+
+    monkeypatch.setattr(posturelog.csvio.pd, "read_csv", denied)
+    data = tmp_path / "data"
+    code, _, err = run("import", str(tmp_path / "in.csv"), "--data-dir", str(data))
+    assert "cannot read" in one_line_error(code, err)
+    assert not list(data.rglob("*.parquet"))
+
+
 def test_report_out_is_a_file(tmp_path: Path) -> None:
     write_csv(tmp_path / "in.csv")
     data = str(tmp_path / "data")
