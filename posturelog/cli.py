@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import sqlite3
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -75,6 +76,8 @@ def user_errors(func: F) -> F:
             _fail(str(exc))
         except OSError as exc:
             _fail(_os_error_text(exc))
+        except sqlite3.Error as exc:
+            _fail(f"the posturelog database cannot be used: {exc}")
         except KeyboardInterrupt:
             err_console.print("stopped")
             raise typer.Exit(130) from None

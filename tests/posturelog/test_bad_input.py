@@ -490,5 +490,13 @@ def test_new_data_dir_is_created_owner_only(tmp_path: Path) -> None:
     assert stat.S_IMODE(data.stat().st_mode) == 0o700
 
 
+def test_corrupt_database_is_one_line(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "posturelog.db").write_bytes(b"not a database at all" * 100)
+    code, _, err = run("pain", "3", "--data-dir", str(data))
+    assert "database" in one_line_error(code, err)
+
+
 if sys.platform == "win32":  # pragma: no cover
     pytest.skip("POSIX file modes", allow_module_level=True)
