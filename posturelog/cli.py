@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import sqlite3
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -14,8 +15,10 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
-from rich.markup import escape
+from rich.text import Text
+from typer.exceptions import TyperException
 
+from posturelog.display import clean, literal
 from posturelog.errors import UserError
 
 __all__ = ["app", "main"]
@@ -36,19 +39,34 @@ console = Console()
 err_console = Console(stderr=True)
 
 DataDir = Annotated[
-    Path | None,
+    str | None,
     typer.Option("--data-dir", help="Data directory (default: $POSTURELOG_DATA_DIR or the platform's)."),
 ]
 Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Log progress details.")]
 
 
+def _error_line(message: str) -> None:
+    """Print ``error: message`` on stderr as one literal line (no markup, no control characters)."""
+    err_console.print(Text.assemble(("error: ", "bold red"), literal(message)), highlight=False, soft_wrap=True)
+
+
 def _fail(message: str) -> None:
-    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
+    _error_line(message)
     raise typer.Exit(1)
 
 
+def _say(message: object) -> None:
+    """Print a line to stdout literally: user text (notes, paths, names) is never markup."""
+    console.print(clean(message), markup=False, highlight=False, soft_wrap=True)
+
+
+def _os_error_text(exc: OSError) -> str:
+    reason = (exc.strerror or str(exc)).lower()
+    return f"{exc.filename}: {reason}" if exc.filename else reason
+
+
 def user_errors(func: F) -> F:
-    """Turn UserError/ValueError from a command into one line on stderr and exit code 1."""
+    """Turn UserError/ValueError/OSError from a command into one line on stderr and exit code 1."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -56,6 +74,10 @@ def user_errors(func: F) -> F:
             return func(*args, **kwargs)
         except (UserError, ValueError) as exc:
             _fail(str(exc))
+        except OSError as exc:
+            _fail(_os_error_text(exc))
+        except sqlite3.Error as exc:
+            _fail(f"the posturelog database cannot be used: {exc}")
         except KeyboardInterrupt:
             err_console.print("stopped")
             raise typer.Exit(130) from None
@@ -72,11 +94,12 @@ def _setup_logging(verbose: bool) -> None:
     )
 
 
-def _store(data_dir: Path | None):  # type: ignore[no-untyped-def]
+def _store(data_dir: str | None, *, tighten: bool = True):  # type: ignore[no-untyped-def]
+    """Open the store; read-only commands pass ``tighten=False`` (they never chmod)."""
     from posturelog.paths import resolve_data_dir
     from posturelog.store import Store
 
-    store = Store(resolve_data_dir(data_dir))
+    store = Store(resolve_data_dir(data_dir, tighten=tighten))
     store.compact_pending()
     return store
 
@@ -98,17 +121,18 @@ def demo(
     from datetime import date
 
     from posturelog.demo import run_demo
+    from posturelog.paths import data_dir_option
 
     try:
         first = None if start is None else date.fromisoformat(start)
     except ValueError:
         raise UserError(f"--start must be a date like 2026-11-16, got {start!r}") from None
     paths = run_demo(
-        data_dir=data_dir, out_dir=out, days=days, seed=seed, rate_hz=rate, start=first, console=console
+        data_dir=data_dir_option(data_dir), out_dir=out, days=days, seed=seed, rate_hz=rate, start=first, console=console
     )
-    console.print(f"Report written to [bold]{paths.out_dir}[/]")
+    _say(f"Report written to {paths.out_dir}")
     for p in paths.files():
-        console.print(f"  {p}")
+        _say(f"  {p}")
 
 
 @app.command()
@@ -123,7 +147,7 @@ def scan(
     from posturelog.live import run_scan
     from posturelog.paths import resolve_data_dir
 
-    raise typer.Exit(run_scan(resolve_data_dir(data_dir), timeout))
+    raise typer.Exit(run_scan(resolve_data_dir(data_dir, tighten=False), timeout))
 
 
 @app.command()
@@ -166,13 +190,12 @@ def import_(
     store = _store(data_dir)
     report = import_file(store, file, zone, model=model)
     result = report.result
-    console.print(
-        escape(f"Imported {result.n_samples:,} samples from {file} as session {result.session_id} ({zone}); source: {report.source}."),
-        highlight=False,
-        soft_wrap=True,
+    _say(
+        f"Imported {result.n_samples:,} samples from {file} as session {result.session_id} "
+        f"({zone}); source: {report.source}."
     )
     for line in [*(f"Note: {n}" for n in report.notes), *describe_sampling(report.sampling)]:
-        console.print(escape(line), highlight=False, soft_wrap=True)
+        _say(line)
 
 
 @app.command()
@@ -188,12 +211,12 @@ def export(
     _setup_logging(verbose)
     from posturelog.importing import export_csv
 
-    store = _store(data_dir)
+    store = _store(data_dir, tighten=False)
     n = export_csv(store, out, from_, to)
-    console.print(f"Wrote {n:,} samples to {out}")
+    _say(f"Wrote {n:,} samples to {out}")
 
 
-@app.command()
+@app.command(context_settings={"ignore_unknown_options": True})  # "pain -1" is a bad score
 @user_errors
 def pain(
     score: Annotated[str, typer.Argument(help="Pain right now, 0 (none) to 10 (worst imaginable).")],
@@ -206,7 +229,7 @@ def pain(
 
     store = _store(data_dir)
     entry_id, when = log_pain(store, score, at, note)
-    console.print(f"Logged pain {score} at {when} (entry {entry_id}).")
+    _say(f"Logged pain {score.strip()} at {when} (entry {entry_id}).")
 
 
 @app.command()
@@ -222,7 +245,7 @@ def remedy(
 
     store = _store(data_dir)
     entry_id, when = log_remedy(store, kind, at, note)
-    console.print(f"Logged {kind} at {when} (entry {entry_id}).")
+    _say(f"Logged {kind.strip().lower()} at {when} (entry {entry_id}).")
 
 
 @log_app.command("list")
@@ -235,14 +258,14 @@ def log_list(
     """List pain and remedy entries."""
     from posturelog.painlog import list_table
 
-    store = _store(data_dir)
+    store = _store(data_dir, tighten=False)
     console.print(list_table(store, from_, to))
 
 
 @log_app.command("edit")
 @user_errors
 def log_edit(
-    entry_id: Annotated[int, typer.Argument(help="Entry id from 'posturelog log list'.")],
+    entry_id: Annotated[str, typer.Argument(help="Entry id from 'posturelog log list'.")],
     data_dir: DataDir = None,
     score: Annotated[str | None, typer.Option("--score", help="New pain score 0–10.")] = None,
     at: Annotated[str | None, typer.Option("--at", help="New time (ISO 8601).")] = None,
@@ -250,23 +273,27 @@ def log_edit(
     note: Annotated[str | None, typer.Option("--note", help="New note.")] = None,
 ) -> None:
     """Change an entry."""
-    from posturelog.painlog import edit_entry
+    from posturelog.painlog import edit_entry, parse_entry_id
 
+    number = parse_entry_id(entry_id)
     store = _store(data_dir)
-    edit_entry(store, entry_id, score=score, at=at, kind=kind, note=note)
-    console.print(f"Entry {entry_id} updated.")
+    edit_entry(store, number, score=score, at=at, kind=kind, note=note)
+    _say(f"Entry {number} updated.")
 
 
 @log_app.command("delete")
 @user_errors
 def log_delete(
-    entry_id: Annotated[int, typer.Argument(help="Entry id from 'posturelog log list'.")],
+    entry_id: Annotated[str, typer.Argument(help="Entry id from 'posturelog log list'.")],
     data_dir: DataDir = None,
 ) -> None:
     """Delete an entry."""
+    from posturelog.painlog import parse_entry_id
+
+    number = parse_entry_id(entry_id)
     store = _store(data_dir)
-    store.delete_entry(entry_id)
-    console.print(f"Entry {entry_id} deleted.")
+    store.delete_entry(number)
+    _say(f"Entry {number} deleted.")
 
 
 @log_app.command("import")
@@ -280,8 +307,9 @@ def log_import(
     from posturelog.painlog import import_log_csv
 
     store = _store(data_dir)
-    n = import_log_csv(store, file, timezone)
-    console.print(f"Imported {n} entries from {file}.")
+    n, skipped = import_log_csv(store, file, timezone)
+    extra = f"; skipped {skipped} already in the log" if skipped else ""
+    _say(f"Imported {n} entries from {file}{extra}.")
 
 
 @log_app.command("export")
@@ -293,9 +321,9 @@ def log_export(
     """Export pain and remedy entries to CSV."""
     from posturelog.painlog import export_log_csv
 
-    store = _store(data_dir)
+    store = _store(data_dir, tighten=False)
     n = export_log_csv(store, out)
-    console.print(f"Wrote {n} entries to {out}.")
+    _say(f"Wrote {n} entries to {out}.")
 
 
 @app.command()
@@ -319,7 +347,7 @@ def calibrate(
         message = calibrate_at(store, at)
     else:
         message = calibrate_live(store, duration, console)
-    console.print(message)
+    _say(message)
 
 
 @app.command()
@@ -328,29 +356,47 @@ def report(
     data_dir: DataDir = None,
     week: Annotated[str | None, typer.Option("--week", help="ISO week like 2026-W47 (default: the last complete week with data).")] = None,
     out: Annotated[Path | None, typer.Option("--out", help="Output directory (default: ./posturelog-report-<week>).")] = None,
-    threshold: Annotated[float | None, typer.Option("--threshold", help="Slouch threshold in degrees beyond upright.")] = None,
-    min_duration: Annotated[float | None, typer.Option("--min-duration", help="Minimum slouch duration in seconds.")] = None,
+    threshold: Annotated[str | None, typer.Option("--threshold", help="Slouch threshold in degrees beyond upright.")] = None,
+    min_duration: Annotated[str | None, typer.Option("--min-duration", help="Minimum slouch duration in seconds.")] = None,
     verbose: Verbose = False,
 ) -> None:
     """Write the weekly report: report.html, report.pdf, daily.csv, episodes.csv."""
     _setup_logging(verbose)
-    from posturelog.config import load_settings
+    from posturelog.config import load_settings, parse_number
+
+    threshold_deg = None if threshold is None else parse_number(threshold, "--threshold")
+    min_duration_s = None if min_duration is None else parse_number(min_duration, "--min-duration")
     from posturelog.progress import task_progress
     from posturelog.report import build_report
 
-    store = _store(data_dir)
-    settings = load_settings(store.data_dir, threshold_deg=threshold, min_duration_s=min_duration)
+    store = _store(data_dir, tighten=False)
+    settings = load_settings(store.data_dir, threshold_deg=threshold_deg, min_duration_s=min_duration_s)
     with task_progress(console, "Analysing") as progress:
         paths = build_report(store, week, out, settings, progress=progress)
-    console.print(f"Report written to [bold]{paths.out_dir}[/]")
+    _say(f"Report written to {paths.out_dir}")
     for p in paths.files():
-        console.print(f"  {p}")
+        _say(f"  {p}")
 
 
-def main() -> None:
-    """Entry point of the ``posturelog`` console script."""
-    app()
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the ``posturelog`` console script.
 
+    Usage mistakes (a wrong option, a value of the wrong type or range) end like every other bad
+    input: one line on stderr and exit code 1, not a usage box with exit code 2.
+    """
+    try:
+        code = app(args=argv, standalone_mode=False)
+    except typer.Abort:
+        err_console.print("stopped")
+        code = 130
+    except TyperException as exc:  # click's UsageError, BadParameter, NoSuchOption, ...
+        if type(exc).__name__ == "NoArgsIsHelpError":  # a bare command group: show its help
+            exc.show()  # type: ignore[attr-defined]
+            code = 0
+        else:
+            _error_line(exc.format_message())
+            code = 1
+    sys.exit(code if isinstance(code, int) else 0)
 
 if __name__ == "__main__":
     main()

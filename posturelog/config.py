@@ -12,6 +12,7 @@ Any field of :class:`analysis.settings.AnalysisSettings` may be set in ``[analys
 from __future__ import annotations
 
 import dataclasses
+import re
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -19,9 +20,51 @@ from typing import Any
 from analysis.settings import AnalysisSettings
 from posturelog.errors import UserError
 
-__all__ = ["CONFIG_NAME", "load_settings"]
+__all__ = ["CONFIG_NAME", "check_setting", "load_settings", "parse_number"]
 
 CONFIG_NAME = "config.toml"
+
+#: Allowed ranges of the settings people set (in config.toml or by flag): (low, high,
+#: low inclusive, description).
+_LIMITS: dict[str, tuple[float, float, bool, str]] = {
+    "slouch_threshold_deg": (0.0, 90.0, False, "slouch threshold must be between 0 and 90 degrees"),
+    "slouch_min_duration_s": (0.0, 3600.0, True, "minimum slouch duration must be 0–3600 s"),
+}
+
+
+_NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
+
+
+def parse_number(text: str, flag: str) -> float:
+    """A number given on the command line (ASCII decimal, e.g. ``20`` or ``12.5``).
+
+    Raises
+    ------
+    UserError
+        Naming the flag and the text when it is not a number.
+    """
+    value = text.strip()
+    if not _NUMBER.fullmatch(value):
+        raise UserError(f"{flag} must be a number, got {text!r}")
+    return float(value)
+
+
+def check_setting(name: str, value: float, where: str) -> float:
+    """``value`` as a float if it is in the allowed range of setting ``name``.
+
+    One rule for ``config.toml`` and the command-line flags.
+
+    Raises
+    ------
+    UserError
+        Naming ``where`` the value came from (a flag or the config file and key).
+    """
+    low, high, low_inclusive, text = _LIMITS[name]
+    number = float(value)
+    inside = low <= number <= high if low_inclusive else low < number < high
+    if not inside:
+        raise UserError(f"{where}: {text}, got {value:g}")
+    return number
 
 
 def _coerce(name: str, value: Any, default: Any, path: Path) -> Any:
@@ -56,11 +99,15 @@ def load_settings(
     settings = AnalysisSettings()
     path = Path(data_dir) / CONFIG_NAME
     overrides: dict[str, Any] = {}
-    if path.exists():
+    if path.exists() or path.is_symlink():
+        if not path.is_file():
+            raise UserError(f"{path}: is not a file (expected the TOML settings file)")
         try:
             doc = tomllib.loads(path.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise UserError(f"{path}: not valid TOML ({exc})") from None
+        except OSError as exc:
+            raise UserError(f"{path}: cannot read it ({(exc.strerror or str(exc)).lower()})") from None
         section = doc.get("analysis", {})
         if not isinstance(section, dict):
             raise UserError(f"{path}: [analysis] must be a table")
@@ -69,14 +116,12 @@ def load_settings(
             if key not in fields:
                 raise UserError(f"{path}: unknown setting [analysis] {key}")
             overrides[key] = _coerce(key, value, fields[key], path)
+            if key in _LIMITS:
+                check_setting(key, overrides[key], f"{path}: [analysis] {key}")
     if threshold_deg is not None:
-        if not 0 < threshold_deg < 90:
-            raise UserError(f"slouch threshold must be between 0 and 90 degrees, got {threshold_deg}")
-        overrides["slouch_threshold_deg"] = float(threshold_deg)
+        overrides["slouch_threshold_deg"] = check_setting("slouch_threshold_deg", threshold_deg, "--threshold")
     if min_duration_s is not None:
-        if not 0 <= min_duration_s <= 3600:
-            raise UserError(f"minimum slouch duration must be 0–3600 s, got {min_duration_s}")
-        overrides["slouch_min_duration_s"] = float(min_duration_s)
+        overrides["slouch_min_duration_s"] = check_setting("slouch_min_duration_s", min_duration_s, "--min-duration")
     try:
         return dataclasses.replace(settings, **overrides)
     except (TypeError, ValueError) as exc:

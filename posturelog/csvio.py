@@ -13,6 +13,7 @@ sensors); an empty gyroscope cell means "no gyroscope reading" for that row.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +23,8 @@ import numpy as np
 import pandas as pd
 
 from posturelog.errors import UserError
-from posturelog.timezones import has_offset
+from posturelog.outputs import private_text_file
+from posturelog.timezones import MAX_TIME_NS, MIN_TIME_NS, gap_message, has_offset
 
 __all__ = ["ACC_COLUMNS", "GYR_COLUMNS", "CsvSamples", "read_samples_csv", "write_samples_csv"]
 
@@ -30,6 +32,9 @@ log = logging.getLogger(__name__)
 
 ACC_COLUMNS = ("acc_x", "acc_y", "acc_z")
 GYR_COLUMNS = ("gyr_x", "gyr_y", "gyr_z")
+_DATE_ONLY = re.compile(r"\d{4}-?\d{2}-?\d{2}")
+_MIN_TIME = pd.Timestamp(MIN_TIME_NS, unit="ns", tz="UTC")
+_MAX_TIME = pd.Timestamp(MAX_TIME_NS, unit="ns", tz="UTC")
 
 
 @dataclass
@@ -67,14 +72,20 @@ def read_samples_csv(path: Path, timezone: str) -> CsvSamples:
         forward, with the file, line and reason.
     """
     path = Path(path)
+    if path.is_dir():
+        raise _fail(path, None, "is a directory, not a CSV file")
     if not path.is_file():
         raise UserError(f"{path}: no such file")
     try:
         raw = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
     except pd.errors.EmptyDataError:
         raise _fail(path, None, "the file is empty") from None
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise _fail(path, None, f"not a readable CSV ({str(exc).splitlines()[0]})") from None
+    except UnicodeDecodeError:
+        raise _fail(path, None, "not UTF-8 text (is it a CSV file?)") from None
+    except (pd.errors.ParserError, ValueError) as exc:
+        raise _fail(path, None, f"not a readable CSV ({(str(exc).splitlines() or [''])[0]})") from None
+    except OSError as exc:
+        raise _fail(path, None, f"cannot read it ({(exc.strerror or str(exc)).lower()})") from None
     raw.columns = [str(c).strip() for c in raw.columns]
     missing = [c for c in ("time", *ACC_COLUMNS) if c not in raw.columns]
     if missing:
@@ -89,6 +100,10 @@ def read_samples_csv(path: Path, timezone: str) -> CsvSamples:
     line_of = np.arange(raw.shape[0]) + 2  # header is line 1
 
     times = raw["time"].str.strip()
+    date_only = times.map(lambda t: bool(_DATE_ONLY.fullmatch(t)))
+    if date_only.any():
+        bad = int(np.argmax(date_only.to_numpy()))
+        raise _fail(path, int(line_of[bad]), f"time {times.iloc[bad]!r} has no time of day")
     offsets = times.map(has_offset)
     if offsets.any() and not offsets.all():
         bad = int(np.argmin(offsets.to_numpy()))
@@ -100,11 +115,15 @@ def read_samples_csv(path: Path, timezone: str) -> CsvSamples:
         bad = int(np.argmax(parsed.isna().to_numpy()))
         raise _fail(path, int(line_of[bad]), f"cannot read time {times.iloc[bad]!r} (ISO 8601 expected)")
     if not offsets.all():
-        try:
-            parsed = parsed.dt.tz_localize(ZoneInfo(timezone), ambiguous="raise", nonexistent="raise")
-        except (ValueError, TypeError) as exc:
-            raise _fail(path, None, f"local times cannot be placed in {timezone}: {exc}") from None
-    t_ns = parsed.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy("datetime64[ns]").view(np.int64)
+        parsed = _localize(parsed, times, line_of, path, timezone)
+    utc = parsed.dt.tz_convert("UTC")
+    outside = ((utc < _MIN_TIME) | (utc >= _MAX_TIME)).to_numpy()
+    if outside.any():
+        bad = int(np.argmax(outside))
+        raise _fail(
+            path, int(line_of[bad]), f"time {times.iloc[bad]!r} is outside the supported range 1970-01-01 to 2199-12-31"
+        )
+    t_ns = utc.dt.tz_localize(None).to_numpy("datetime64[ns]").view(np.int64)
     steps = np.diff(t_ns)
     if steps.size and (steps <= 0).any():
         bad = int(np.argmax(steps <= 0)) + 1
@@ -124,6 +143,15 @@ def read_samples_csv(path: Path, timezone: str) -> CsvSamples:
             if bad_mask.any():
                 bad = int(np.argmax(bad_mask.to_numpy()))
                 raise _fail(path, int(line_of[bad]), f"{col} value {raw[col].iloc[bad]!r} is not a number")
+            with np.errstate(over="ignore"):
+                too_big = np.isinf(values.fillna(0.0).to_numpy(dtype=float).astype(np.float32))
+            if too_big.any():
+                bad = int(np.argmax(too_big))
+                raise _fail(
+                    path,
+                    int(line_of[bad]),
+                    f"column {col}: value {raw[col].iloc[bad]!r} is out of range (at most ±3.4e38)",
+                )
             out[:, j] = values.to_numpy(dtype=float)
         return out
 
@@ -140,6 +168,26 @@ def read_samples_csv(path: Path, timezone: str) -> CsvSamples:
     return CsvSamples(t_ns=t_ns, acc_mps2=acc, gyr_rads=gyr, rate_hz=rate)
 
 
+def _localize(parsed: pd.Series, times: pd.Series, line_of: np.ndarray, path: Path, timezone: str) -> pd.Series:
+    """Place naive local times in ``timezone``; a time a DST change skips or repeats is refused
+    with its line."""
+    zone = ZoneInfo(timezone)
+    gap = parsed.dt.tz_localize(zone, ambiguous="NaT", nonexistent="NaT").isna().to_numpy()
+    if gap.any():
+        bad = int(np.argmax(gap))
+        skipped = pd.isna(
+            pd.Series(parsed.iloc[bad : bad + 1]).dt.tz_localize(zone, ambiguous=False, nonexistent="NaT").iloc[0]
+        )
+        reason = (
+            gap_message(times.iloc[bad], timezone)
+            if skipped
+            else f"local time {times.iloc[bad]!r} happens twice in {timezone} (the clocks go back at a "
+            "daylight saving change); write the times with their UTC offset, e.g. +01:00"
+        )
+        raise _fail(path, int(line_of[bad]), reason)
+    return parsed.dt.tz_localize(zone)
+
+
 def write_samples_csv(
     frames: Iterator[pd.DataFrame],
     out: Path,
@@ -147,38 +195,42 @@ def write_samples_csv(
     *,
     progress: Callable[[int], None] | None = None,
 ) -> int:
-    """Write sample frames (as :meth:`Store.read_samples` returns them) to a CSV file.
+    """Write sample frames (as :meth:`Store.read_samples` returns them) to an owner-only CSV.
 
-    Times are written in the wearer's zone with their UTC offset; values exactly as stored
-    (no resampling, smoothing or gap filling). Gyroscope cells are empty where none was recorded.
-    The file appears only when complete (written to a temporary name, then renamed).
+    Times are written in the wearer's zone with their UTC offset and all nine digits of the
+    nanoseconds; values as the shortest decimal that reads back to the same float32 (no
+    resampling, smoothing or gap filling), so an export imports back bit for bit. Gyroscope
+    cells are empty where none was recorded. The file appears only when complete.
 
     Returns
     -------
     int
         Number of samples written.
     """
-    out = Path(out)
-    tmp = out.with_name(out.name + ".part")
     zone = ZoneInfo(timezone)
     total = 0
-    with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
+    with private_text_file(Path(out)) as fh:
         fh.write("time," + ",".join(ACC_COLUMNS + GYR_COLUMNS) + "\n")
         for frame in frames:
             if frame.empty:
                 continue
-            local = frame.index.tz_convert(zone)
-            text = pd.DataFrame(index=range(len(frame)))
-            text["time"] = local.strftime("%Y-%m-%dT%H:%M:%S.%f%z").str.replace(
-                r"([+-]\d{2})(\d{2})$", r"\1:\2", regex=True
-            )
+            text = pd.DataFrame({"time": format_times(frame.index, zone)})
             for col in ACC_COLUMNS + GYR_COLUMNS:
                 values = frame[col].to_numpy(dtype=np.float32)
-                text[col] = np.char.mod("%.7g", values)
-                text.loc[np.isnan(values), col] = ""
+                cells = values.astype(str)
+                cells[np.isnan(values)] = ""
+                text[col] = cells
             text.to_csv(fh, header=False, index=False, lineterminator="\n")
             total += len(frame)
             if progress is not None:
                 progress(len(frame))
-    tmp.replace(out)
     return total
+
+
+def format_times(index: pd.DatetimeIndex, zone: ZoneInfo) -> np.ndarray:
+    """ISO 8601 local times with nanoseconds and UTC offset, e.g. ``2026-11-20T10:00:00.000000001+01:00``."""
+    local = index.tz_convert(zone)
+    ns = (index.as_unit("ns").asi8 % 1_000_000_000).astype(str)
+    offset = local.strftime("%z").str.replace(r"([+-]\d{2})(\d{2})$", r"\1:\2", regex=True)
+    seconds = local.strftime("%Y-%m-%dT%H:%M:%S")
+    return np.asarray(seconds + "." + pd.Index(ns).str.zfill(9) + offset, dtype=object)

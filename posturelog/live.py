@@ -25,10 +25,10 @@ from typing import TypeVar
 
 from rich.console import Console
 from rich.live import Live
-from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from posturelog.display import clean, literal
 from posturelog.errors import UserError
 from posturelog.recorder import Recorder
 from posturelog.store import Store
@@ -133,9 +133,9 @@ def run_scan(data_dir: Path, timeout_s: float) -> int:
         mine = d.address == remembered
         table.add_row(
             "★" if mine else "",
-            escape(d.name) or "—",
-            d.address,
-            d.model or "—",
+            literal(d.name or "—"),
+            literal(d.address),
+            literal(d.model or "—"),
             "—" if d.rssi is None else str(d.rssi),
             style="bold" if mine else None,
         )
@@ -150,7 +150,8 @@ def run_scan(data_dir: Path, timeout_s: float) -> int:
 
 # ----------------------------------------------------------------------------- choice
 def _describe(d: FoundDevice) -> str:
-    return f"{d.name or '(no name)'} ({d.address}, {d.model or 'unsupported'})"
+    """A device for display; its advertised name is cleaned of control characters."""
+    return clean(f"{d.name or '(no name)'} ({d.address}, {d.model or 'unsupported'})")
 
 
 async def choose_device(

@@ -13,13 +13,17 @@ physio (``score`` empty). Times are ISO 8601; without an offset they are the wea
 from __future__ import annotations
 
 import csv
+import re
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from rich.table import Table
+from rich.text import Text
 
+from posturelog.display import literal
 from posturelog.errors import UserError
+from posturelog.outputs import private_text_file
 from posturelog.store import EVENT_KINDS, REMEDY_KINDS, Store
 from posturelog.timezones import check_timezone, parse_time, time_ns
 
@@ -30,31 +34,57 @@ __all__ = [
     "list_table",
     "log_pain",
     "log_remedy",
+    "parse_entry_id",
     "parse_score",
+    "entry_time",
 ]
 
 _NS = 1_000_000_000
 LOG_COLUMNS = ("time", "kind", "score", "note")
+#: How far ahead of the clock an entry may be (clock skew between devices).
+FUTURE_SLACK_NS = 60 * _NS
+_ASCII_INT = re.compile(r"[0-9]+")
+_MAX_ID = 2**63 - 1
 
 
 def parse_score(text: str | int) -> int:
-    """A pain score 0–10 from user text; ValueError with the reason otherwise."""
+    """A pain score 0–10 from user text (ASCII digits only); ValueError with the reason otherwise."""
     value = str(text).strip()
-    try:
-        score = int(value)
-    except ValueError:
-        raise ValueError(f"pain score must be a whole number from 0 to 10, got {value!r}") from None
+    if not _ASCII_INT.fullmatch(value):
+        raise ValueError(f"pain score must be a whole number from 0 to 10, got {value!r}")
+    score = int(value)
     if not 0 <= score <= 10:
-        raise ValueError(f"pain score must be from 0 to 10, got {score}")
+        raise ValueError(f"pain score must be from 0 to 10, got {value}")
     return score
 
 
-def _when(store: Store, at: str | None) -> int:
-    now = time_ns()
-    t_ns = now if at is None else parse_time(at, store.timezone())
-    if t_ns > now + 60 * _NS:
-        raise ValueError(f"time {at} is in the future")
+def parse_entry_id(text: str | int) -> int:
+    """A log entry id (a positive whole number in ASCII digits); ValueError otherwise."""
+    value = str(text).strip()
+    if not _ASCII_INT.fullmatch(value) or not 0 < int(value) <= _MAX_ID:
+        raise ValueError(f"entry id must be a whole number from 'posturelog log list', got {value!r}")
+    return int(value)
+
+
+def entry_time(text: str | None, timezone: str, *, now_ns: int | None = None) -> int:
+    """The time of a log entry: ``text`` (ISO 8601; local in ``timezone`` without an offset) or
+    now. One rule for ``pain``/``remedy --at``, ``log edit --at`` and ``log import``.
+
+    Raises
+    ------
+    ValueError
+        For an unreadable time, a local time a DST change skips, one outside the supported
+        range, or one in the future.
+    """
+    now = time_ns() if now_ns is None else now_ns
+    t_ns = now if text is None else parse_time(text, timezone, now_ns=now)
+    if t_ns > now + FUTURE_SLACK_NS:
+        raise ValueError(f"time {text} is in the future")
     return t_ns
+
+
+def _when(store: Store, at: str | None) -> int:
+    return entry_time(at, store.timezone())
 
 
 def _local(store: Store, t_ns: int) -> str:
@@ -109,19 +139,27 @@ def list_table(store: Store, start: str | None = None, end: str | None = None) -
         table.add_column(col, justify="right" if col in ("id", "score") else "left")
     for row in df.itertuples(index=False):
         table.add_row(
-            str(row.id),
-            row.time.tz_convert(zone).strftime("%Y-%m-%d %H:%M"),
-            str(row.kind),
-            "" if row.score is None or str(row.score) == "<NA>" else str(row.score),
-            str(row.note),
+            Text(str(row.id)),
+            Text(row.time.tz_convert(zone).strftime("%Y-%m-%d %H:%M")),
+            literal(row.kind),
+            Text("" if row.score is None or str(row.score) == "<NA>" else str(row.score)),
+            literal(row.note),
         )
     if df.empty:
         table.caption = "no entries"
     return table
 
 
-def import_log_csv(store: Store, path: Path, timezone: str | None = None) -> int:
+def import_log_csv(store: Store, path: Path, timezone: str | None = None) -> tuple[int, int]:
     """Import a log CSV; every row is validated before anything is written.
+
+    Rows identical to an entry already in the log (same time, kind, score and note), or to an
+    earlier row of the file, are skipped, so importing a file twice adds nothing.
+
+    Returns
+    -------
+    tuple of int
+        Entries imported, exact duplicates skipped.
 
     Raises
     ------
@@ -130,48 +168,78 @@ def import_log_csv(store: Store, path: Path, timezone: str | None = None) -> int
     """
     path = Path(path)
     zone = check_timezone(timezone) if timezone else store.timezone()
+    if path.is_dir():
+        raise UserError(f"{path}: is a directory, not a CSV file")
     if not path.is_file():
         raise UserError(f"{path}: no such file")
+    now = time_ns()
     rows: list[tuple[int, str, int | None, str]] = []
-    with open(path, newline="", encoding="utf-8") as fh:
-        reader = csv.DictReader(fh)
-        header = [h.strip() for h in (reader.fieldnames or [])]
-        missing = [c for c in ("time", "kind") if c not in header]
-        if missing:
-            raise UserError(f"{path}, line 1: missing column(s) {', '.join(missing)}; expected time,kind,score,note")
-        reader.fieldnames = header
-        for line, rec in enumerate(reader, start=2):
-            try:
-                kind = (rec.get("kind") or "").strip().lower()
-                if kind not in EVENT_KINDS:
-                    raise ValueError(f"unknown kind {kind!r}; use pain or one of {', '.join(REMEDY_KINDS)}")
-                t_ns = parse_time(rec.get("time") or "", zone)
-                score_text = (rec.get("score") or "").strip()
-                if kind == "pain":
-                    score: int | None = parse_score(score_text)
-                elif score_text:
-                    raise ValueError(f"a {kind} entry has no score, got {score_text!r}")
-                else:
-                    score = None
-            except ValueError as exc:
-                raise UserError(f"{path}, line {line}: {exc}") from None
-            rows.append((t_ns, kind, score, (rec.get("note") or "").strip()))
+    line = 1
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as fh:
+            reader = csv.DictReader(fh)
+            header = [(h or "").strip() for h in (reader.fieldnames or [])]
+            missing = [c for c in ("time", "kind") if c not in header]
+            if missing:
+                raise UserError(
+                    f"{path}, line 1: missing column(s) {', '.join(missing)}; expected time,kind,score,note"
+                )
+            reader.fieldnames = header
+            for rec in reader:
+                line = reader.line_num
+                rows.append(_log_row(rec, zone, now))
+    except ValueError as exc:  # UnicodeDecodeError included
+        if isinstance(exc, UnicodeDecodeError):
+            raise UserError(f"{path}: not UTF-8 text (is it a CSV file?)") from None
+        raise UserError(f"{path}, line {line}: {exc}") from None
+    except csv.Error as exc:
+        raise UserError(f"{path}, line {line + 1}: not a readable CSV ({exc})") from None
+    except OSError as exc:
+        raise UserError(f"{path}: cannot read it ({(exc.strerror or str(exc)).lower()})") from None
     if not rows:
         raise UserError(f"{path}: no entries after the header")
-    store.add_events(rows)
-    return len(rows)
+    seen = {
+        (int(r.time.value), str(r.kind), None if str(r.score) == "<NA>" else int(r.score), str(r.note))
+        for r in store.log_entries().itertuples(index=False)
+    }
+    new: list[tuple[int, str, int | None, str]] = []
+    for row in rows:
+        if row not in seen:
+            seen.add(row)
+            new.append(row)
+    if new:
+        store.add_events(new)
+    return len(new), len(rows) - len(new)
+
+
+def _log_row(rec: dict[str, str | None], zone: str, now_ns: int) -> tuple[int, str, int | None, str]:
+    """One validated log CSV record as ``(t_ns, kind, score, note)``; ValueError otherwise."""
+    if None in rec:
+        raise ValueError("more cells than columns")
+    kind = (rec.get("kind") or "").strip().lower()
+    if kind not in EVENT_KINDS:
+        raise ValueError(f"unknown kind {kind!r}; use pain or one of {', '.join(REMEDY_KINDS)}")
+    t_ns = entry_time(rec.get("time") or "", zone, now_ns=now_ns)
+    score_text = (rec.get("score") or "").strip()
+    score: int | None = None
+    if kind == "pain":
+        score = parse_score(score_text)
+    elif score_text:
+        raise ValueError(f"a {kind} entry has no score, got {score_text!r}")
+    return t_ns, kind, score, (rec.get("note") or "").strip()
 
 
 def export_log_csv(store: Store, out: Path) -> int:
-    """Write every log entry to a CSV in the import format (local times with offset)."""
+    """Write every log entry to an owner-only CSV in the import format (local times with offset).
+
+    The file appears only when complete.
+    """
     zone = ZoneInfo(store.timezone())
     df = store.log_entries()
-    tmp = Path(out).with_name(Path(out).name + ".part")
-    with open(tmp, "w", newline="", encoding="utf-8") as fh:
+    with private_text_file(Path(out)) as fh:
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow(LOG_COLUMNS)
         for row in df.itertuples(index=False):
             score = "" if str(row.score) == "<NA>" else str(row.score)
             writer.writerow([row.time.tz_convert(zone).isoformat(), row.kind, score, row.note])
-    tmp.replace(out)
     return len(df)

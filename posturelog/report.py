@@ -72,7 +72,9 @@ from analysis.pain import Correlation, PainAnalysis, analyse_pain
 from analysis.settings import AnalysisSettings
 from posturelog import __version__
 from posturelog import report_text as rt
+from posturelog.display import literal_plot_text
 from posturelog.errors import UserError
+from posturelog.outputs import private_dir, staged_dir
 
 __all__ = [
     "EPISODE_CSV_COLUMNS",
@@ -591,10 +593,7 @@ def build_report(
 
     from posturelog.analyze import compute_epochs  # after validation: heavy imports
     out = Path(out_dir) if out_dir is not None else Path.cwd() / f"posturelog-report-{chosen.label}"
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UserError(f"cannot create output directory {out}: {exc.strerror}") from None
+    private_dir(out)  # fail early, before the analysis
 
     log.info("report for %s (%s), zone %s", chosen.label, chosen.span_text(), tz)
 
@@ -626,7 +625,10 @@ def build_report(
     )
     if progress is not None:
         progress("Writing report", 1, 3)
-    paths = write_report(data, out)
+    with staged_dir(out) as stage, literal_plot_text():  # owner-only, all files or none
+        staged = write_report(data, stage)
+    paths = ReportPaths(out_dir=out, **{f: out / getattr(staged, f).name
+                                        for f in ("html", "pdf", "daily_csv", "episodes_csv")})
     if progress is not None:
         progress("Report written", 3, 3)
     log.info("report %s written to %s in %.1f s", chosen.label, out, time.perf_counter() - t0)

@@ -9,9 +9,25 @@ from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-__all__ = ["check_timezone", "has_offset", "machine_timezone", "parse_time", "time_ns"]
+__all__ = [
+    "MAX_TIME_NS",
+    "MIN_TIME_NS",
+    "check_time_range",
+    "check_timezone",
+    "gap_message",
+    "has_offset",
+    "machine_timezone",
+    "parse_time",
+    "time_ns",
+]
 
 _NS = 1_000_000_000
+#: Supported times: from 1970-01-01 (inclusive) to 2200-01-01 (exclusive), UTC. Every stored
+#: time (samples and log entries) lies in this range, so it fits int64 nanoseconds and pandas
+#: timestamps with room for a day's margin either side.
+MIN_TIME_NS = 0
+MAX_TIME_NS = 7_258_118_400 * _NS
+_RANGE_TEXT = "1970-01-01 to 2199-12-31"
 _OFFSET = re.compile(r"(Z|[+-]\d{2}(:?\d{2})?)$", re.IGNORECASE)
 
 
@@ -58,7 +74,8 @@ def parse_time(text: str, timezone: str, *, now_ns: int | None = None) -> int:
     Raises
     ------
     ValueError
-        If the text is not an ISO 8601 date-time.
+        If the text is not an ISO 8601 date-time, is a local time that a DST change skips, or
+        lies outside the supported range (1970 to 2199).
     """
     value = text.strip()
     if value.lower() == "now":
@@ -70,10 +87,33 @@ def parse_time(text: str, timezone: str, *, now_ns: int | None = None) -> int:
             f"cannot read time {text!r}; use ISO 8601 like 2026-11-20T14:30 or 2026-11-20T14:30+01:00"
         ) from None
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=ZoneInfo(check_timezone(timezone)))
+        zone = ZoneInfo(check_timezone(timezone))
+        naive = parsed
+        parsed = naive.replace(tzinfo=zone)
+        if parsed.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != naive:
+            raise ValueError(gap_message(text.strip(), timezone))
+    if not 1 < parsed.year < 9999:
+        raise ValueError(f"time {text!r} is outside the supported range {_RANGE_TEXT}")
     epoch = datetime(1970, 1, 1, tzinfo=UTC)
     delta = parsed.astimezone(UTC) - epoch
-    return (delta.days * 86400 + delta.seconds) * _NS + delta.microseconds * 1000
+    t_ns = (delta.days * 86400 + delta.seconds) * _NS + delta.microseconds * 1000
+    return check_time_range(t_ns, text)
+
+
+def gap_message(text: str, timezone: str) -> str:
+    """Why a local wall time that a DST change skips cannot be used, and what to do instead."""
+    return (
+        f"local time {text!r} does not exist in {timezone} (the clocks skip it at a daylight "
+        "saving change); write the time with its UTC offset, e.g. +01:00"
+    )
+
+
+def check_time_range(t_ns: int, text: str | None = None) -> int:
+    """``t_ns`` if it lies in the supported range (1970 to 2199), else ValueError saying so."""
+    if not MIN_TIME_NS <= t_ns < MAX_TIME_NS:
+        what = f"time {text!r}" if text is not None else "a time"
+        raise ValueError(f"{what} is outside the supported range {_RANGE_TEXT}")
+    return t_ns
 
 
 def has_offset(text: str) -> bool:

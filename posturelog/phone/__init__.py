@@ -52,8 +52,9 @@ def read_phone_export(path: Path) -> PhoneSamples:
             return read_sensor_logger(source)
         if source.kind == "file":
             raise UserError(f"{path}: not a phone export")
+        container = "is a directory" if source.kind == "folder" else "is a zip"
         raise UserError(
-            f"{path}: no phyphox or Sensor Logger CSV inside (looked at {len(source.csv_members())} "
+            f"{path}: {container} with no phyphox or Sensor Logger CSV inside (looked at {len(source.csv_members())} "
             "CSV file(s)); expected phyphox tables with 'Time (s)' and 'Acceleration x (m/s^2)', or "
             "Sensor Logger files with time,seconds_elapsed,x,y,z"
         )

@@ -1,0 +1,502 @@
+"""Issue 11: bad input ends with one clear line (exit 1), changes nothing, and user text is
+shown literally; exports are exact and owner-only; the data directory is guarded."""
+
+from __future__ import annotations
+
+import os
+import stat
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from posturelog.cli import app, main
+from posturelog.store import Store
+
+runner = CliRunner()
+as_root = pytest.mark.skipif(os.geteuid() == 0, reason="root ignores file permissions")
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, list(args))
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
+def run_main(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    """Run the console-script entry point (which also turns usage errors into one line)."""
+    with pytest.raises(SystemExit) as exc:
+        main(list(args))
+    out, err = capsys.readouterr()
+    return int(exc.value.code or 0), out, err
+
+
+def one_line_error(code: int, err: str) -> str:
+    assert code == 1, err
+    lines = [line for line in err.strip().splitlines() if line.strip()]
+    assert len(lines) == 1, err
+    assert "Traceback" not in err and "Usage:" not in err
+    return lines[0]
+
+
+def write_csv(path: Path, n: int = 200, start: str = "2026-11-18T09:00:00", offset: str = "+00:00") -> None:
+    rng = np.random.default_rng(3)
+    t = pd.date_range(start, periods=n, freq="20ms")
+    df = pd.DataFrame({"time": [ts.strftime("%Y-%m-%dT%H:%M:%S.%f") + offset for ts in t]})
+    df[["acc_x", "acc_y", "acc_z"]] = rng.normal([0.3, 0.1, 9.78], 0.05, size=(n, 3)).round(4)
+    df.to_csv(path, index=False)
+
+
+def snapshot(root: Path) -> dict[str, tuple[int, int]]:
+    """Every file under ``root`` with its size and mode (to show nothing changed)."""
+    if not root.exists():
+        return {}
+    return {
+        str(p.relative_to(root)): (p.stat().st_size, p.stat().st_mode)
+        for p in sorted(root.rglob("*")) if p.is_file() and not p.name.endswith(("-wal", "-shm"))
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# user text is printed literally, control characters stripped
+def test_notes_with_markup_are_listed_literally(tmp_path: Path) -> None:
+    data = str(tmp_path / "data")
+    for note in ("[/]", "a [b] c", "[bold]loud[/bold]"):
+        assert run("pain", "3", "--at", "2026-11-18T10:00", "--note", note, "--data-dir", data)[0] == 0
+    code, out, err = run("log", "list", "--data-dir", data)
+    assert code == 0, err
+    assert "[/]" in out and "a [b] c" in out and "[bold]loud[/bold]" in out
+
+
+def test_escape_sequences_in_notes_never_reach_the_terminal(tmp_path: Path) -> None:
+    data = str(tmp_path / "data")
+    note = "red\x1b[31m alert\x1b]0;owned\x07\x9b2J\u202eend"
+    code, out, err = run("pain", "3", "--at", "2026-11-18T10:00", "--note", note, "--data-dir", data)
+    assert code == 0, err
+    code, out, err = run("log", "list", "--data-dir", data)
+    assert code == 0, err
+    assert "red" in out and "alert" in out
+    for bad in ("\x1b", "\x07", "\x9b", "\u202e"):
+        assert bad not in out
+    code, _, err = run("remedy", "massage\x1b[2J", "--data-dir", data)
+    assert "\x1b" not in one_line_error(code, err)
+
+
+def test_paths_with_brackets_are_printed_literally(tmp_path: Path) -> None:
+    folder = tmp_path / "[/x]"
+    (folder / "in[").mkdir(parents=True)
+    write_csv(folder / "in[/].csv")
+    data = str(folder / "data")
+    code, out, err = run("import", str(folder / "in[/].csv"), "--data-dir", data, "--timezone", "UTC")
+    assert code == 0, err
+    assert "in[/].csv" in out
+    out_file = folder / "in[" / "[b]out[i]x.csv"
+    code, out, err = run("export", "--out", str(out_file), "--data-dir", data)
+    assert code == 0, err
+    assert str(out_file) in out.replace("\n", "")
+
+
+def test_report_with_mathtext_and_markup_in_user_text(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Model and note with ``$`` (matplotlib mathtext) and an --out path with ``[/x]``: the report
+    is complete, and the report folder and files are owner-only."""
+    monkeypatch.setenv("POSTURELOG_WORKERS", "1")
+    write_csv(tmp_path / "in.csv", n=3000)
+    data = str(tmp_path / "data")
+    code, _, err = run("import", str(tmp_path / "in.csv"), "--data-dir", data, "--timezone", "UTC",
+                       "--model", "$\\bad{x$ [/x]")
+    assert code == 0, err
+    assert run("pain", "3", "--at", "2026-11-18T09:01", "--note", "$\\bad{y$", "--data-dir", data)[0] == 0
+    out = tmp_path / "r[/x]"
+    code, stdout, err = run("report", "--week", "2026-W47", "--data-dir", data, "--out", str(out))
+    assert code == 0, err
+    assert "r[/x]" in stdout
+    names = sorted(p.name for p in out.iterdir())
+    assert names == ["daily.csv", "episodes.csv", "report.html", "report.pdf"]
+    assert stat.S_IMODE(out.stat().st_mode) == 0o700
+    for p in out.iterdir():
+        assert stat.S_IMODE(p.stat().st_mode) == 0o600, p
+    assert (out / "report.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_failed_report_write_leaves_nothing(tmp_path: Path) -> None:
+    from posturelog.outputs import staged_dir
+
+    out = tmp_path / "report"
+    with pytest.raises(RuntimeError), staged_dir(out) as stage:
+        (stage / "report.html").write_text("half")
+        raise RuntimeError("PDF failed")
+    assert list(out.iterdir()) == []
+
+
+# --------------------------------------------------------------------------------------------
+# values out of range
+def test_float32_overflow_in_csv_is_refused_with_line_and_column(tmp_path: Path) -> None:
+    (tmp_path / "in.csv").write_text(
+        "time,acc_x,acc_y,acc_z\n2026-11-18T09:00:00+00:00,0,0,9.8\n2026-11-18T09:00:01+00:00,0,1e39,9.8\n"
+    )
+    data = tmp_path / "data"
+    code, _, err = run("import", str(tmp_path / "in.csv"), "--data-dir", str(data))
+    line = one_line_error(code, err)
+    assert "line 3" in line and "acc_y" in line and "1e39" in line
+    assert not list(data.rglob("*.parquet"))
+
+
+@pytest.mark.parametrize("year", ["2262", "2261", "1969", "9999"])
+def test_samples_outside_supported_time_range_are_refused(tmp_path: Path, year: str) -> None:
+    (tmp_path / "in.csv").write_text(
+        f"time,acc_x,acc_y,acc_z\n{year}-01-01T09:00:00+00:00,0,0,9.8\n{year}-01-01T09:00:01+00:00,0,0,9.8\n"
+    )
+    data = tmp_path / "data"
+    code, _, err = run("import", str(tmp_path / "in.csv"), "--data-dir", str(data))
+    line = one_line_error(code, err)
+    assert "line 2" in line and ("supported range" in line or "cannot read time" in line)
+    assert not list(data.rglob("*.parquet"))
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (("pain", "3", "--at", "1600-01-01"), "supported range"),
+        (("pain", "3", "--at", "0001-01-01T00:00+05:00"), "supported range"),
+        (("remedy", "heat", "--at", "1969-12-31T23:00Z"), "supported range"),
+        (("log", "delete", "99999999999999999999999"), "entry id"),
+        (("log", "edit", "99999999999999999999999", "--note", "x"), "entry id"),
+    ],
+)
+def test_overflowing_numbers_are_one_line(tmp_path: Path, args: tuple[str, ...], expected: str) -> None:
+    code, _, err = run(*args, "--data-dir", str(tmp_path / "data"))
+    assert expected in one_line_error(code, err)
+
+
+# --------------------------------------------------------------------------------------------
+# tracebacks where one line is promised
+def test_data_dir_that_is_a_file_or_dangling_link(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("x")
+    os.symlink(tmp_path / "nowhere", tmp_path / "dangling")
+    for name, expected in (("file", "not a directory"), ("dangling", "link to nothing")):
+        code, _, err = run("pain", "3", "--data-dir", str(tmp_path / name))
+        assert expected in one_line_error(code, err)
+    assert (tmp_path / "file").read_text() == "x" and not (tmp_path / "nowhere").exists()
+
+
+def test_data_dir_under_a_file(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("x")
+    code, _, err = run("pain", "3", "--data-dir", str(tmp_path / "file" / "data"))
+    assert "cannot create data directory" in one_line_error(code, err)
+
+
+@as_root
+def test_data_dir_with_unwritable_parent(tmp_path: Path) -> None:
+    parent = tmp_path / "ro"
+    parent.mkdir(mode=0o500)
+    code, _, err = run("pain", "3", "--data-dir", str(parent / "data"))
+    assert "permission denied" in one_line_error(code, err)
+
+
+@as_root
+def test_report_into_read_only_directory(tmp_path: Path) -> None:
+    write_csv(tmp_path / "in.csv")
+    data = str(tmp_path / "data")
+    assert run("import", str(tmp_path / "in.csv"), "--data-dir", data, "--timezone", "UTC")[0] == 0
+    out = tmp_path / "ro"
+    out.mkdir(mode=0o500)
+    code, _, err = run("report", "--week", "2026-W47", "--data-dir", data, "--out", str(out))
+    assert "permission denied" in one_line_error(code, err)
+
+
+def test_report_into_unwritable_directory_simulated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """As :func:`test_report_into_read_only_directory`, also when running as root."""
+    import posturelog.outputs
+
+    write_csv(tmp_path / "in.csv")
+    data = str(tmp_path / "data")
+    assert run("import", str(tmp_path / "in.csv"), "--data-dir", data, "--timezone", "UTC")[0] == 0
+
+    def denied(*args: object, **kwargs: object) -> str:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(posturelog.outputs.tempfile, "mkdtemp", denied)
+    out = tmp_path / "out"
+    out.mkdir()
+    code, _, err = run("report", "--week", "2026-W47", "--data-dir", data, "--out", str(out))
+    assert "permission denied" in one_line_error(code, err)
+    assert list(out.iterdir()) == []
+
+
+def test_unreadable_import_file_simulated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import posturelog.csvio
+
+    write_csv(tmp_path / "in.csv")
+
+    def denied(*args: object, **kwargs: object) -> None:
+        raise PermissionError(13, "Permission denied", str(tmp_path / "in.csv"))
+
+    monkeypatch.setattr(posturelog.csvio.pd, "read_csv", denied)
+    data = tmp_path / "data"
+    code, _, err = run("import", str(tmp_path / "in.csv"), "--data-dir", str(data))
+    assert "cannot read" in one_line_error(code, err)
+    assert not list(data.rglob("*.parquet"))
+
+
+def test_report_out_is_a_file(tmp_path: Path) -> None:
+    write_csv(tmp_path / "in.csv")
+    data = str(tmp_path / "data")
+    assert run("import", str(tmp_path / "in.csv"), "--data-dir", data, "--timezone", "UTC")[0] == 0
+    (tmp_path / "out").write_text("mine")
+    code, _, err = run("report", "--week", "2026-W47", "--data-dir", data, "--out", str(tmp_path / "out"))
+    assert "not a directory" in one_line_error(code, err)
+    assert (tmp_path / "out").read_text() == "mine"
+
+
+def test_config_toml_that_is_a_directory(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    assert run("pain", "3", "--data-dir", str(data))[0] == 0
+    (data / "config.toml").mkdir()
+    code, _, err = run("report", "--data-dir", str(data))
+    assert "config.toml" in one_line_error(code, err)
+
+
+@pytest.mark.parametrize("command", [("export",), ("log", "export")])
+@pytest.mark.parametrize("target", ["dir", "missing/out.csv"])
+def test_export_to_directory_or_missing_parent(tmp_path: Path, command: tuple[str, ...], target: str) -> None:
+    write_csv(tmp_path / "in.csv")
+    data = str(tmp_path / "data")
+    assert run("import", str(tmp_path / "in.csv"), "--data-dir", data, "--timezone", "UTC")[0] == 0
+    assert run("pain", "3", "--at", "2026-11-18T10:00", "--data-dir", data)[0] == 0
+    (tmp_path / "dir").mkdir()
+    before = snapshot(tmp_path)
+    code, _, err = run(*command, "--out", str(tmp_path / target), "--data-dir", data)
+    assert ("is a directory" if target == "dir" else "does not exist") in one_line_error(code, err)
+    assert snapshot(tmp_path) == before
+    assert not list(tmp_path.rglob("*.part"))
+
+
+def test_binary_log_csv(tmp_path: Path) -> None:
+    (tmp_path / "log.csv").write_bytes(b"time,kind,score,note\n\x00\xff\xfe\x89PNG\r\n\x1a\n\x00\x00")
+    data = tmp_path / "data"
+    code, _, err = run("log", "import", str(tmp_path / "log.csv"), "--data-dir", str(data))
+    assert "log.csv" in one_line_error(code, err)
+    assert "no entries" in run("log", "list", "--data-dir", str(data))[1]
+
+
+def test_binary_sample_csv(tmp_path: Path) -> None:
+    (tmp_path / "in.csv").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\xff\xfe" * 10)
+    code, _, err = run("import", str(tmp_path / "in.csv"), "--data-dir", str(tmp_path / "data"))
+    assert "in.csv" in one_line_error(code, err)
+
+
+# --------------------------------------------------------------------------------------------
+# usage mistakes: the tool's own one line and exit 1, not a usage box with exit 2
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (("pain", "-1"), "pain score"),
+        (("log", "edit", "abc", "--note", "x"), "entry id"),
+        (("report", "--threshold", "ten"), "ten"),
+        (("demo", "--days", "0"), "--days"),
+        (("pain", "3", "--no-such-option"), "--no-such-option"),
+    ],
+)
+def test_usage_errors_are_one_line_exit_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], args: tuple[str, ...], expected: str
+) -> None:
+    code, _, err = run_main(capsys, *args, "--data-dir", str(tmp_path / "data"))
+    assert expected in one_line_error(code, err)
+
+
+def test_help_still_works(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_main(capsys, "pain", "--help")
+    assert code == 0 and "Usage:" in out and "Log a pain rating" in out
+
+
+@as_root
+def test_unreadable_import_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write_csv(tmp_path / "in.csv")
+    os.chmod(tmp_path / "in.csv", 0)
+    code, _, err = run_main(capsys, "import", str(tmp_path / "in.csv"), "--data-dir", str(tmp_path / "data"))
+    assert "cannot read" in one_line_error(code, err)
+
+
+# --------------------------------------------------------------------------------------------
+# inconsistencies
+@pytest.mark.parametrize("score", ["1_0", "\u0663", "\uff15", "+3", " 0x3", "3.0"])
+def test_pain_score_is_ascii_0_to_10_only(tmp_path: Path, score: str) -> None:
+    code, _, err = run("pain", score, "--data-dir", str(tmp_path / "data"))
+    assert "pain score" in one_line_error(code, err)
+
+
+def test_log_import_twice_skips_exact_duplicates(tmp_path: Path) -> None:
+    (tmp_path / "log.csv").write_text(
+        "time,kind,score,note\n2026-11-18T10:00+00:00,pain,3,a\n2026-11-18T11:00+00:00,heat,,b\n"
+    )
+    data = str(tmp_path / "data")
+    code, out, err = run("log", "import", str(tmp_path / "log.csv"), "--data-dir", data)
+    assert code == 0 and "Imported 2 entries" in out, err
+    code, out, err = run("log", "import", str(tmp_path / "log.csv"), "--data-dir", data)
+    assert code == 0 and "Imported 0 entries" in out and "skipped 2" in out, err
+    assert len(Store(Path(data)).log_entries()) == 2
+
+
+def test_log_csv_with_utf8_bom(tmp_path: Path) -> None:
+    (tmp_path / "log.csv").write_bytes("\ufefftime,kind,score,note\n2026-11-18T10:00,pain,3,é\n".encode())
+    code, out, err = run("log", "import", str(tmp_path / "log.csv"), "--data-dir", str(tmp_path / "data"))
+    assert code == 0 and "Imported 1 entries" in out, err
+
+
+def test_log_import_refuses_future_rows_like_pain_at(tmp_path: Path) -> None:
+    (tmp_path / "log.csv").write_text("time,kind,score,note\n2026-11-18T10:00,pain,3,\n2099-01-01T10:00,pain,4,\n")
+    data = tmp_path / "data"
+    code, _, err = run("log", "import", str(tmp_path / "log.csv"), "--data-dir", str(data))
+    line = one_line_error(code, err)
+    assert "line 3" in line and "in the future" in line
+    assert Store(data).log_entries().empty
+
+
+def test_dst_gap_is_refused_by_log_import_and_pain_like_sample_import(tmp_path: Path) -> None:
+    data = str(tmp_path / "data")
+    (tmp_path / "log.csv").write_text("time,kind,score,note\n2026-03-29T00:30,pain,3,\n2026-03-29T01:30,pain,4,\n")
+    code, _, err = run("log", "import", str(tmp_path / "log.csv"), "--data-dir", data, "--timezone", "Europe/London")
+    line = one_line_error(code, err)
+    assert "line 3" in line and "does not exist in Europe/London" in line
+    (tmp_path / "s.csv").write_text(
+        "time,acc_x,acc_y,acc_z\n2026-03-29T00:59:59,0,0,9.8\n2026-03-29T01:00:00,0,0,9.8\n"
+    )
+    code, _, err = run("import", str(tmp_path / "s.csv"), "--data-dir", data, "--timezone", "Europe/London")
+    line = one_line_error(code, err)
+    assert "line 3" in line and "does not exist in Europe/London" in line
+    assert "nonexistent" not in line and "argument" not in line
+
+
+def test_config_threshold_out_of_range_is_refused_like_the_flag(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    assert run("pain", "3", "--data-dir", str(data))[0] == 0
+    (data / "config.toml").write_text("[analysis]\nslouch_threshold_deg = 500\n")
+    code, _, err = run("report", "--data-dir", str(data))
+    line = one_line_error(code, err)
+    assert "config.toml" in line and "between 0 and 90" in line
+    code, _, err = run("report", "--data-dir", str(data), "--threshold", "500")
+    assert "between 0 and 90" in one_line_error(code, err)
+
+
+def test_date_only_time_blames_its_own_line(tmp_path: Path) -> None:
+    (tmp_path / "in.csv").write_text(
+        "time,acc_x,acc_y,acc_z\n2026-11-18T09:00:00,0,0,9.8\n2026-11-18T09:00:01,0,0,9.8\n2026-11-19,0,0,9.8\n"
+    )
+    code, _, err = run("import", str(tmp_path / "in.csv"), "--data-dir", str(tmp_path / "data"))
+    line = one_line_error(code, err)
+    assert "line 4" in line and "2026-11-19" in line
+
+
+@pytest.mark.parametrize("command", [("import",), ("log", "import")])
+def test_directory_is_not_called_missing(tmp_path: Path, command: tuple[str, ...]) -> None:
+    (tmp_path / "d.csv").mkdir()
+    code, _, err = run(*command, str(tmp_path / "d.csv"), "--data-dir", str(tmp_path / "data"))
+    line = one_line_error(code, err)
+    assert "is a directory" in line and "no such file" not in line
+
+
+# --------------------------------------------------------------------------------------------
+# export fidelity
+def test_export_round_trips_bit_for_bit(tmp_path: Path) -> None:
+    rng = np.random.default_rng(11)
+    n = 2000
+    t_ns = 1_795_161_600_000_000_000 + np.cumsum(rng.integers(1, 40_000_000, n))
+    values = rng.normal(0, 5, size=(n, 6)).astype(np.float32)
+    values[:5, 0] = [np.float32(1) + np.finfo(np.float32).eps, 3.4028235e38, -1e-45, 1e-38, 9.80665]
+    values[100:200, 3:] = np.nan  # accelerometer-only stretch
+    times = pd.to_datetime(t_ns, unit="ns", utc=True).tz_convert("Europe/Berlin")
+    lines = ["time,acc_x,acc_y,acc_z,gyr_x,gyr_y,gyr_z"]
+    for ts, row in zip(times, values, strict=True):
+        cells = ["" if np.isnan(v) else f"{float(v):.17g}" for v in row]
+        lines.append(ts.isoformat() + "," + ",".join(cells))
+    (tmp_path / "in.csv").write_text("\n".join(lines) + "\n")
+    first = tmp_path / "first"
+    assert run("import", str(tmp_path / "in.csv"), "--data-dir", str(first), "--timezone", "UTC")[0] == 0
+    code, _, err = run("export", "--out", str(tmp_path / "out.csv"), "--data-dir", str(first))
+    assert code == 0, err
+    assert stat.S_IMODE((tmp_path / "out.csv").stat().st_mode) == 0o600
+    second = tmp_path / "second"
+    code, _, err = run("import", str(tmp_path / "out.csv"), "--data-dir", str(second), "--timezone", "UTC")
+    assert code == 0, err
+    a = Store(first).read_samples()
+    b = Store(second).read_samples()
+    np.testing.assert_array_equal(a.index.as_unit("ns").asi8, t_ns)
+    np.testing.assert_array_equal(b.index.as_unit("ns").asi8, t_ns)
+    cols = ["acc_x", "acc_y", "acc_z", "gyr_x", "gyr_y", "gyr_z"]
+    stored = a[cols].to_numpy(np.float32)
+    assert stored.view(np.uint32).tolist() == values.view(np.uint32).tolist() or np.array_equal(
+        stored, values, equal_nan=True
+    )
+    assert b[cols].to_numpy(np.float32).view(np.uint32).tolist() == stored.view(np.uint32).tolist()
+    assert pd.read_csv(tmp_path / "out.csv", dtype=str)["time"].str.match(r".*:\d\d\.\d{9}[+-]\d\d:\d\d$").all()
+
+
+# --------------------------------------------------------------------------------------------
+# privacy
+def test_log_export_is_owner_only(tmp_path: Path) -> None:
+    data = str(tmp_path / "data")
+    assert run("pain", "3", "--data-dir", data)[0] == 0
+    assert run("log", "export", "--out", str(tmp_path / "log.csv"), "--data-dir", data)[0] == 0
+    assert stat.S_IMODE((tmp_path / "log.csv").stat().st_mode) == 0o600
+
+
+def test_empty_data_dir_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    mode = stat.S_IMODE(tmp_path.stat().st_mode)
+    code, _, err = run("pain", "3", "--data-dir", "")
+    assert "--data-dir" in one_line_error(code, err)
+    assert list(tmp_path.iterdir()) == [] and stat.S_IMODE(tmp_path.stat().st_mode) == mode
+
+
+@pytest.mark.parametrize("command", [("log", "list"), ("pain", "3"), ("report",)])
+def test_shared_directory_is_refused_and_never_chmodded(tmp_path: Path, command: tuple[str, ...]) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    os.chmod(shared, 0o1777)
+    (shared / "someone-elses.txt").write_text("x")
+    code, _, err = run(*command, "--data-dir", str(shared))
+    assert "other files" in one_line_error(code, err)
+    assert stat.S_IMODE(shared.stat().st_mode) == 0o1777
+    assert sorted(p.name for p in shared.iterdir()) == ["someone-elses.txt"]
+
+
+def test_empty_shared_directory_is_refused(tmp_path: Path) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    os.chmod(shared, 0o1777)
+    code, _, err = run("pain", "3", "--data-dir", str(shared))
+    assert "shared" in one_line_error(code, err)
+    assert stat.S_IMODE(shared.stat().st_mode) == 0o1777 and not list(shared.iterdir())
+
+
+def test_own_data_dir_tightened_by_writes_not_by_reads(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    assert run("pain", "3", "--data-dir", str(data))[0] == 0
+    assert stat.S_IMODE(data.stat().st_mode) == 0o700
+    os.chmod(data, 0o755)
+    assert run("log", "list", "--data-dir", str(data))[0] == 0
+    assert stat.S_IMODE(data.stat().st_mode) == 0o755
+    assert run("pain", "4", "--data-dir", str(data))[0] == 0
+    assert stat.S_IMODE(data.stat().st_mode) == 0o700
+
+
+def test_new_data_dir_is_created_owner_only(tmp_path: Path) -> None:
+    data = tmp_path / "a" / "b"
+    assert run("pain", "3", "--data-dir", str(data))[0] == 0
+    assert stat.S_IMODE(data.stat().st_mode) == 0o700
+
+
+def test_corrupt_database_is_one_line(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "posturelog.db").write_bytes(b"not a database at all" * 100)
+    code, _, err = run("pain", "3", "--data-dir", str(data))
+    assert "database" in one_line_error(code, err)
+
+
+if sys.platform == "win32":  # pragma: no cover
+    pytest.skip("POSIX file modes", allow_module_level=True)
