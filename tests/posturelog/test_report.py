@@ -15,7 +15,6 @@ import pandas as pd
 import pytest
 
 from analysis.settings import AnalysisSettings
-from posturelog import report_text as rt
 from posturelog.errors import UserError
 from posturelog.report import (
     EPISODE_CSV_COLUMNS,
@@ -27,6 +26,7 @@ from posturelog.report import (
     resolve_week,
     write_report,
 )
+from posturelog.report import wording as rt
 
 TZ = "Europe/Berlin"
 WEEK = IsoWeek(2026, 47)  # Mon 16 – Sun 22 November 2026
@@ -178,7 +178,7 @@ def test_episodes_csv_local_times_with_offset(written: ReportPaths, week_data: R
 
 def test_glossary_explains_every_csv_column(written: ReportPaths) -> None:
     text = written.html.read_text(encoding="utf-8")
-    glossary = text[text.index("<h3>Glossary</h3>"):]
+    glossary = text[text.index("<section id='glossary'>"):]
     explained = set(re.findall(r"<td><code>([^<]+)</code></td>", glossary))
     for column in pd.read_csv(written.daily_csv).columns:
         assert column in explained, column
@@ -295,7 +295,9 @@ def test_too_few_pain_data_said_plainly(tmp_path: Path) -> None:
                           settings=AnalysisSettings(), **logs)
     assert data.pain.daily_lag0 is None
     assert any(s.startswith("Too few") for s in data.headline), data.headline
-    assert data.pain_note == data.pain.daily_lag0_reason  # the same-day analysis, not another
+    assert data.pain.daily_lag0_reason is not None
+    assert data.pain_note == rt.withheld_sentence(data.pain.daily_lag0_reason)  # same-day
+    assert data.pain_note.startswith("Too few days to relate daily slouching to pain")
     assert any("Too few" in s for s in data.pain_lines)
 
 
@@ -431,12 +433,12 @@ def test_default_week_and_default_out_dir(simulated_store: Any, tmp_path: Path,
 
 def test_pdf_failure_in_the_pdf_process_is_raised(week_data: ReportData, tmp_path: Path,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    import posturelog.report as report_module
+    from posturelog.report import pdf
 
     def broken(data: ReportData, path: Path) -> None:
         raise ValueError("no PDF today")
 
-    monkeypatch.setattr(report_module, "_write_pdf", broken)
+    monkeypatch.setattr(pdf, "write_pdf", broken)
     with pytest.raises((RuntimeError, ValueError), match="no PDF today"):
         write_report(week_data, tmp_path)
 
