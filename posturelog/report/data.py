@@ -12,7 +12,6 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from analysis.episodes import find_episodes, sensitivity_table
@@ -138,8 +137,10 @@ def sessions_in(sessions: pd.DataFrame, start_ns: int, end_ns: int) -> pd.DataFr
     if sessions.empty:
         return sessions.reset_index(drop=True)
     started = sessions["started_ns"].astype("int64")
-    ended = sessions["ended_ns"].fillna(np.iinfo(np.int64).max).astype("int64")
-    return sessions[(started < end_ns) & (ended > start_ns)].reset_index(drop=True)
+    open_ended = sessions["ended_ns"].isna()
+    ended = sessions["ended_ns"].fillna(0).astype("int64")
+    overlaps = (started < end_ns) & (open_ended | (ended > start_ns))
+    return sessions[overlaps].reset_index(drop=True)
 
 
 def _nan(value: Any) -> bool:

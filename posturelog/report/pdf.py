@@ -34,7 +34,7 @@ from posturelog.report.sections import (
     report_sections,
 )
 
-__all__ = ["Page", "page_plan", "write_pdf"]
+__all__ = ["Page", "page_guide", "page_plan", "write_pdf"]
 
 A4 = (8.27, 11.69)
 _LEFT, _RIGHT = 0.07, 0.93
@@ -103,7 +103,8 @@ def _first_pages(pages: Sequence[Page]) -> dict[str, int]:
     return first
 
 
-def _contents(pages: Sequence[Page]) -> str:
+def page_guide(pages: Sequence[Page]) -> str:
+    """"Page 2: Day by day. Page 3: …": where each section after the first starts."""
     first = _first_pages(pages)
     titles = {p.section.key: p.section.title for p in pages}
     return " ".join(f"Page {first[key]}: {title}." for key, title in list(titles.items())[1:])
@@ -233,7 +234,7 @@ class _Pager:
 def write_pdf(data: ReportData, path: Path) -> None:
     """Write ``report.pdf``: every section of :func:`report_sections` on its own page(s)."""
     pages = page_plan(report_sections(data))
-    contents = _contents(pages)
+    contents = page_guide(pages)
     metadata = {"Title": f"Posture report {data.week.label}",
                 "Subject": "Upper-back (thoracic) posture and pain",
                 "Creator": f"posturelog {__version__}"}
