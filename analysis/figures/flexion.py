@@ -218,12 +218,38 @@ def day_timeline_figure(
         idx = pd.DatetimeIndex(pd.to_datetime(times, utc=True)).tz_convert(tz)
         return np.asarray((idx - start).total_seconds() / 3600.0, dtype=float)
 
+    _flexion_trace(ax, local, episodes, threshold_deg, hours_of)
+    ax.set_title(f"{day:%A %d %B %Y}: trunk flexion, slouch episodes, pain and remedies")
+    handles: list[Any] = [
+        Line2D([], [], color=OKABE_ITO["blue"], linewidth=1.2),
+        Patch(color=CONTEXT_COLORS["slouch"], alpha=0.3),
+        Line2D([], [], color=THRESHOLD_COLOR, linestyle="--", linewidth=1.0),
+    ]
+    labels = ["Trunk flexion (30 s mean)", "Slouch episode", f"Threshold {threshold_deg:g}°"]
+    for handle, label in _pain_and_remedies(ax.twinx(), pain, remedies, hours_of):
+        handles.append(handle)
+        labels.append(label)
+    _context_strip(strip, _minute_context_codes(local, start, hours_of), tz)
+    handles += [Patch(color=CONTEXT_COLORS[c]) for c in _STRIP_KEYS]
+    labels += ["Upright", "Slouched", "Walking", "Lying", "Not worn"]
+    strip.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -1.6), ncol=6,
+                 fontsize=7.5)
+    return root_figure(target)
+
+
+_STRIP_KEYS = ("upright", "slouch", "walking", "lying", "nonwear")
+HoursOf = Callable[[pd.Series | pd.DatetimeIndex], np.ndarray]
+
+
+def _flexion_trace(ax: Axes, local: pd.DataFrame, episodes: pd.DataFrame,
+                   threshold_deg: float, hours_of: HoursOf) -> None:
+    """The 30-s mean flexion, shaded episodes, threshold and zero lines, y range."""
     worn_flex = local["flexion_deg"].where(local["worn"].astype(bool)
                                            & (local["context"] != "lying"))
     if len(local):
         smooth = worn_flex.resample("30s").mean()
-        hx = hours_of(smooth.index)
-        ax.plot(hx, smooth.to_numpy(dtype=float), color=OKABE_ITO["blue"], linewidth=0.8)
+        ax.plot(hours_of(smooth.index), smooth.to_numpy(dtype=float), color=OKABE_ITO["blue"],
+                linewidth=0.8)
     else:
         message(ax, "No data on this day.")
     if not episodes.empty:
@@ -243,48 +269,46 @@ def day_timeline_figure(
     ax.set_ylabel("Trunk flexion (°)")
     ax.yaxis.grid(True)
     ax.set_axisbelow(True)
-    ax.set_title(f"{day:%A %d %B %Y}: trunk flexion, slouch episodes, pain and remedies")
 
-    ax2 = ax.twinx()
+
+def _pain_and_remedies(ax2: Axes, pain: pd.DataFrame, remedies: pd.DataFrame,
+                       hours_of: HoursOf) -> list[tuple[Any, str]]:
+    """Pain ratings and remedy marks on the right-hand pain axis; their legend entries."""
     ax2.spines["right"].set_visible(True)
     ax2.set_ylim(0, 10.5)
     ax2.set_ylabel("Pain (0–10)")
-    handles: list[Any] = [
-        Line2D([], [], color=OKABE_ITO["blue"], linewidth=1.2),
-        Patch(color=CONTEXT_COLORS["slouch"], alpha=0.3),
-        Line2D([], [], color=THRESHOLD_COLOR, linestyle="--", linewidth=1.0),
-    ]
-    labels = ["Trunk flexion (30 s mean)", "Slouch episode", f"Threshold {threshold_deg:g}°"]
+    legend: list[tuple[Any, str]] = []
     if not pain.empty:
         px = hours_of(pain["time"])
         keep = (px >= 0) & (px < 24)
         if keep.any():
             pts = ax2.scatter(px[keep], pain["score"].to_numpy(dtype=float)[keep], marker="D",
                               s=40, color=PAIN_COLOR, zorder=5)
-            handles.append(pts)
-            labels.append("Pain rating")
-    if not remedies.empty:
-        rx = hours_of(remedies["time"])
-        kinds = remedies["kind"].astype(str).to_numpy()
-        shown = False
-        last_x, level = -10.0, 0
-        for xi, kind in sorted(zip(rx, kinds, strict=True)):
-            if 0 <= xi < 24:
-                ax2.axvline(xi, color=REMEDY_COLOR, linestyle=":", linewidth=1.2)
-                level = level + 1 if xi - last_x < 0.6 else 0  # stagger labels close in time
-                last_x = xi
-                ax2.text(xi, 10.4 - 2.0 * (level % 3), f" {kind}", rotation=90, va="top",
-                         ha="left", fontsize=7, color=REMEDY_COLOR,
-                         bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.7,
-                               "pad": 0.5})
-                shown = True
-        if shown:
-            handles.append(Patch(color=REMEDY_COLOR, label="Remedy"))
-            labels.append("Remedy")
+            legend.append((pts, "Pain rating"))
+    if remedies.empty:
+        return legend
+    rx = hours_of(remedies["time"])
+    kinds = remedies["kind"].astype(str).to_numpy()
+    shown = False
+    last_x, level = -10.0, 0
+    for xi, kind in sorted(zip(rx, kinds, strict=True)):
+        if 0 <= xi < 24:
+            ax2.axvline(xi, color=REMEDY_COLOR, linestyle=":", linewidth=1.2)
+            level = level + 1 if xi - last_x < 0.6 else 0  # stagger labels close in time
+            last_x = xi
+            ax2.text(xi, 10.4 - 2.0 * (level % 3), f" {kind}", rotation=90, va="top",
+                     ha="left", fontsize=7, color=REMEDY_COLOR,
+                     bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.7, "pad": 0.5})
+            shown = True
+    if shown:
+        legend.append((Patch(color=REMEDY_COLOR, label="Remedy"), "Remedy"))
+    return legend
 
-    full = _minute_context_codes(local, start, hours_of)
+
+def _context_strip(strip: Axes, codes: np.ndarray, tz: str) -> None:
+    """The per-minute context colour strip under the trace, with the local-time axis."""
     cmap = ListedColormap([CONTEXT_COLORS[c] for c in CONTEXT_CODES]).with_extremes(bad="white")
-    strip.imshow(np.ma.masked_invalid(full[None, :]), cmap=cmap, vmin=-0.5,
+    strip.imshow(np.ma.masked_invalid(codes[None, :]), cmap=cmap, vmin=-0.5,
                  vmax=len(CONTEXT_CODES) - 0.5, aspect="auto", interpolation="nearest",
                  extent=(0.0, 24.0, 0.0, 1.0))
     strip.set_yticks([0.5], ["Context"])
@@ -294,12 +318,6 @@ def day_timeline_figure(
     strip.set_xlim(0, 24)
     strip.set_xticks(range(0, 25, 2), [f"{h:02d}:00" for h in range(0, 25, 2)])
     strip.set_xlabel(f"Local time ({tz})")
-    strip_keys = ("upright", "slouch", "walking", "lying", "nonwear")
-    handles += [Patch(color=CONTEXT_COLORS[c]) for c in strip_keys]
-    labels += ["Upright", "Slouched", "Walking", "Lying", "Not worn"]
-    strip.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -1.6), ncol=6,
-                 fontsize=7.5)
-    return root_figure(target)
 
 
 def _minute_context_codes(
