@@ -95,23 +95,9 @@ def table_figure(
         message(ax, "Nothing to show.")
         return root
     widths = list(col_widths) if col_widths is not None else [1.0] * len(table.columns)
-    total = float(sum(widths))
-    widths = [w / total for w in widths]
-    char_in = fontsize * 0.62 / 72.0
-    limits = [max(4, int(w * width_in * 0.97 / char_in) - 1) for w in widths]
-    wrap = {str(k): v for k, v in (wrap or {}).items()}
-
-    def wrapped(text: str, col: int) -> str:
-        width = min(limits[col], wrap.get(str(table.columns[col]), limits[col]))
-        return "\n".join(textwrap.wrap(text, width, break_long_words=False)) or "–"
-
-    header = [wrapped(str(c), i) for i, c in enumerate(table.columns)]
-    cells: list[list[str]] = []
-    line_counts: list[int] = []
-    for row in table.itertuples(index=False):
-        texts = [wrapped(_fmt_cell(v), i) for i, v in enumerate(row)]
-        cells.append(texts)
-        line_counts.append(max(t.count("\n") + 1 for t in texts))
+    widths = [w / float(sum(widths)) for w in widths]
+    header, cells = _wrapped_cells(table, widths, width_in, fontsize, wrap or {})
+    line_counts = [max(t.count("\n") + 1 for t in texts) for texts in cells]
     header_lines = max(h.count("\n") + 1 for h in header)
     line_in = fontsize * 1.45 / 72.0
     pad_in = 0.09
@@ -125,24 +111,48 @@ def table_figure(
                    loc="upper center", cellLoc="left", colLoc="left")
     tbl.auto_set_font_size(False)
     tbl.set_fontsize(fontsize)
+    heights = [(n * line_in + pad_in) * scale for n in [header_lines, *line_counts]]
+    _style_cells(tbl, heights, highlight_rows, highlight_cells)
+    return root_figure(target)
+
+
+def _wrapped_cells(
+    table: pd.DataFrame, widths: Sequence[float], width_in: float, fontsize: float,
+    wrap: Mapping[str, int],
+) -> tuple[list[str], list[list[str]]]:
+    """Header and cell texts, wrapped to their column widths (and ``wrap`` limits)."""
+    char_in = fontsize * 0.62 / 72.0
+    limits = [max(4, int(w * width_in * 0.97 / char_in) - 1) for w in widths]
+    wrap = {str(k): v for k, v in wrap.items()}
+
+    def wrapped(text: str, col: int) -> str:
+        width = min(limits[col], wrap.get(str(table.columns[col]), limits[col]))
+        return "\n".join(textwrap.wrap(text, width, break_long_words=False)) or "–"
+
+    header = [wrapped(str(c), i) for i, c in enumerate(table.columns)]
+    cells = [[wrapped(_fmt_cell(v), i) for i, v in enumerate(row)]
+             for row in table.itertuples(index=False)]
+    return header, cells
+
+
+def _style_cells(tbl: Any, heights: Sequence[float], highlight_rows: Sequence[int],
+                 highlight_cells: Sequence[tuple[int, int]]) -> None:
+    """Borders, header and stripe colours, highlights and row heights of a table."""
     for (r, c), cell in tbl.get_celld().items():
         cell.set_edgecolor("#DDDDDD")
         cell.set_linewidth(0.5)
         cell.PAD = 0.03
+        cell.set_height(heights[r])
         if r == 0:
             cell.set_facecolor("#EAF2F8")
             cell.set_text_props(fontweight="bold", color="#1a1a1a")
-            cell.set_height((header_lines * line_in + pad_in) * scale)
-        else:
-            cell.set_height((line_counts[r - 1] * line_in + pad_in) * scale)
-            if (r - 1, c) in highlight_cells:
-                cell.set_facecolor("#FFE0B2")
-                cell.set_text_props(fontweight="bold")
-            elif (r - 1) in highlight_rows:
-                cell.set_facecolor("#FFF1D6")
-            elif r % 2 == 0:
-                cell.set_facecolor("#FAFAFA")
-    return root_figure(target)
+        elif (r - 1, c) in highlight_cells:
+            cell.set_facecolor("#FFE0B2")
+            cell.set_text_props(fontweight="bold")
+        elif (r - 1) in highlight_rows:
+            cell.set_facecolor("#FFF1D6")
+        elif r % 2 == 0:
+            cell.set_facecolor("#FAFAFA")
 
 
 def sensitivity_pivot(table: pd.DataFrame) -> pd.DataFrame:
