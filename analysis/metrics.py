@@ -1,4 +1,4 @@
-"""Per local day and per week posture metrics, hour-of-day profile, and the column glossary.
+"""Per local day and per week posture metrics and the hour-of-day profile (numbers only).
 
 Days and hours are **local to the wearer's IANA time zone** and DST-correct: a local day is
 the interval from one local midnight to the next, so it lasts 23 h or 25 h on the days the
@@ -6,7 +6,8 @@ clocks change (``day_hours``), and an epoch's hour is its local wall-clock hour 
 25-h autumn day the repeated hour 01:00–02:00 holds two hours of data).
 
 Everything here works on the per-second epochs of :mod:`analysis.epochs` (one row per
-recorded second), so "minutes" are counted seconds / 60.
+recorded second), so "minutes" are counted seconds / 60. What each column means, in words, is
+in :mod:`posturelog.report.glossary`.
 """
 
 from __future__ import annotations
@@ -24,9 +25,9 @@ from analysis.settings import AnalysisSettings
 
 __all__ = [
     "DAILY_COLUMNS",
-    "GLOSSARY",
+    "band_columns",
+    "daily_columns",
     "daily_metrics",
-    "glossary_markdown",
     "hourly_profile",
     "hourly_slouch_share",
     "local_day_bounds",
@@ -36,7 +37,8 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-#: Columns of :func:`daily_metrics`, in order.
+#: Columns of :func:`daily_metrics` with the default band edges, in order (the four band
+#: columns are named from ``AnalysisSettings.band_edges_deg``: :func:`daily_columns`).
 DAILY_COLUMNS: tuple[str, ...] = (
     "date",
     "day_hours",
@@ -63,95 +65,20 @@ DAILY_COLUMNS: tuple[str, ...] = (
     "pain_ratings",
 )
 
-#: Every output column of the analysis (epochs, episodes, daily, hourly, weekly summary).
-GLOSSARY: dict[str, str] = {
-    # per-second epochs
-    "time": "Start of the one-second epoch (UTC; shown in the wearer's local time in reports).",
-    "flexion_deg": "Thoracic flexion in degrees beyond the wearer's calibrated upright; forward "
-    "positive, backward (extension) negative. Mean over the second of the tilt filter (causal by "
-    "default; offline with the tilt_offline setting).",
-    "lateral_deg": "Lateral bend in degrees from the calibrated upright (positive toward the "
-    "sensor's calibrated right-hand side).",
-    "inclination_deg": "Angle in degrees between the trunk's current up direction and its "
-    "calibrated upright, any direction (0 = as upright as calibrated, 90 = horizontal).",
-    "worn": "True when the sensor was on the back (see wear rule in analysis/wear.py).",
-    "context": "nonwear (sensor not worn), lying (inclination > 60° for ≥ 20 s), walking "
-    "(1.5–2.5 Hz step energy in |acceleration|), upright (sitting or standing, the rest).",
-    "slouch": "True in seconds belonging to a slouch episode.",
-    "n_samples": "Number of raw IMU samples in the second (50 at 50 Hz).",
-    "calibration": "How the upright/forward mounting of that wear bout was found: routine "
-    "(stand-tall + bend routine), walking (fitted from walking), none (no fit; no flexion). "
-    "In the daily table: the source of most worn seconds of the day.",
-    "still": "True when the 30-s window around the second is as still as a sensor on a table.",
-    "step_power": "Mean square of the 1.5–2.5 Hz band-passed acceleration magnitude, (m/s²)².",
-    "gyr_mean_x": "Mean angular rate about the sensor x axis within the second (rad/s; NaN "
-    "without gyroscope); likewise gyr_mean_y, gyr_mean_z.",
-    "gyr_sd_x": "Standard deviation of the x angular rate within the second (rad/s); likewise "
-    "y, z.",
-    "acc_mean_x": "Mean acceleration on the sensor x axis within the second (m/s²); "
-    "likewise acc_mean_y, acc_mean_z.",
-    "acc_sd_x": "Standard deviation of x acceleration within the second (m/s²); likewise y, z.",
-    "acc_min_x": "Minimum x acceleration within the second (m/s²); likewise y, z.",
-    "acc_max_x": "Maximum x acceleration within the second (m/s²); likewise y, z.",
-    "up_x": "Gravity ('up') direction in the sensor frame, x component, mean over the second "
-    "(unit vector components up_x, up_y, up_z).",
-    "bout": "Number of the wear bout (a run of wear between non-wear periods) within the "
-    "analysed day; each bout has its own mounting calibration.",
-    # episodes
-    "start": "Episode start (UTC).",
-    "end": "Episode end (UTC), the second after the last slouch second.",
-    "duration_min": "Episode duration in minutes, start to end (link losses of ≤ 10 s inside "
-    "an episode are bridged and do not split it).",
-    "mean_flexion_deg": "Mean flexion (degrees beyond upright) during the episode.",
-    "peak_flexion_deg": "Largest one-second flexion (degrees beyond upright) in the episode.",
-    # daily
-    "date": "Local calendar date in the wearer's time zone.",
-    "day_hours": "Length of that local day in hours: 24, or 23/25 on DST change days.",
-    "recorded_minutes": "Minutes with any sensor data (worn or not).",
-    "coverage_pct": "recorded_minutes as a percentage of the local day's length.",
-    "wear_minutes": "Recorded minutes with the sensor worn.",
-    "nonwear_minutes": "Recorded minutes with the sensor not worn (e.g. on a desk).",
-    "upright_minutes": "Worn minutes sitting or standing (not lying, not walking).",
-    "walking_minutes": "Worn minutes walking.",
-    "lying_minutes": "Worn minutes lying (never counted as slouch).",
-    "slouch_minutes": "Minutes in slouch episodes: flexion beyond upright by more than the "
-    "threshold (default 20°, ends below 15°), sustained ≥ 60 s, while upright.",
-    "slouch_share_pct": "slouch_minutes as a percentage of worn upright minutes.",
-    "slouch_episodes": "Number of slouch episodes starting that local day.",
-    "longest_slouch_minutes": "Duration of the longest episode starting that day (0 if none).",
-    "flexion_median_deg": "Median flexion over worn, upright or walking seconds.",
-    "flexion_p90_deg": "90th percentile of flexion over worn, upright or walking seconds.",
-    "band_below_0_minutes": "Worn upright/walking minutes with flexion < 0° (more upright "
-    "than calibrated, i.e. slight extension).",
-    "band_0_20_minutes": "Worn upright/walking minutes with flexion 0–20° (RULA/REBA band; "
-    "ISO 11226 acceptable).",
-    "band_20_60_minutes": "Worn upright/walking minutes with flexion 20–60° (ISO 11226: "
-    "acceptable only for limited holding times).",
-    "band_over_60_minutes": "Worn upright/walking minutes with flexion > 60° (ISO 11226: "
-    "not acceptable when held).",
-    "iso11226_violations": "Static holds (≥ 4 s, gap-free) starting that day that exceed the "
-    "ISO 11226-style acceptable holding time: 20–60° held longer than 4 min at 20° down to "
-    "1 min at 60° (linear), or any hold > 60°.",
-    "pain_mean": "Mean of that day's 0–10 pain ratings (NaN without ratings).",
-    "pain_ratings": "Number of pain ratings that day.",
-    # hourly
-    "hour": "Local wall-clock hour (0–23).",
-    "slouch_share_pct_hour": "In the hourly table: slouch share (%) of worn upright time in "
-    "that local hour (NaN when there was no upright time).",
-    # weekly summary keys
-    "week": "ISO week of the summary (e.g. 2026-W47), from its first date.",
-    "days": "Local days in the table.",
-    "days_with_wear": "Days with at least one worn minute.",
-    "wear_hours": "Total worn hours in the week.",
-    "wear_hours_per_day": "Mean worn hours per day with wear.",
-    "slouch_minutes_per_day": "Mean slouch minutes per day with wear.",
-    "slouch_minutes_total": "Total slouch minutes in the week.",
-    "pain_mean_week": "Mean of all the week's pain ratings.",
-    "worst_hour": "Local hour with the highest slouch share over the week (≥ 30 upright min).",
-    "worst_hour_share_pct": "Slouch share (%) of that hour.",
-    "change": "Week-over-week change vs the previous week: previous value and difference "
-    "(this week − previous week) of slouch share, slouch minutes/day, wear hours/day, pain.",
-}
+def band_columns(settings: AnalysisSettings | None = None) -> list[str]:
+    """Names of the four flexion-band columns, from ``band_edges_deg``.
+
+    ``band_below_0_minutes``, ``band_0_20_minutes``, ``band_20_60_minutes`` and
+    ``band_over_60_minutes`` with the default edges (0, 20, 60).
+    """
+    return [f"band_{label}_minutes" for label in band_labels(settings)]
+
+
+def daily_columns(settings: AnalysisSettings | None = None) -> list[str]:
+    """Columns of :func:`daily_metrics` for ``settings``, in order (band names from its edges)."""
+    bands = band_columns(settings)
+    default = band_columns(None)
+    return [bands[default.index(c)] if c in default else c for c in DAILY_COLUMNS]
 
 
 def local_day_bounds(day: date, tz: str) -> tuple[pd.Timestamp, pd.Timestamp]:
@@ -225,7 +152,8 @@ def daily_metrics(
     Returns
     -------
     DataFrame, shape (D, len(DAILY_COLUMNS))
-        Columns :data:`DAILY_COLUMNS` (see :data:`GLOSSARY`), one row per local date that has
+        Columns :func:`daily_columns` (:data:`DAILY_COLUMNS` with the default band edges),
+        one row per local date that has
         epochs or pain ratings, sorted by date; ``date`` holds ``datetime.date`` objects.
     """
     s = settings or AnalysisSettings()
@@ -293,10 +221,8 @@ def daily_metrics(
         p90[q90.index.to_numpy()] = q90.to_numpy()
     out["flexion_median_deg"] = med
     out["flexion_p90_deg"] = p90
-    for code, name in enumerate(["below_0", "0_20", "20_60", "over_60"]):
-        out[f"band_{name}_minutes"] = per_day(bcode == code)
-    if band_labels(s)[1:3] != ["0_20", "20_60"]:
-        log.info("band edges differ from the defaults; column names keep the default labels")
+    for code, name in enumerate(band_columns(s)):
+        out[name] = per_day(bcode == code)
     # ISO 11226 violations by local start date
     viol = np.zeros(n_days, dtype=int)
     holds = iso11226_holds(epochs, s) if len(epochs) else None
@@ -322,7 +248,7 @@ def daily_metrics(
             pm = np.where(pn > 0, sums / np.maximum(pn, 1), np.nan)
     out["pain_mean"] = pm
     out["pain_ratings"] = pn.astype(int)
-    return out[list(DAILY_COLUMNS)]
+    return out[daily_columns(s)]
 
 
 def _daily_mode(column: pd.Series, day: np.ndarray, mask: np.ndarray, n_days: int) -> np.ndarray:
@@ -429,6 +355,11 @@ def hourly_profile(
     return out
 
 
+def _bands_in(daily: pd.DataFrame) -> list[str]:
+    """The flexion-band columns of a daily table, lowest band first."""
+    return [c for c in daily.columns if str(c).startswith("band_") and str(c).endswith("_minutes")]
+
+
 def _week_values(daily: pd.DataFrame) -> dict[str, Any]:
     worn_days = daily[daily["wear_minutes"] > 0]
     upright = float(daily["upright_minutes"].sum())
@@ -451,8 +382,7 @@ def _week_values(daily: pd.DataFrame) -> dict[str, Any]:
         "slouch_episodes": int(daily["slouch_episodes"].sum()),
         "longest_slouch_minutes": float(daily["longest_slouch_minutes"].max())
         if len(daily) else 0.0,
-        "band_20_60_minutes": float(daily["band_20_60_minutes"].sum()),
-        "band_over_60_minutes": float(daily["band_over_60_minutes"].sum()),
+        **{c: float(daily[c].sum()) for c in _bands_in(daily)[2:]},
         "iso11226_violations": int(daily["iso11226_violations"].sum()),
         "pain_ratings": n_ratings,
         "pain_mean_week": pain_sum / n_ratings if n_ratings else float("nan"),
@@ -478,12 +408,12 @@ def weekly_summary(
     Returns
     -------
     dict
-        Keys of :data:`GLOSSARY` (``week``, ``days``, ``wear_hours``, ``slouch_share_pct``,
+        Keys of :data:`posturelog.report.glossary.GLOSSARY` (``week``, ``days``, ``wear_hours``, ``slouch_share_pct``,
         …, ``worst_hour``, ``worst_hour_share_pct``, ``change``).
     """
-    missing = [c for c in DAILY_COLUMNS if c not in daily.columns]
-    if missing:
-        raise ValueError(f"daily lacks columns {missing}")
+    missing = [c for c in DAILY_COLUMNS if c not in daily.columns and not c.startswith("band_")]
+    if missing or len(_bands_in(daily)) != 4:
+        raise ValueError(f"daily lacks columns {missing or 'band_*_minutes'}")
     out = _week_values(daily)
     out["worst_hour"] = None
     out["worst_hour_share_pct"] = float("nan")
@@ -503,11 +433,3 @@ def weekly_summary(
             change[key] = {"previous": b, "current": a, "difference": a - b}
         out["change"] = change
     return out
-
-
-def glossary_markdown() -> str:
-    """The glossary as a Markdown table (what ``docs/glossary.md`` holds)."""
-    lines = ["| column | meaning |", "|---|---|"]
-    for k, v in GLOSSARY.items():
-        lines.append(f"| `{k}` | {v} |")
-    return "\n".join(lines) + "\n"

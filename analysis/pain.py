@@ -3,15 +3,16 @@
 One person over a few days gives autocorrelated observations, so intervals come from a
 **stationary bootstrap** (Politis & Romano 1994; random blocks of geometric length, mean
 ``bootstrap_block_days``) over days, never from i.i.d. resampling, and no p-value is printed
-as a verdict (DOMAIN.md §4). Results are withheld, with a plain-language reason, when there
-are fewer than ``pain_min_paired_days`` paired days or ``pain_min_ratings`` ratings.
-Wording is "associated with", never "causes": evidence linking posture to pain is modest.
+as a verdict (DOMAIN.md §4). Results are withheld, with a reason code (:class:`Withheld`),
+when there are fewer than ``pain_min_paired_days`` paired days or ``pain_min_ratings``
+ratings. This module returns numbers only; :mod:`posturelog.report.wording` words them
+("associated with", never "causes": evidence linking posture to pain is modest).
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -24,6 +25,7 @@ from analysis.settings import AnalysisSettings
 __all__ = [
     "Correlation",
     "PainAnalysis",
+    "Withheld",
     "analyse_pain",
     "spearman_block_bootstrap",
     "stationary_bootstrap_indices",
@@ -46,8 +48,9 @@ class Correlation:
         Number of pairs (days, or ratings for the within-day analysis).
     n_days : int
         Number of days the pairs come from.
-    what : str
-        Plain description of the two variables.
+    analysis : str
+        What was compared: ``"same_day"``, ``"next_day"`` or ``"within_day"`` (the words are
+        in :mod:`posturelog.report.wording`).
     """
 
     rho: float
@@ -55,72 +58,53 @@ class Correlation:
     ci_high: float
     n: int
     n_days: int
-    what: str
+    analysis: str = ""
 
-    def sentence(self) -> str:
-        """One plain-language sentence ("associated with", never "causes")."""
-        direction = "more" if self.rho > 0 else "less"
-        strength = abs(self.rho)
-        word = "weakly" if strength < 0.3 else "moderately" if strength < 0.6 else "strongly"
-        text = (
-            f"{self.what}: more slouching was {word} associated with {direction} pain "
-            f"(Spearman ρ = {self.rho:+.2f}, 95% interval {self.ci_low:+.2f} to "
-            f"{self.ci_high:+.2f}, {self.n} pairs over {self.n_days} days)."
-        )
-        if self.ci_low <= 0 <= self.ci_high:
-            text += " The interval includes zero: these data are also consistent with no association."
-        return text
+
+@dataclass(frozen=True)
+class Withheld:
+    """Why a pain statistic was not computed (numbers and a reason code, no words).
+
+    Attributes
+    ----------
+    analysis : str
+        ``"same_day"``, ``"next_day"``, ``"within_day"`` or ``"remedies"``.
+    reason : str
+        ``"few_paired_days"``, ``"few_day_pairs"``, ``"few_ratings"``,
+        ``"few_covered_ratings"``, ``"no_sensor_data"``, ``"no_variation"``,
+        ``"no_remedies"`` or ``"no_ratings"``.
+    have, need : int
+        The count there was and the count needed (0 where not a count).
+    """
+
+    analysis: str
+    reason: str
+    have: int = 0
+    need: int = 0
 
 
 @dataclass(frozen=True)
 class PainAnalysis:
-    """Everything the report says about pain.
+    """Everything the analysis finds about pain (numbers only).
 
     Each result is ``None`` when the data are too few; the matching ``*_reason`` then says why
-    in plain language.
+    (a :class:`Withheld`; :func:`posturelog.report.wording.pain_lines` words it).
     """
 
     n_rating_days: int
     n_paired_days: int
     n_ratings: int
     daily_lag0: Correlation | None
-    daily_lag0_reason: str | None
+    daily_lag0_reason: Withheld | None
     daily_lag1: Correlation | None
-    daily_lag1_reason: str | None
+    daily_lag1_reason: Withheld | None
     within_day: Correlation | None
-    within_day_reason: str | None
+    within_day_reason: Withheld | None
     remedies: pd.DataFrame | None
-    remedies_reason: str | None
+    remedies_reason: Withheld | None
     hours_before: float
     remedy_window_h: float
-    notes: list[str] = field(default_factory=list)
-
-    def sentences(self) -> list[str]:
-        """Plain-language lines for the report, in order."""
-        out = [
-            f"{self.n_ratings} pain ratings on {self.n_rating_days} days; "
-            f"{self.n_paired_days} days have both sensor wear and ratings."
-        ]
-        for res, why in ((self.daily_lag0, self.daily_lag0_reason),
-                         (self.daily_lag1, self.daily_lag1_reason),
-                         (self.within_day, self.within_day_reason)):
-            out.append(res.sentence() if res is not None else str(why))
-        if self.remedies is not None:
-            for row in self.remedies.itertuples():
-                if row.n_compared == 0:
-                    out.append(f"{row.kind}: logged {row.n_logged}×, but never with ratings "
-                               f"both within {self.remedy_window_h:g} h before and after.")
-                    continue
-                out.append(
-                    f"{row.kind}: mean pain {row.mean_before:.1f} in the {self.remedy_window_h:g} h "
-                    f"before and {row.mean_after:.1f} after (change {row.mean_change:+.1f}, "
-                    f"n = {row.n_compared} of {row.n_logged}); an association only, other things "
-                    "change around a remedy too."
-                )
-        elif self.remedies_reason:
-            out.append(self.remedies_reason)
-        out.extend(self.notes)
-        return out
+    fewer_ratings_later: bool = False
 
 
 def stationary_bootstrap_indices(
@@ -225,7 +209,7 @@ def spearman_block_bootstrap(
     y: np.ndarray,
     groups: np.ndarray,
     settings: AnalysisSettings | None = None,
-    what: str = "",
+    analysis: str = "",
 ) -> Correlation | None:
     """Spearman ρ of paired values with a stationary bootstrap over groups (days).
 
@@ -236,6 +220,10 @@ def spearman_block_bootstrap(
     groups : ndarray, shape (N,)
         Day of each pair (consecutive equal values form one day); whole days are resampled
         in blocks of consecutive days.
+    settings : AnalysisSettings, optional
+        ``bootstrap_*`` fields.
+    analysis : str
+        Key of what was compared (stored in :attr:`Correlation.analysis`).
 
     Returns
     -------
@@ -268,7 +256,7 @@ def spearman_block_bootstrap(
     else:
         lo, hi = (float(v) for v in np.percentile(reps, [2.5, 97.5]))
     return Correlation(rho=rho, ci_low=lo, ci_high=hi, n=int(x.size), n_days=int(n_days),
-                       what=what)
+                       analysis=analysis)
 
 
 def _local_day(times: pd.Series | pd.DatetimeIndex, tz: str) -> np.ndarray:
@@ -321,25 +309,23 @@ def analyse_pain(
     rated = d["pain_ratings"].to_numpy() > 0
     paired = worn & rated
     n_paired = int(paired.sum())
-    notes: list[str] = []
     need_days = s.pain_min_paired_days
 
     # lag 0
     lag0: Correlation | None = None
-    lag0_why: str | None = None
+    lag0_why: Withheld | None = None
     if n_paired < need_days:
-        lag0_why = (f"Too few days to relate daily slouching to pain: {n_paired} day(s) have "
-                    f"both wear and ratings, at least {need_days} are needed.")
+        lag0_why = Withheld("same_day", "few_paired_days", n_paired, need_days)
     else:
         dd = d[paired]
         lag0 = spearman_block_bootstrap(
             dd["slouch_minutes"].to_numpy(), dd["pain_mean"].to_numpy(),
-            np.arange(len(dd)), s, what="Same day (daily slouch minutes vs mean pain)")
+            np.arange(len(dd)), s, analysis="same_day")
         if lag0 is None:
-            lag0_why = "Slouch minutes or pain did not vary between days; no correlation exists."
+            lag0_why = Withheld("same_day", "no_variation")
     # lag 1
     lag1: Correlation | None = None
-    lag1_why: str | None = None
+    lag1_why: Withheld | None = None
     dates = np.array([np.datetime64(x, "D") for x in d["date"]]) if len(d) else np.zeros(0, "datetime64[D]")
     pos = {v: i for i, v in enumerate(dates)}
     xs, ys = [], []
@@ -349,51 +335,50 @@ def analyse_pain(
             xs.append(d["slouch_minutes"].iloc[i])
             ys.append(d["pain_mean"].iloc[j])
     if len(xs) < need_days:
-        lag1_why = (f"Too few consecutive day pairs to relate slouching to the next day's pain: "
-                    f"{len(xs)} pair(s), at least {need_days} are needed.")
+        lag1_why = Withheld("next_day", "few_day_pairs", len(xs), need_days)
     else:
         lag1 = spearman_block_bootstrap(np.array(xs), np.array(ys), np.arange(len(xs)), s,
-                                        what="Next day (slouch minutes vs next day's mean pain)")
+                                        analysis="next_day")
         if lag1 is None:
-            lag1_why = "Slouch minutes or pain did not vary; no correlation exists."
+            lag1_why = Withheld("next_day", "no_variation")
     # within day
     within: Correlation | None = None
-    within_why: str | None = None
+    within_why: Withheld | None = None
     if n_ratings < s.pain_min_ratings:
-        within_why = (f"Too few ratings to relate recent slouching to momentary pain: "
-                      f"{n_ratings} rating(s), at least {s.pain_min_ratings} are needed.")
+        within_why = Withheld("within_day", "few_ratings", n_ratings, s.pain_min_ratings)
     elif epochs is None or len(epochs) == 0:
-        within_why = "No sensor data to relate to the ratings."
+        within_why = Withheld("within_day", "no_sensor_data")
     else:
         within, within_why = _within_day(pain, epochs, tz, s)
     # remedies
     remedies: pd.DataFrame | None = None
-    remedies_why: str | None = None
+    remedies_why: Withheld | None = None
     if remedy_log is None or len(remedy_log) == 0:
-        remedies_why = "No remedies logged."
+        remedies_why = Withheld("remedies", "no_remedies")
     elif n_ratings == 0:
-        remedies_why = "Remedies were logged but there are no pain ratings to compare."
+        remedies_why = Withheld("remedies", "no_ratings")
     else:
         remedies = _remedy_effects(pain, remedy_log, s)
+    fewer_later = False
     if n_ratings and len(d):
         per_day = d.loc[rated, "pain_ratings"]
         if len(per_day) >= 4:
             half = len(per_day) // 2
-            if per_day.iloc[half:].mean() < 0.7 * per_day.iloc[:half].mean():
-                notes.append("Fewer ratings were logged later in the period; later days weigh less.")
+            fewer_later = bool(per_day.iloc[half:].mean() < 0.7 * per_day.iloc[:half].mean())
     return PainAnalysis(
         n_rating_days=int(rated.sum()), n_paired_days=n_paired, n_ratings=n_ratings,
         daily_lag0=lag0, daily_lag0_reason=lag0_why,
         daily_lag1=lag1, daily_lag1_reason=lag1_why,
         within_day=within, within_day_reason=within_why,
         remedies=remedies, remedies_reason=remedies_why,
-        hours_before=s.pain_hours_before, remedy_window_h=s.pain_remedy_window_h, notes=notes,
+        hours_before=s.pain_hours_before, remedy_window_h=s.pain_remedy_window_h,
+        fewer_ratings_later=fewer_later,
     )
 
 
 def _within_day(
     pain: pd.DataFrame, epochs: pd.DataFrame, tz: str, s: AnalysisSettings
-) -> tuple[Correlation | None, str | None]:
+) -> tuple[Correlation | None, Withheld | None]:
     """Slouch minutes in the hours before each rating vs the rating; bootstrap over days."""
     if "slouch" not in epochs.columns:
         raise ValueError("epochs lack the 'slouch' column")
@@ -409,19 +394,15 @@ def _within_day(
     ok = covered >= 0.5
     n_ok = int(ok.sum())
     if n_ok < s.pain_min_ratings:
-        return None, (
-            f"Too few ratings with sensor data in the {s.pain_hours_before:g} h before them: "
-            f"{n_ok}, at least {s.pain_min_ratings} are needed."
-        )
+        return None, Withheld("within_day", "few_covered_ratings", n_ok, s.pain_min_ratings)
     order = np.argsort(t[ok], kind="stable")
     days = _local_day(pd.to_datetime(t[ok][order], unit="s", utc=True), tz)
     res = spearman_block_bootstrap(
         slouch_min[ok][order], pain["score"].to_numpy(dtype=float)[ok][order], days, s,
-        what=f"Within the day (slouch minutes in the {s.pain_hours_before:g} h before a rating "
-        "vs that rating)",
+        analysis="within_day",
     )
     if res is None:
-        return None, "Recent slouching or ratings did not vary; no correlation exists."
+        return None, Withheld("within_day", "no_variation")
     return res, None
 
 

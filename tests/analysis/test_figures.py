@@ -1,4 +1,4 @@
-"""Report figures: every function returns a Figure, without warnings or pyplot state."""
+"""Data figures: labels, threshold lines, bar counts and legends a reader would notice."""
 
 from __future__ import annotations
 
@@ -6,16 +6,18 @@ import datetime as dt
 import io
 import sys
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.axes import Axes
+from matplotlib.container import BarContainer
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 
 from analysis import figures
-from analysis.episodes import find_episodes, sensitivity_table
+from analysis.episodes import find_episodes
 from analysis.metrics import daily_metrics, hourly_slouch_share
 from analysis.settings import AnalysisSettings
 
@@ -60,7 +62,6 @@ def tables() -> dict[str, pd.DataFrame]:
         "epochs": epochs, "episodes": episodes, "pain": pain, "remedies": remedies,
         "daily": daily_metrics(epochs, episodes, pain, TZ, settings),
         "hourly": hourly_slouch_share(epochs, TZ, settings),
-        "sensitivity": sensitivity_table(epochs, (15, 20, 25), (30, 60, 120), settings),
     }
 
 
@@ -72,6 +73,7 @@ def _strict_warnings() -> Iterator[None]:
 
 
 def _check(fig: Figure) -> None:
+    """The figure renders, and no label speaks of another body site."""
     assert isinstance(fig, Figure)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=50)
@@ -81,30 +83,98 @@ def _check(fig: Figure) -> None:
         assert word not in labels
 
 
-CASES: dict[str, Callable[[dict[str, pd.DataFrame]], Figure]] = {
-    "daily": lambda t: figures.daily_context_figure(t["daily"]),
-    "heatmap": lambda t: figures.hourly_heatmap_figure(t["hourly"]),
-    "flexion": lambda t: figures.flexion_distribution_figure(t["epochs"], 20.0, TZ),
-    "pain": lambda t: figures.pain_association_figure(
-        t["daily"], "Too few data: 3 days with ratings, at least 7 are needed."),
-    "timeline": lambda t: figures.day_timeline_figure(
-        t["epochs"], t["episodes"], t["pain"], t["remedies"], day=FIRST, tz=TZ,
-        threshold_deg=20.0),
-    "dst_day": lambda t: figures.day_timeline_figure(
-        t["epochs"], t["episodes"], t["pain"], t["remedies"], day=dt.date(2026, 11, 1), tz=TZ,
-        threshold_deg=20.0),
-    "quality": lambda t: figures.wear_quality_figure(t["daily"]),
-    "sensitivity": lambda t: figures.sensitivity_table_figure(t["sensitivity"],
-                                                              chosen=(20.0, 60.0)),
-    "table": lambda t: figures.table_figure(
-        pd.DataFrame({"Column": ["a", "b"], "Meaning": ["short", "long text " * 30]}),
-        title="Glossary"),
-}
+def _bars(ax: Axes) -> int:
+    return sum(len(c) for c in ax.containers if isinstance(c, BarContainer))
 
 
-@pytest.mark.parametrize("name", list(CASES))
-def test_figure_builds_without_warnings(name: str, tables: dict[str, pd.DataFrame]) -> None:
-    _check(CASES[name](tables))
+def _horizontal_lines(ax: Axes) -> list[float]:
+    """y of every horizontal line across the axes (``axhline``)."""
+    out = []
+    for line in ax.get_lines():
+        y = np.asarray(line.get_ydata(), dtype=float)
+        if y.size == 2 and y[0] == y[1] and list(line.get_xdata()) == [0, 1]:
+            out.append(float(y[0]))
+    return out
+
+
+def _legend_texts(fig: Figure) -> list[str]:
+    return [t.get_text() for ax in fig.axes if ax.get_legend() is not None
+            for t in ax.get_legend().get_texts()]
+
+
+def test_daily_context_figure(tables: dict[str, pd.DataFrame]) -> None:
+    fig = figures.daily_context_figure(tables["daily"])
+    _check(fig)
+    ax, pain_ax = fig.axes[0], fig.axes[1]
+    n_days = len(tables["daily"])
+    assert _bars(ax) == 5 * n_days  # upright, slouched, walking, lying, not worn per day
+    assert ax.get_ylabel() == "Hours per day"
+    assert pain_ax.get_ylabel() == "Pain rating (0–10)"
+    assert len(ax.get_xticklabels()) == n_days
+    legend = _legend_texts(fig)
+    assert set(figures.CONTEXT_LABELS.values()) <= set(legend)
+    assert "Mean pain (0–10)" in legend
+
+
+def test_hourly_heatmap_figure(tables: dict[str, pd.DataFrame]) -> None:
+    fig = figures.hourly_heatmap_figure(tables["hourly"])
+    _check(fig)
+    ax = fig.axes[0]
+    assert ax.get_xlabel().startswith("Local time of day")
+    assert len(ax.get_yticklabels()) == len(tables["hourly"])  # one row per day
+    assert ax.collections[0].get_array().shape == (len(tables["hourly"]), 24)
+    assert fig.axes[1].get_ylabel() == "Slouched (% of upright time)"  # the colour bar
+
+
+def test_flexion_distribution_figure_draws_the_configured_threshold(
+        tables: dict[str, pd.DataFrame]) -> None:
+    fig = figures.flexion_distribution_figure(tables["epochs"], 25.0, TZ)
+    _check(fig)
+    ax = fig.axes[0]
+    assert 25.0 in _horizontal_lines(ax)
+    assert ax.get_ylabel() == "Trunk flexion beyond your upright (°)"
+    assert len(ax.get_xticklabels()) == 4  # the four local days of the epochs
+    assert _legend_texts(fig) == ["20–60° band", "over 60° band", "Slouch threshold 25°"]
+
+
+def test_band_edges_drive_the_flexion_legend(tables: dict[str, pd.DataFrame]) -> None:
+    fig = figures.flexion_distribution_figure(tables["epochs"], 20.0, TZ,
+                                              band_edges_deg=(0.0, 15.0, 45.0))
+    assert _legend_texts(fig) == ["15–45° band", "over 45° band", "Slouch threshold 20°"]
+
+
+def test_pain_association_figure(tables: dict[str, pd.DataFrame]) -> None:
+    note = "Too few data: 3 days with ratings, at least 7 are needed."
+    fig = figures.pain_association_figure(tables["daily"], note)
+    _check(fig)
+    ax = fig.axes[0]
+    assert ax.get_xlabel() == "Slouched time that day (hours)"
+    assert ax.get_ylabel() == "Mean pain that day (0–10)"
+    days_with_pain = int(tables["daily"]["pain_mean"].notna().sum())
+    assert len(ax.collections[0].get_offsets()) == days_with_pain == 2
+    assert note in " ".join(t.get_text().replace("\n", " ") for t in ax.texts)
+
+
+@pytest.mark.parametrize("day", [FIRST, dt.date(2026, 11, 1)], ids=["day", "dst_day"])
+def test_day_timeline_figure(day: dt.date, tables: dict[str, pd.DataFrame]) -> None:
+    fig = figures.day_timeline_figure(tables["epochs"], tables["episodes"], tables["pain"],
+                                      tables["remedies"], day=day, tz=TZ, threshold_deg=22.0)
+    _check(fig)
+    ax, strip = fig.axes[0], fig.axes[1]
+    assert 22.0 in _horizontal_lines(ax)
+    assert ax.get_ylabel() == "Trunk flexion (°)"
+    assert strip.get_xlabel() == f"Local time ({TZ})"
+    assert "Threshold 22°" in _legend_texts(fig)
+    assert day.strftime("%A %d %B %Y") in ax.get_title(loc="left")
+
+
+def test_wear_quality_figure(tables: dict[str, pd.DataFrame]) -> None:
+    fig = figures.wear_quality_figure(tables["daily"])
+    _check(fig)
+    ax = fig.axes[0]
+    assert _bars(ax) == 2 * len(tables["daily"])  # recorded and worn per day
+    assert ax.get_ylabel() == "Hours"
+    assert 10.0 in _horizontal_lines(ax)  # the 10-hour valid-day rule
 
 
 def test_no_pyplot_state(tables: dict[str, pd.DataFrame]) -> None:
@@ -132,7 +202,6 @@ def test_empty_inputs_give_a_message_not_an_error(tables: dict[str, pd.DataFrame
     _check(figures.day_timeline_figure(empty, tables["episodes"].iloc[:0],
                                        tables["pain"].iloc[:0], tables["remedies"].iloc[:0],
                                        day=FIRST, tz=TZ, threshold_deg=20.0))
-    _check(figures.sensitivity_table_figure(pd.DataFrame()))
 
 
 def test_subfigure_target_returns_root(tables: dict[str, pd.DataFrame]) -> None:
@@ -141,11 +210,3 @@ def test_subfigure_target_returns_root(tables: dict[str, pd.DataFrame]) -> None:
     assert figures.hourly_heatmap_figure(tables["hourly"], fig=top) is page
     assert figures.wear_quality_figure(tables["daily"], fig=bottom) is page
     _check(page)
-
-
-def test_sensitivity_pivot_accepts_long_form() -> None:
-    long = pd.DataFrame({"threshold_deg": [20, 20, 15, 15], "min_duration_s": [60, 30, 60, 30],
-                         "slouch_minutes": [1.0, 2.0, 3.0, 4.0]})
-    pivot = figures.sensitivity_pivot(long)
-    assert list(pivot.index) == [15, 20] and list(pivot.columns) == [30, 60]
-    assert pivot.loc[20, 30] == 2.0

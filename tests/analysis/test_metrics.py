@@ -1,19 +1,19 @@
-"""Daily / hourly / weekly metrics in local time (DST-correct) and the glossary."""
+"""Daily / hourly / weekly metrics in local time (DST-correct), band columns from the edges."""
 
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from analysis.context import CONTEXT_DTYPE
-from analysis.episodes import EPISODE_COLUMNS, find_episodes
+from analysis.episodes import find_episodes
 from analysis.metrics import (
     DAILY_COLUMNS,
-    GLOSSARY,
+    band_columns,
+    daily_columns,
     daily_metrics,
     hourly_profile,
     hourly_slouch_share,
@@ -21,6 +21,7 @@ from analysis.metrics import (
     local_day_hours,
     weekly_summary,
 )
+from analysis.settings import AnalysisSettings
 
 TZ = "Europe/London"
 
@@ -115,15 +116,19 @@ def test_episode_counted_on_local_start_date() -> None:
     assert daily["slouch_minutes"].tolist() == [10.0, 20.0]
 
 
-def test_glossary_covers_every_column() -> None:
-    names = set(DAILY_COLUMNS) | set(EPISODE_COLUMNS)
-    names |= {"flexion_deg", "lateral_deg", "inclination_deg", "worn", "context", "slouch",
-              "n_samples", "calibration"}
-    assert names <= set(GLOSSARY)
-    doc = (Path(__file__).parents[2] / "docs" / "glossary.md").read_text()
-    for key, text in GLOSSARY.items():
-        assert f"`{key}`" in doc, key
-        assert text in doc, key
+def test_band_edges_setting_names_the_band_columns() -> None:
+    ep = epochs_between("2026-11-16T08:00:00Z", "2026-11-16T09:00:00Z", flexion=30.0)
+    ep, episodes = find_episodes(ep)
+    settings = AnalysisSettings(band_edges_deg=(0.0, 15.0, 45.0))
+    daily = daily_metrics(ep, episodes, None, TZ, settings)
+    assert list(daily.columns) == daily_columns(settings)
+    assert band_columns(settings) == ["band_below_0_minutes", "band_0_15_minutes",
+                                      "band_15_45_minutes", "band_over_45_minutes"]
+    assert "band_20_60_minutes" not in daily.columns
+    assert daily["band_15_45_minutes"].iloc[0] == 60.0  # 30° is in the 15–45° band
+    summary = weekly_summary(daily)
+    assert summary["band_15_45_minutes"] == 60.0 and "band_20_60_minutes" not in summary
+    assert daily_columns() == list(DAILY_COLUMNS)
 
 
 def test_bad_inputs() -> None:

@@ -99,6 +99,7 @@ def _episodes(flag: np.ndarray) -> int:
 
 
 def test_error_table(days: list[DayResult]) -> None:
+    """The per-day error table: complete, and the numbers no other test checks are sane."""
     rows = []
     for r in days:
         m = _per_minute(r)
@@ -121,6 +122,14 @@ def test_error_table(days: list[DayResult]) -> None:
         })
     table = pd.DataFrame(rows).set_index("day")
     log.info("accuracy vs simulator truth:\n%s", table.round(3).to_string())
+    assert list(table.index) == [r.label for r in days]
+    numbers = table.drop(columns="calibration").to_numpy(dtype=float)
+    assert np.isfinite(numbers).all()
+    # a quietly sitting or lying wearer is not a sensor left on a table
+    assert (table["quiet_worn_as_nonwear_pct"] <= 1.0).all(), table["quiet_worn_as_nonwear_pct"]
+    # every wear bout was calibrated, and never by a routine on the day without routines
+    assert all(table["calibration"].str.len() > 0)
+    assert "routine" not in table.loc["seed12 day3 (no routines)", "calibration"]
 
 
 def test_nonwear_f1(days: list[DayResult]) -> None:

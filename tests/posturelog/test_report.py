@@ -15,7 +15,6 @@ import pandas as pd
 import pytest
 
 from analysis.settings import AnalysisSettings
-from posturelog import report_text as rt
 from posturelog.errors import UserError
 from posturelog.report import (
     EPISODE_CSV_COLUMNS,
@@ -27,6 +26,12 @@ from posturelog.report import (
     resolve_week,
     write_report,
 )
+from posturelog.report import wording as rt
+from posturelog.report.data import sessions_in
+from posturelog.report.html import render_html
+from posturelog.report.pdf import page_guide, page_plan
+from posturelog.report.sections import Plot, report_sections
+from posturelog.report.week import week_bounds_ns
 
 TZ = "Europe/Berlin"
 WEEK = IsoWeek(2026, 47)  # Mon 16 – Sun 22 November 2026
@@ -178,7 +183,7 @@ def test_episodes_csv_local_times_with_offset(written: ReportPaths, week_data: R
 
 def test_glossary_explains_every_csv_column(written: ReportPaths) -> None:
     text = written.html.read_text(encoding="utf-8")
-    glossary = text[text.index("<h3>Glossary</h3>"):]
+    glossary = text[text.index("<section id='glossary'>"):]
     explained = set(re.findall(r"<td><code>([^<]+)</code></td>", glossary))
     for column in pd.read_csv(written.daily_csv).columns:
         assert column in explained, column
@@ -295,7 +300,9 @@ def test_too_few_pain_data_said_plainly(tmp_path: Path) -> None:
                           settings=AnalysisSettings(), **logs)
     assert data.pain.daily_lag0 is None
     assert any(s.startswith("Too few") for s in data.headline), data.headline
-    assert data.pain_note == data.pain.daily_lag0_reason  # the same-day analysis, not another
+    assert data.pain.daily_lag0_reason is not None
+    assert data.pain_note == rt.withheld_sentence(data.pain.daily_lag0_reason)  # same-day
+    assert data.pain_note.startswith("Too few days to relate daily slouching to pain")
     assert any("Too few" in s for s in data.pain_lines)
 
 
@@ -431,12 +438,12 @@ def test_default_week_and_default_out_dir(simulated_store: Any, tmp_path: Path,
 
 def test_pdf_failure_in_the_pdf_process_is_raised(week_data: ReportData, tmp_path: Path,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    import posturelog.report as report_module
+    from posturelog.report import pdf
 
     def broken(data: ReportData, path: Path) -> None:
         raise ValueError("no PDF today")
 
-    monkeypatch.setattr(report_module, "_write_pdf", broken)
+    monkeypatch.setattr(pdf, "write_pdf", broken)
     with pytest.raises((RuntimeError, ValueError), match="no PDF today"):
         write_report(week_data, tmp_path)
 
@@ -446,3 +453,60 @@ def test_pdf_written_in_this_process_with_one_worker(week_data: ReportData, tmp_
     monkeypatch.setenv("POSTURELOG_WORKERS", "1")
     paths = write_report(week_data, tmp_path)
     assert paths.pdf.read_bytes().startswith(b"%PDF") and _pdf_pages(paths.pdf) >= 8
+
+
+# -- sessions, sections, band edges --------------------------------------------------------
+def test_sessions_of_other_weeks_are_not_listed() -> None:
+    """A week with no overlapping session lists no session (it used to list all of them)."""
+    week_start, week_end = week_bounds_ns(WEEK, TZ)
+    day_ns = 86_400 * 10**9
+    sessions = pd.DataFrame({
+        "id": [1, 2, 3],
+        "started_ns": [week_start - 20 * day_ns, week_start - 2 * day_ns, week_end + day_ns],
+        "ended_ns": [week_start - 19 * day_ns, week_start + day_ns, np.nan],
+    })
+    assert sessions_in(sessions, week_start, week_end)["id"].tolist() == [2]
+    assert sessions_in(sessions.iloc[[0, 2]], week_start, week_end).empty
+    still_recording = sessions.assign(ended_ns=[np.nan, np.nan, np.nan])
+    assert sessions_in(still_recording, week_start, week_end)["id"].tolist() == [1, 2]
+
+
+def test_html_and_pdf_render_the_same_sections(week_data: ReportData) -> None:
+    sections = report_sections(week_data)
+    html_text = render_html(week_data, sections)
+    pages = page_plan(sections)
+    assert [p.title for p in pages if not p.title.endswith("(continued)")] == \
+        [s.title for s in sections]
+    for section in sections[1:]:
+        assert f"<section id='{section.key}'><h2>{section.title}</h2>" in html_text
+    assert len(pages) >= 8
+
+
+def test_pdf_page_guide_is_derived_from_the_page_plan(week_data: ReportData) -> None:
+    pages = page_plan(report_sections(week_data))
+    guide = page_guide(pages)
+    for number, page in enumerate(pages, start=1):
+        if not page.title.endswith("(continued)") and number > 1:
+            assert f"Page {number}: {page.title}." in guide
+    long_glossary = [p for p in pages if p.section.key == "glossary"]
+    assert guide.endswith(f"Page {pages.index(long_glossary[0]) + 1}: Glossary of report "
+                          "columns.")
+
+
+def test_band_edges_setting_drives_csv_columns_tables_and_legend(tmp_path: Path) -> None:
+    settings = AnalysisSettings(band_edges_deg=(0.0, 15.0, 45.0), bootstrap_n=200)
+    data = prepare_report(week=WEEK, tz=TZ, epochs=synthetic_epochs(days=2),
+                          settings=settings)
+    paths = write_report(data, tmp_path)
+    columns = list(pd.read_csv(paths.daily_csv).columns)
+    assert [c for c in columns if c.startswith("band_")] == [
+        "band_below_0_minutes", "band_0_15_minutes", "band_15_45_minutes",
+        "band_over_45_minutes"]
+    html_text = paths.html.read_text()
+    assert "<th>15–45°</th>" in html_text and "<th>Over 45°</th>" in html_text
+    assert "20–60°</th>" not in html_text
+    assert "<code>band_15_45_minutes</code>" in html_text  # the glossary follows
+    when = next(s for s in report_sections(data) if s.key == "when")
+    plot = next(b for b in when.blocks if isinstance(b, Plot) and b.alt.startswith("Flexion"))
+    legend = plot.draw(None).axes[0].get_legend()
+    assert [t.get_text() for t in legend.get_texts()][:2] == ["15–45° band", "over 45° band"]
