@@ -128,10 +128,8 @@ def from_axis_angle(axis: ArrayLike, angle_rad: ArrayLike) -> FloatArray:
     unit = np.divide(
         axis_arr, norm, out=np.zeros(np.broadcast(axis_arr, norm).shape), where=norm > 0
     )
-    half = 0.5 * angle[..., None]
-    return np.concatenate(
-        [np.cos(half) * np.ones_like(unit[..., :1]), np.sin(half) * unit], axis=-1
-    )
+    half = np.where(norm > 0, 0.5 * angle[..., None], 0.0)
+    return np.concatenate([np.cos(half), np.sin(half) * unit], axis=-1)
 
 
 def from_rotation_vector(rotvec: FloatArray) -> FloatArray:
