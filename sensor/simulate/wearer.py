@@ -351,7 +351,6 @@ class SimulatedWearer:
                     t_ns=day.t_ns[b0:b1].copy(),
                     acc_mps2=day.acc_mps2[b0:b1].copy(),
                     gyr_rads=day.gyr_rads[b0:b1].copy(),
-                    counter=day.sample_index[b0:b1].copy(),
                     gap_before=r > 0 and b0 == a0,
                 )
 
@@ -363,7 +362,6 @@ class SimulatedWearer:
         """The whole simulation as recorded batches of about ``batch_s`` seconds, day by day.
 
         Batches never span a link-loss gap; the first batch after one has ``gap_before=True``.
-        ``counter`` carries the sensor's running sample index.
         """
         self._check_batch(batch_s)
         for k in range(self.settings.days):
