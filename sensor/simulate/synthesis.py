@@ -63,10 +63,12 @@ class Synthesizer:
     def _endpoint_pose(self, i: int, t: float) -> FloatArray:
         i = min(max(i, 0), len(self.plan.segments) - 1)
         if self.seg_mode[i] == MODE_STATIC:
-            return self.seg_pose[i]
+            pose: FloatArray = self.seg_pose[i]
+            return pose
         q_body, _ = self.body(np.array([t]))
         m = self.mount_q[max(int(np.searchsorted(self.mount_start, t, side="right")) - 1, 0)]
-        return quat.multiply(q_body, quat.conjugate(m))[0]
+        moving: FloatArray = quat.multiply(q_body, quat.conjugate(m))[0]
+        return moving
 
     def body(self, t: FloatArray) -> tuple[FloatArray, FloatArray]:
         """Trunk orientation (body → world quaternions, (n, 4)) and linear acceleration (n, 3)."""

@@ -91,11 +91,6 @@ class SimulatedWearer:
         """The sensor's true sample rate, Hz (nominal rate corrected by the clock drift)."""
         return 1e9 / self._period_ns
 
-    @property
-    def true_period_ns(self) -> float:
-        """The sensor's true sample period, ns (not an integer)."""
-        return self._period_ns
-
     def _local_ns(self, date: dt.date, hours: float) -> int:
         """UTC ns of local wall-clock time ``hours`` after midnight on ``date``."""
         return local_ns(self._tz, date, hours)
@@ -110,7 +105,8 @@ class SimulatedWearer:
         return self._local_ns(d, 0.0), self._local_ns(d + dt.timedelta(days=1), 0.0)
 
     def _sample_times(self, n: NDArray[np.int64]) -> NDArray[np.int64]:
-        return self._t0_ns + np.rint(n * self._period_ns).astype(np.int64)
+        times: NDArray[np.int64] = self._t0_ns + np.rint(n * self._period_ns).astype(np.int64)
+        return times
 
     def _first_sample_at_or_after(self, t_ns: int) -> int:
         n = max(int(math.ceil((t_ns - self._t0_ns) / self._period_ns)), 0)
