@@ -59,7 +59,24 @@ class SampleBatch:
 
 @dataclass
 class SourceInfo:
-    """What a source knows about the device it streams from (stored with the session)."""
+    """What a source knows about the device it streams from (stored with the session).
+
+    Attributes
+    ----------
+    model, address, name, firmware : str
+        The device.
+    battery_pct : int or None
+        Battery level, percent.
+    rate_hz : float
+        The rate the samples are timed at, Hz (what the sensor confirmed, where it can say).
+    has_gyroscope : bool
+        Whether batches carry angular rate.
+    extra : dict of str to str
+        Anything else: ``model_number``; from the BLE client ``rate_confirmed``
+        (``yes``/``no``/``unknown``) and, when the sensor did not take the requested rate,
+        ``rate_requested_hz`` and ``rate_note`` (one sentence; the recorder keeps it with the
+        session); simulator parameters for the simulated wearer.
+    """
 
     model: str
     address: str = ""

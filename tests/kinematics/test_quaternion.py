@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -88,3 +93,25 @@ def test_bad_input_is_a_value_error() -> None:
         quat.about_axis(3, 0.1)
     with pytest.raises(ValueError, match=r"\(3, 3\)"):
         quat.from_matrix(np.eye(4))
+
+
+@pytest.mark.parametrize(
+    ("module", "forbidden"),
+    [
+        ("kinematics.quaternion", ("sensor", "analysis", "posturelog", "scipy", "pandas")),
+        ("sensor.simulate", ("analysis", "posturelog")),
+        ("sensor.ble", ("analysis", "posturelog")),
+        ("analysis", ("sensor", "posturelog")),
+    ],
+)
+def test_import_rules(module: str, forbidden: tuple[str, ...]) -> None:
+    """kinematics is a leaf; sensor and analysis never import each other (docs/architecture.md)."""
+    code = (
+        f"import sys, {module}; "
+        f"bad = [m for m in {forbidden!r} if m in sys.modules]; "
+        "print(bad); sys.exit(1 if bad else 0)"
+    )
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
