@@ -83,7 +83,11 @@ def adapter_error(exc: BaseException) -> AdapterUnavailableError | None:
         return AdapterUnavailableError(
             f"cannot reach the system D-Bus ({exc.__class__.__name__}); is D-Bus/BlueZ running?"
         )
-    if isinstance(exc, BleakError) and "adapter" in str(exc).lower() and "not found" in str(exc).lower():
+    if (
+        isinstance(exc, BleakError)
+        and "adapter" in str(exc).lower()
+        and "not found" in str(exc).lower()
+    ):
         return AdapterUnavailableError(f"no usable Bluetooth adapter: {exc}")
     return None
 

@@ -18,12 +18,13 @@ from sensor.batch import SourceInfo
 from sensor.ble.errors import (
     ConfigurationRejectedError,
     PairingRequiredError,
+    UnsupportedDeviceError,
     is_pairing_error,
     one_line,
     pairing_message,
 )
 from sensor.ble.scan import FoundDevice
-from sensor.profiles.base import ConfigWrite, SensorProfile
+from sensor.profiles.base import ConfigWrite, DecodeError, SensorProfile
 
 __all__ = [
     "BATTERY_LEVEL_UUID",
@@ -31,6 +32,7 @@ __all__ = [
     "MODEL_NUMBER_UUID",
     "Notify",
     "check_replies",
+    "match_characteristics",
     "read_battery",
     "read_info",
     "read_rate",
@@ -55,6 +57,32 @@ def _label(device: FoundDevice) -> str:
 
 def _pairing_error(device: FoundDevice) -> PairingRequiredError:
     return PairingRequiredError(pairing_message(device.name, device.address))
+
+
+def match_characteristics(
+    client: BleakClient, char_uuids: list[str], profile: SensorProfile, device: FoundDevice
+) -> None:
+    """Let the profile adapt to the discovered characteristics and check it has what it needs.
+
+    Raises
+    ------
+    UnsupportedDeviceError
+        If the device lacks the profile's notify or data characteristics.
+    """
+    try:
+        profile.adapt_to_discovered(char_uuids)
+    except DecodeError as exc:
+        raise UnsupportedDeviceError(
+            f"{_label(device)} lacks the expected characteristics: {exc}"
+        ) from exc
+    missing = [u for u in (*profile.notify_uuids, profile.data_uuid) if u not in char_uuids]
+    if missing:
+        service_uuids = [s.uuid for s in client.services]
+        raise UnsupportedDeviceError(
+            f"{_label(device)} is not a {profile.model} as expected: "
+            f"characteristic(s) {', '.join(missing)} missing; it has services "
+            f"{', '.join(service_uuids) or 'none'}"
+        )
 
 
 async def read_info(

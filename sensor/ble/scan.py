@@ -110,7 +110,9 @@ async def scan(timeout_s: float = 5.0) -> list[FoundDevice]:
     addresses = {d.address for d in found}
     found += [d for d in await _connected_supported() if d.address not in addresses]
     found.sort(key=lambda d: -(d.rssi if d.rssi is not None else -999))
-    logger.info("scan found %d device(s), %d supported", len(found), sum(d.supported for d in found))
+    logger.info(
+        "scan found %d device(s), %d supported", len(found), sum(d.supported for d in found)
+    )
     return found
 
 
@@ -183,7 +185,9 @@ async def find_device(address: str, timeout_s: float = 10.0) -> FoundDevice:
             raise mapped from exc
         raise
     if dev is None or not result:
-        raise DeviceNotFoundError(f"sensor {wanted} not found within {timeout_s:g} s; is it on and in range?")
+        raise DeviceNotFoundError(
+            f"sensor {wanted} not found within {timeout_s:g} s; is it on and in range?"
+        )
     return result[-1]
 
 
@@ -200,9 +204,13 @@ async def gatt_services(device: FoundDevice, timeout_s: float = 10.0) -> list[st
         return []
 
 
-def unsupported_message(device: FoundDevice, services: list[str] | tuple[str, ...] | None = None) -> str:
+def unsupported_message(
+    device: FoundDevice, services: list[str] | tuple[str, ...] | None = None
+) -> str:
     """One line saying that ``device`` is not a supported model, and which services it has."""
-    listed = ", ".join(services if services is not None else device.service_uuids) or "none advertised"
+    listed = (
+        ", ".join(services if services is not None else device.service_uuids) or "none advertised"
+    )
     return (
         f"{device.name or device.address} ({device.address}) is not a supported sensor model; "
         f"it has services: {listed}"

@@ -49,6 +49,7 @@ from sensor.ble.errors import (
 )
 from sensor.ble.gatt import (
     check_replies,
+    match_characteristics,
     read_battery,
     read_info,
     read_rate,
@@ -59,7 +60,7 @@ from sensor.ble.gatt import (
 from sensor.ble.scan import FoundDevice, unsupported_message
 from sensor.clock import SampleClock
 from sensor.profiles import profile_by_key
-from sensor.profiles.base import ConfigWrite, DecodeError
+from sensor.profiles.base import ConfigWrite
 
 __all__ = ["SensorStream"]
 
@@ -301,7 +302,9 @@ class SensorStream:
 
         return on_data
 
-    def _control_callback(self, gen: int, uuid: str) -> Callable[[BleakGATTCharacteristic, bytearray], None]:
+    def _control_callback(
+        self, gen: int, uuid: str
+    ) -> Callable[[BleakGATTCharacteristic, bytearray], None]:
         def on_control(_char: BleakGATTCharacteristic, data: bytearray) -> None:
             if gen == self._live_gen:
                 self._control.put_nowait((uuid, bytes(data)))
@@ -401,7 +404,9 @@ class SensorStream:
                 break
             if now - self._last_data > self.data_timeout_s:
                 logger.warning(
-                    "no data from %s for %.1f s; reconnecting", self.device.address, now - self._last_data
+                    "no data from %s for %.1f s; reconnecting",
+                    self.device.address,
+                    now - self._last_data,
                 )
                 self._live_gen = None
                 self.stats.link_losses += 1
@@ -431,7 +436,9 @@ class SensorStream:
             stop = self.profile.stop_write()
             if stop is not None:
                 with contextlib.suppress(Exception):
-                    write = client.write_gatt_char(stop.char_uuid, stop.data, response=stop.response)
+                    write = client.write_gatt_char(
+                        stop.char_uuid, stop.data, response=stop.response
+                    )
                     await asyncio.wait_for(write, 2)
         try:
             await asyncio.wait_for(client.disconnect(), timeout=10)
@@ -461,26 +468,14 @@ class SensorStream:
             self.device = replace(self.device, ble_device=None)
             raise
         self.stats.connects += 1
-        logger.info("connected to %s (%s), connection %d", self.device.name, self.device.address, gen)
+        logger.info(
+            "connected to %s (%s), connection %d", self.device.name, self.device.address, gen
+        )
 
         profile = self.profile
         profile.reset()
         char_uuids = [c.uuid for s in client.services for c in s.characteristics]
-        service_uuids = [s.uuid for s in client.services]
-        try:
-            profile.adapt_to_discovered(char_uuids)
-        except DecodeError as exc:
-            raise UnsupportedDeviceError(
-                f"{self.device.name or self.device.address} lacks the expected characteristics: {exc}"
-            ) from exc
-        missing = [u for u in (*profile.notify_uuids, profile.data_uuid) if u not in char_uuids]
-        if missing:
-            raise UnsupportedDeviceError(
-                f"{self.device.name or self.device.address} is not a {profile.model} as expected: "
-                f"characteristic(s) {', '.join(missing)} missing; it has services "
-                f"{', '.join(service_uuids) or 'none'}"
-            )
-
+        match_characteristics(client, char_uuids, profile, self.device)
         if first:
             await read_info(client, char_uuids, self.device, self.info)
             self.stats.battery_pct = self.info.battery_pct

@@ -14,7 +14,14 @@ from typing import Self
 
 import numpy as np
 
-__all__ = ["ConfigWrite", "DecodeError", "Decoded", "SensorProfile", "int16_frames", "notification_bytes"]
+__all__ = [
+    "ConfigWrite",
+    "DecodeError",
+    "Decoded",
+    "SensorProfile",
+    "int16_frames",
+    "notification_bytes",
+]
 
 
 class DecodeError(ValueError):

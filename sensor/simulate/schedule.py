@@ -415,78 +415,19 @@ class PlanBuilder:
     # -- the day -----------------------------------------------------------------------------
 
     def build(self) -> Plan:
+        """The day: night and morning, a weekday or weekend day, shower, evening, bedtime."""
         night_in = self.night_in
-        night_out = self.night_out
         length = self.length_s
         wake = night_in.wake_s
-        bed = night_out.bed_s + length
-        weekend = self.date.weekday() >= 5
+        bed = self.night_out.bed_s + length
         self.mounts.append((-FAR_S, night_in.mount_q, night_in.acc_bias))
         self.heading = night_in.bed_yaw_deg
-
-        # night and morning
-        if night_in.worn:
-            self.segment(-FAR_S, wake, "bed", LYING, True)
-            for h in night_in.holds:
-                self.posture(h[0], h[1], h[2], h[3], h[4], 0.3, night_in.bed_yaw_deg)
-            t = self.home(wake, wake + self.u(10.0, 30.0) * 60.0)
-        else:
-            attach_t = wake + self.u(15.0, 45.0) * 60.0
-            self.segment(
-                -FAR_S, attach_t, "nightstand", NONWEAR, False, MODE_STATIC, night_in.table_q
-            )
-            self.posture(-FAR_S, attach_t - 2.0, 3.0, 0.0, 0.0, 0.5, night_in.bed_yaw_deg)
-            mount_q, acc_bias = draw_mount(self.rng, self.settings.acc_bias_mps2)
-            t = self.attach(attach_t, mount_q, acc_bias, self.settings.routine_probability)
-            t = self.home(t, t + self.u(5.0, 20.0) * 60.0)
-        t = self.sit(t, t + self.u(10.0, 20.0) * 60.0, "breakfast", 2.0, 15.0, 0.5)
-        t = self.home(t, t + self.u(5.0, 15.0) * 60.0)
-
-        if not weekend:
-            t = self.commute(t)
-            lunch = max(self.at(self.u(12.0, 13.0)), t + 1800.0)
-            t = self.work_until(t, lunch)
-            t = self.walk(t, t + self.u(3.0, 8.0) * 60.0)
-            t = self.sit(t, t + self.u(20.0, 40.0) * 60.0, "lunch", 3.0, 15.0, 0.5)
-            t = self.walk(t, t + self.u(3.0, 8.0) * 60.0)
-            leave = max(self.at(self.u(16.75, 18.0)), t + 1800.0)
-            t = self.work_until(t, leave)
-            t = self.commute(t)
-            t = self.home(t, t + self.u(5.0, 20.0) * 60.0)
-        else:
-            t = self.work_until(t, t + self.u(45.0, 120.0) * 60.0)
-            t = self.home(t, t + self.u(3.0, 10.0) * 60.0)
-            long_walk = self.u(30.0, 90.0) * 60.0
-            t = self.walk(t, t + 0.5 * long_walk)
-            t = self.stand(t, t + self.u(2.0, 10.0) * 60.0)
-            t = self.walk(t, t + 0.5 * long_walk)
-            t = self.sit(t, t + self.u(20.0, 40.0) * 60.0, "lunch", 3.0, 15.0, 0.5)
-            t = self.leisure(t, t + self.u(60.0, 180.0) * 60.0, weekend, allow_lying=False)
-        t = self.shower(t, night_out)
-
-        # evening, bounded by bedtime
-        end_evening = bed - self.u(10.0, 20.0) * 60.0
-        dinner = max(self.at(self.u(18.5, 19.5)), t)
-        t = self.leisure(t, min(dinner, end_evening), weekend, allow_lying=False)
-        if end_evening - t > 50.0 * 60.0:
-            t = self.sit(t, t + self.u(20.0, 40.0) * 60.0, "dinner", 3.0, 15.0, 0.5)
-        t = self.leisure(t, end_evening, weekend, allow_lying=True)
-        if night_out.worn:
-            t = self.home(t, bed)
-            self.segment(bed, FAR_S, "bed", LYING, True)
-            for h in night_out.holds:
-                self.posture(
-                    h[0] + length, h[1] + length, h[2], h[3], h[4], 0.3, night_out.bed_yaw_deg
-                )
-        else:
-            detach = max(bed - self.u(3.0, 8.0) * 60.0, t + 30.0)
-            t = self.home(t, detach)
-            t = self.handle(t, "detach")
-            self.segment(t, FAR_S, "nightstand", NONWEAR, False, MODE_STATIC, night_out.table_q)
-            self.posture(t + 2.0, FAR_S, 3.0, 0.0, 0.0, 0.5)
+        t = self.morning(wake)
+        t = self.weekend_day(t) if self.date.weekday() >= 5 else self.weekday(t)
+        t = self.shower(t, self.night_out)
+        t = self.evening(t, bed)
         if t > bed + 1.0:
             logger.warning("simulated day %s overran bedtime by %.0f s", self.date, t - bed)
-
         return Plan(
             index=self.index,
             date=self.date,
@@ -504,7 +445,72 @@ class PlanBuilder:
             routines=self.routines,
         )
 
+    def morning(self, wake: float) -> float:
+        """The night before (in bed or on the nightstand), getting up, attaching, breakfast."""
+        night_in = self.night_in
+        if night_in.worn:
+            self.segment(-FAR_S, wake, "bed", LYING, True)
+            for h in night_in.holds:
+                self.posture(h[0], h[1], h[2], h[3], h[4], 0.3, night_in.bed_yaw_deg)
+            t = self.home(wake, wake + self.u(10.0, 30.0) * 60.0)
+        else:
+            attach_t = wake + self.u(15.0, 45.0) * 60.0
+            self.segment(
+                -FAR_S, attach_t, "nightstand", NONWEAR, False, MODE_STATIC, night_in.table_q
+            )
+            self.posture(-FAR_S, attach_t - 2.0, 3.0, 0.0, 0.0, 0.5, night_in.bed_yaw_deg)
+            mount_q, acc_bias = draw_mount(self.rng, self.settings.acc_bias_mps2)
+            t = self.attach(attach_t, mount_q, acc_bias, self.settings.routine_probability)
+            t = self.home(t, t + self.u(5.0, 20.0) * 60.0)
+        t = self.sit(t, t + self.u(10.0, 20.0) * 60.0, "breakfast", 2.0, 15.0, 0.5)
+        return self.home(t, t + self.u(5.0, 15.0) * 60.0)
 
-# --------------------------------------------------------------------------------------------
-# Signal synthesis
-# --------------------------------------------------------------------------------------------
+    def weekday(self, t: float) -> float:
+        """Commute, desk work, lunch, desk work, commute home."""
+        t = self.commute(t)
+        lunch = max(self.at(self.u(12.0, 13.0)), t + 1800.0)
+        t = self.work_until(t, lunch)
+        t = self.walk(t, t + self.u(3.0, 8.0) * 60.0)
+        t = self.sit(t, t + self.u(20.0, 40.0) * 60.0, "lunch", 3.0, 15.0, 0.5)
+        t = self.walk(t, t + self.u(3.0, 8.0) * 60.0)
+        leave = max(self.at(self.u(16.75, 18.0)), t + 1800.0)
+        t = self.work_until(t, leave)
+        t = self.commute(t)
+        return self.home(t, t + self.u(5.0, 20.0) * 60.0)
+
+    def weekend_day(self, t: float) -> float:
+        """Laptop work, a long walk, lunch, free time."""
+        t = self.work_until(t, t + self.u(45.0, 120.0) * 60.0)
+        t = self.home(t, t + self.u(3.0, 10.0) * 60.0)
+        long_walk = self.u(30.0, 90.0) * 60.0
+        t = self.walk(t, t + 0.5 * long_walk)
+        t = self.stand(t, t + self.u(2.0, 10.0) * 60.0)
+        t = self.walk(t, t + 0.5 * long_walk)
+        t = self.sit(t, t + self.u(20.0, 40.0) * 60.0, "lunch", 3.0, 15.0, 0.5)
+        return self.leisure(t, t + self.u(60.0, 180.0) * 60.0, True, allow_lying=False)
+
+    def evening(self, t: float, bed: float) -> float:
+        """Free time, dinner, sofa (often lying), bedtime (detach unless worn in bed)."""
+        night_out = self.night_out
+        weekend = self.date.weekday() >= 5
+        end_evening = bed - self.u(10.0, 20.0) * 60.0
+        dinner = max(self.at(self.u(18.5, 19.5)), t)
+        t = self.leisure(t, min(dinner, end_evening), weekend, allow_lying=False)
+        if end_evening - t > 50.0 * 60.0:
+            t = self.sit(t, t + self.u(20.0, 40.0) * 60.0, "dinner", 3.0, 15.0, 0.5)
+        t = self.leisure(t, end_evening, weekend, allow_lying=True)
+        if night_out.worn:
+            t = self.home(t, bed)
+            self.segment(bed, FAR_S, "bed", LYING, True)
+            length = self.length_s
+            for h in night_out.holds:
+                self.posture(
+                    h[0] + length, h[1] + length, h[2], h[3], h[4], 0.3, night_out.bed_yaw_deg
+                )
+        else:
+            detach = max(bed - self.u(3.0, 8.0) * 60.0, t + 30.0)
+            t = self.home(t, detach)
+            t = self.handle(t, "detach")
+            self.segment(t, FAR_S, "nightstand", NONWEAR, False, MODE_STATIC, night_out.table_q)
+            self.posture(t + 2.0, FAR_S, 3.0, 0.0, 0.0, 0.5)
+        return t
