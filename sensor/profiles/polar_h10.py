@@ -1,7 +1,7 @@
 """Polar H10 chest strap, PMD (Polar Measurement Data) accelerometer stream.
 
 Source: polarofficial/polar-ble-sdk (PMD control point / ``PmdDataFrame`` / ``AccData``),
-summarised in ``/work/shared/SENSORS.md``.
+summarised in ``docs/ble.md``.
 
 Device timestamps are nanoseconds on the strap's clock, whose epoch is 2000-01-01 (UTC) per the
 Polar SDK; :attr:`Decoded.device_time_ns` is returned on that clock, unconverted (the

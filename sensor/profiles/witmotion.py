@@ -1,6 +1,6 @@
 """WitMotion WT901BLECL / BWT901BLE5.0 (accelerometer + gyroscope + angles over BLE).
 
-Protocol (``/work/shared/SENSORS.md``, from the WitMotion "Bluetooth 5.0 communication protocol"
+Protocol (summarised in ``docs/ble.md``; from the WitMotion "Bluetooth 5.0 communication protocol"
 document and the WT901BLECL datasheet):
 
 * notify ``ffe4``, write ``ffe9`` under service ``ffe5``. The base UUID on these units ends in
@@ -236,7 +236,7 @@ class WitMotionProfile(SensorProfile):
     def decode(self, data: bytes) -> Decoded:
         """Append one notification to the reassembly buffer and decode every complete record.
 
-        Source: SENSORS.md "WitMotion" (WitMotion BLE 5.0 protocol / WT901BLECL datasheet):
+        Source: the WitMotion BLE 5.0 protocol document and the WT901BLECL datasheet:
         record ``55 61`` + int16 ax ay az wx wy wz roll pitch yaw, acc ×16 g/32768 with
         g = 9.8, gyro ×2000 °/s / 32768.
 
