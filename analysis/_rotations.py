@@ -1,5 +1,9 @@
 """Vectorised quaternion helpers for the tilt filter (private).
 
+The generic quaternion algebra lives in :mod:`kinematics.quaternion` (``qmul_pair`` here is
+:func:`kinematics.quaternion.multiply_pair`); this module keeps what only the tilt filter
+needs: per-sample delta quaternions, the two-level product scan and rotation-matrix entries.
+
 Quaternions are Hamilton quaternions ``w + x i + y j + z k``. For speed the hot path stores a
 quaternion as a *pair of complex numbers* (Cayley–Dickson form)::
 
@@ -22,6 +26,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from kinematics.quaternion import multiply_pair as qmul_pair
+
 __all__ = [
     "delta_quaternion",
     "quaternion_scan",
@@ -37,13 +43,6 @@ ComplexArray = NDArray[np.complex128]
 
 # Above this half-angle per sample (rad) the Taylor series for cos/sinc is not used.
 _TAYLOR_MAX_HALF_ANGLE = 0.2
-
-
-def qmul_pair(
-    a: ComplexArray, b: ComplexArray, c: ComplexArray, d: ComplexArray
-) -> tuple[ComplexArray, ComplexArray]:
-    """Quaternion product ``(a + b j)(c + d j)`` in complex-pair form (broadcasts)."""
-    return a * c - b * np.conj(d), a * d + b * np.conj(c)
 
 
 def delta_quaternion(gyr_rads: FloatArray, dt_s: float) -> tuple[ComplexArray, ComplexArray]:

@@ -44,7 +44,11 @@ class Recorder:
         self._listeners: list[Callable[[SampleBatch, RecordResult], None]] = []
 
     def __enter__(self) -> Recorder:
-        sid = self.store.start_session(self.info, self.timezone, source=self.source)
+        # a note from the source (e.g. "sensor did not take 100 Hz; it runs at 10 Hz") is kept
+        # with the session, after the source name
+        note = self.info.extra.get("rate_note", "")
+        source = "; ".join(part for part in (self.source, note) if part)
+        sid = self.store.start_session(self.info, self.timezone, source=source)
         self.result = RecordResult(session_id=sid)
         self._writer = self.store.segment_writer(sid, self.timezone)
         return self
@@ -70,7 +74,6 @@ class Recorder:
                 t_ns=batch.t_ns[keep],
                 acc_mps2=batch.acc_mps2[keep],
                 gyr_rads=None if batch.gyr_rads is None else batch.gyr_rads[keep],
-                counter=None if batch.counter is None else batch.counter[keep],
                 gap_before=batch.gap_before,
             )
         if batch.gap_before and res.last_ns is not None:

@@ -22,8 +22,6 @@ class SampleBatch:
         pointing up).
     gyr_rads : ndarray, shape (N, 3), float64, or None
         Angular rate in the sensor frame, rad/s; ``None`` for accelerometer-only sensors.
-    counter : ndarray, shape (N,), int64, or None
-        The sensor's own sample counter or timestamp where it has one.
     gap_before : bool
         True when samples were lost between the previous batch and this one (link loss,
         dropped notifications); the recorder stores the gap in the session record.
@@ -32,7 +30,6 @@ class SampleBatch:
     t_ns: np.ndarray
     acc_mps2: np.ndarray
     gyr_rads: np.ndarray | None = None
-    counter: np.ndarray | None = None
     gap_before: bool = False
 
     def __post_init__(self) -> None:
@@ -48,8 +45,6 @@ class SampleBatch:
             raise ValueError(
                 f"gyr_rads must have shape ({t.size}, 3) or be None, got {np.shape(self.gyr_rads)}"
             )
-        if self.counter is not None and np.shape(self.counter) != (t.size,):
-            raise ValueError(f"counter must have shape ({t.size},), got {np.shape(self.counter)}")
         if t.size > 1 and not bool(np.all(np.diff(t) > 0)):
             raise ValueError("t_ns must be strictly increasing within a batch")
 
@@ -64,7 +59,24 @@ class SampleBatch:
 
 @dataclass
 class SourceInfo:
-    """What a source knows about the device it streams from (stored with the session)."""
+    """What a source knows about the device it streams from (stored with the session).
+
+    Attributes
+    ----------
+    model, address, name, firmware : str
+        The device.
+    battery_pct : int or None
+        Battery level, percent.
+    rate_hz : float
+        The rate the samples are timed at, Hz (what the sensor confirmed, where it can say).
+    has_gyroscope : bool
+        Whether batches carry angular rate.
+    extra : dict of str to str
+        Anything else: ``model_number``; from the BLE client ``rate_confirmed``
+        (``yes``/``no``/``unknown``) and, when the sensor did not take the requested rate,
+        ``rate_requested_hz`` and ``rate_note`` (one sentence; the recorder keeps it with the
+        session); simulator parameters for the simulated wearer.
+    """
 
     model: str
     address: str = ""

@@ -372,4 +372,5 @@ class SampleClock:
         c = t - steps
         if self._last_t is not None:
             c[0] = max(int(c[0]), self._last_t + self._step)
-        return np.maximum.accumulate(c) + steps
+        out: np.ndarray = np.maximum.accumulate(c) + steps
+        return out

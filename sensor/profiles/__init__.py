@@ -26,7 +26,6 @@ __all__ = [
     "WitMotionProfile",
     "find_characteristic",
     "profile_by_key",
-    "profile_for",
     "profile_for_advertisement",
     "uuid16",
 ]
@@ -63,20 +62,17 @@ def profile_for_advertisement(
     return None
 
 
-#: Alias named in ``docs/architecture.md``.
-profile_for = profile_for_advertisement
-
-
 def profile_by_key(key: str) -> type[SensorProfile]:
     """The profile class for ``key`` (``witmotion``, ``thingy52``, ``microbit``, ``sensortag``,
-    ``polar_h10``).
+    ``polar_h10``; case and surrounding blanks ignored). The one lookup by key; make an
+    instance with :meth:`SensorProfile.from_rate`.
 
     Raises
     ------
-    KeyError
+    ValueError
         For an unknown key (the message lists the known ones).
     """
     try:
         return PROFILES[key.strip().lower()]
     except KeyError:
-        raise KeyError(f"unknown sensor profile {key!r}; known: {', '.join(PROFILES)}") from None
+        raise ValueError(f"unknown sensor profile {key!r}; known: {', '.join(PROFILES)}") from None

@@ -8,11 +8,20 @@ SI samples. It does no I/O; :mod:`sensor.ble` drives it with bleak.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Self
 
 import numpy as np
 
-__all__ = ["ConfigWrite", "DecodeError", "Decoded", "SensorProfile", "int16_frames", "notification_bytes"]
+__all__ = [
+    "ConfigWrite",
+    "DecodeError",
+    "Decoded",
+    "SensorProfile",
+    "int16_frames",
+    "notification_bytes",
+]
 
 
 class DecodeError(ValueError):
@@ -88,7 +97,6 @@ class Decoded:
     gyr_rads: np.ndarray | None
     device_time_ns: np.ndarray | None = None
     skipped_bytes: int = 0
-    errors: list[str] = field(default_factory=list)
 
     def __len__(self) -> int:
         return int(self.acc_mps2.shape[0])
@@ -115,6 +123,17 @@ class SensorProfile(ABC):
     data_uuid: str = ""
     #: Supported output rates in Hz, ascending.
     rates_hz: tuple[float, ...] = ()
+    #: Whether :meth:`decode` returns per-sample device timestamps (``Decoded.device_time_ns``).
+    has_device_time: bool = False
+
+    @classmethod
+    def from_rate(cls, rate_hz: float | None = None) -> Self:
+        """A fresh instance (per-connection decoder state) for output rate ``rate_hz``.
+
+        Profiles that configure the rate per write ignore ``rate_hz`` here; those whose decoder
+        needs the rate (Polar H10 timestamps) override this.
+        """
+        return cls()
 
     @classmethod
     @abstractmethod
@@ -136,6 +155,34 @@ class SensorProfile(ABC):
         """Whether :meth:`config_writes` must happen after notifications are enabled
         (Polar PMD requires it)."""
         return False
+
+    def adapt_to_discovered(self, char_uuids: Iterable[str]) -> None:  # noqa: B027 - optional
+        """Adjust characteristic UUIDs to those discovered on the connected unit.
+
+        Parameters
+        ----------
+        char_uuids : iterable of str
+            Every characteristic UUID the client discovered.
+
+        Raises
+        ------
+        DecodeError
+            If the unit lacks the characteristics this profile needs.
+        """
+
+    def stop_write(self) -> ConfigWrite | None:
+        """The write that stops streaming when the recording ends, if the model has one."""
+        return None
+
+    def rate_query_write(self) -> ConfigWrite | None:
+        """A write that makes the sensor report its rate in a data notification, if any
+        (answered after notifications are on; see :meth:`find_rate_reply`)."""
+        return None
+
+    def find_rate_reply(self, data: bytes) -> float | None:
+        """The rate in Hz reported by a data notification answering :meth:`rate_query_write`,
+        or ``None`` if ``data`` holds no such reply."""
+        return None
 
     def rate_readback_uuid(self) -> str | None:
         """Characteristic to read back after configuration to confirm the rate, if any."""

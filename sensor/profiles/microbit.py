@@ -1,7 +1,7 @@
 """BBC micro:bit accelerometer service (accelerometer only).
 
 Source: lancaster-university/codal-microbit-v2 ``source/bluetooth/MicroBitAccelerometerService.cpp``
-(summarised in ``/work/shared/SENSORS.md``).
+(summarised in ``docs/ble.md``).
 
 Axes and sign: the values are the accelerometer's specific force in its own frame, whose z axis
 points out of the back of the board (a micro:bit lying screen-up reads z ≈ −1000 mg, as the

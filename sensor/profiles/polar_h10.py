@@ -1,7 +1,7 @@
 """Polar H10 chest strap, PMD (Polar Measurement Data) accelerometer stream.
 
 Source: polarofficial/polar-ble-sdk (PMD control point / ``PmdDataFrame`` / ``AccData``),
-summarised in ``/work/shared/SENSORS.md``.
+summarised in ``docs/ble.md``.
 
 Device timestamps are nanoseconds on the strap's clock, whose epoch is 2000-01-01 (UTC) per the
 Polar SDK; :attr:`Decoded.device_time_ns` is returned on that clock, unconverted (the
@@ -12,6 +12,7 @@ Unix-epoch nanoseconds if the strap's clock was set.
 from __future__ import annotations
 
 import logging
+from typing import Self
 
 import numpy as np
 
@@ -97,9 +98,15 @@ class PolarH10Profile(SensorProfile):
     notify_uuids = (POLAR_PMD_CONTROL_UUID, POLAR_PMD_DATA_UUID)
     data_uuid = POLAR_PMD_DATA_UUID
     rates_hz = (25.0, 50.0, 100.0, 200.0)
+    has_device_time = True
 
     def __init__(self, rate_hz: float = 200.0) -> None:
         self.rate_hz = self.nearest_rate(rate_hz)
+
+    @classmethod
+    def from_rate(cls, rate_hz: float | None = None) -> Self:
+        """A profile whose decoder spaces device timestamps for ``rate_hz`` (default 200 Hz)."""
+        return cls() if rate_hz is None else cls(rate_hz=rate_hz)
 
     @classmethod
     def matches(cls, name: str | None, service_uuids: list[str]) -> bool:
@@ -117,7 +124,7 @@ class PolarH10Profile(SensorProfile):
             ConfigWrite(POLAR_PMD_CONTROL_UUID, polar_start_acc_command(int(self.rate_hz)), True)
         ]
 
-    def stop_write(self) -> ConfigWrite:
+    def stop_write(self) -> ConfigWrite | None:
         """The stop-ACC command ``03 02``."""
         return ConfigWrite(POLAR_PMD_CONTROL_UUID, bytes([_OP_STOP, _MEAS_ACC]), True)
 

@@ -1,7 +1,7 @@
 """TI CC2650 SensorTag movement service (MPU-9250: gyroscope + accelerometer; magnetometer ignored).
 
 Source: TI "CC2650 SensorTag User's Guide" (processors.wiki.ti.com, Movement Sensor section),
-summarised in ``/work/shared/SENSORS.md``.
+summarised in ``docs/ble.md``.
 """
 
 from __future__ import annotations

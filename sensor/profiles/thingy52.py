@@ -1,7 +1,7 @@
 """Nordic Thingy:52 motion service, raw data (accelerometer + gyroscope; compass ignored).
 
 Source: NordicSemiconductor/Nordic-Thingy52-FW, ``include/ble_services/ble_tms.h`` and
-``source/ble_services/ble_tms.c`` (summarised in ``/work/shared/SENSORS.md``).
+``source/ble_services/ble_tms.c`` (summarised in ``docs/ble.md``).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """WitMotion WT901BLECL / BWT901BLE5.0 (accelerometer + gyroscope + angles over BLE).
 
-Protocol (``/work/shared/SENSORS.md``, from the WitMotion "Bluetooth 5.0 communication protocol"
+Protocol (summarised in ``docs/ble.md``; from the WitMotion "Bluetooth 5.0 communication protocol"
 document and the WT901BLECL datasheet):
 
 * notify ``ffe4``, write ``ffe9`` under service ``ffe5``. The base UUID on these units ends in
@@ -126,8 +126,9 @@ def find_characteristic(discovered: Iterable[str], wanted: str) -> str | None:
 class WitMotionProfile(SensorProfile):
     """WitMotion WT901BLECL / BWT901BLE5.0.
 
-    Decoder state: a reassembly buffer (records split across notifications) and the last rate
-    read back from register 0x03 (:attr:`rate_readback_hz`).
+    Decoder state: a reassembly buffer (records split across notifications). The rate is
+    confirmed by asking for register 0x03 (:meth:`rate_query_write`); the reply arrives on the
+    data characteristic (:meth:`find_rate_reply`) and is not a sample.
     """
 
     model = "WitMotion WT901BLECL/BWT901BLE5.0"
@@ -141,10 +142,6 @@ class WitMotionProfile(SensorProfile):
     def __init__(self) -> None:
         self.write_uuid = WITMOTION_WRITE_UUID
         self._buffer = bytearray()
-        #: Rate in Hz last reported by a register-0x03 read reply (``None`` until one arrives).
-        self.rate_readback_hz: float | None = None
-        #: Raw code last reported for register 0x03.
-        self.rate_readback_code: int | None = None
 
     # ------------------------------------------------------------------ discovery
     @classmethod
@@ -198,14 +195,31 @@ class WitMotionProfile(SensorProfile):
             ConfigWrite(self.write_uuid, _SAVE, response=True, delay_s=0.1),
         ]
 
-    def rate_query_write(self) -> ConfigWrite:
+    def rate_query_write(self) -> ConfigWrite | None:
         """The write that asks the sensor to report register 0x03 (``FF AA 27 03 00``).
 
         Send it after notifications are enabled: the reply arrives as a ``55 71 03 00 …``
-        notification on the data characteristic, and :meth:`decode` stores the rate in
-        :attr:`rate_readback_hz` (the reply is not a sample).
+        record on the data characteristic (:meth:`find_rate_reply`); :meth:`decode` skips it.
         """
         return ConfigWrite(self.write_uuid, bytes([0xFF, 0xAA, 0x27, _REG_RATE, 0x00]), True, 0.2)
+
+    def find_rate_reply(self, data: bytes) -> float | None:
+        """Rate in Hz from a ``55 71 03 00`` register reply inside a data notification.
+
+        Parameters
+        ----------
+        data : bytes
+            One data notification (samples and replies may share it).
+
+        Returns
+        -------
+        float or None
+            The rate the sensor reports, or ``None`` when ``data`` holds no complete rate
+            reply or its code is not a known rate.
+        """
+        b = memoryview(data).tobytes()
+        at = b.find(bytes([_HEADER, _FLAG_REGISTER, _REG_RATE, 0x00]))
+        return None if at < 0 else self.parse_rate_readback(b[at:])
 
     def parse_rate_readback(self, data: bytes) -> float | None:
         """Rate in Hz from a 20-byte ``55 71 03 00`` register reply, else ``None``."""
@@ -222,7 +236,7 @@ class WitMotionProfile(SensorProfile):
     def decode(self, data: bytes) -> Decoded:
         """Append one notification to the reassembly buffer and decode every complete record.
 
-        Source: SENSORS.md "WitMotion" (WitMotion BLE 5.0 protocol / WT901BLECL datasheet):
+        Source: the WitMotion BLE 5.0 protocol document and the WT901BLECL datasheet:
         record ``55 61`` + int16 ax ay az wx wy wz roll pitch yaw, acc ×16 g/32768 with
         g = 9.8, gyro ×2000 °/s / 32768.
 
@@ -258,9 +272,7 @@ class WitMotionProfile(SensorProfile):
         if starts.size:
             idx = starts[:, None] + np.arange(_RECORD_LEN)[None, :]
             recs = arr[idx]  # (M, 20)
-            is_sample = recs[:, 1] == _FLAG_SAMPLE
-            for reply in recs[~is_sample]:
-                self._handle_register_reply(reply.tobytes())
+            is_sample = recs[:, 1] == _FLAG_SAMPLE  # register replies are not samples
             raw = np.ascontiguousarray(recs[is_sample, 2:]).view("<i2").astype(np.float64)
         else:
             raw = np.zeros((0, 9))
@@ -269,16 +281,6 @@ class WitMotionProfile(SensorProfile):
         if skipped:
             logger.debug("witmotion: skipped %d garbage bytes while re-syncing", skipped)
         return Decoded(acc_mps2=acc, gyr_rads=gyr, skipped_bytes=skipped)
-
-    def _handle_register_reply(self, reply: bytes) -> None:
-        if reply[2] == _REG_RATE and reply[3] == 0:
-            self.rate_readback_code = reply[4] | (reply[5] << 8)
-            self.rate_readback_hz = self.parse_rate_readback(reply)
-            logger.info(
-                "witmotion: rate register reads 0x%02X (%s Hz)",
-                self.rate_readback_code,
-                self.rate_readback_hz,
-            )
 
     def reset(self) -> None:
         """Drop the reassembly buffer (call after a reconnect)."""

@@ -16,41 +16,14 @@ import pytest
 from numpy.typing import NDArray
 from scipy import signal
 
+from kinematics import quaternion as quat
+from kinematics.quaternion import conjugate as quat_conj
+from kinematics.quaternion import from_axis_angle as quat_axis_angle
+from kinematics.quaternion import multiply as quat_mul
+from kinematics.quaternion import rotate as quat_rotate
+
 G = 9.81
 FloatArray = NDArray[np.float64]
-
-
-def quat_mul(p: FloatArray, q: FloatArray) -> FloatArray:
-    pw, px, py, pz = np.moveaxis(p, -1, 0)
-    qw, qx, qy, qz = np.moveaxis(q, -1, 0)
-    return np.stack(
-        [
-            pw * qw - px * qx - py * qy - pz * qz,
-            pw * qx + px * qw + py * qz - pz * qy,
-            pw * qy - px * qz + py * qw + pz * qx,
-            pw * qz + px * qy - py * qx + pz * qw,
-        ],
-        axis=-1,
-    )
-
-
-def quat_conj(q: FloatArray) -> FloatArray:
-    return q * np.array([1.0, -1.0, -1.0, -1.0])
-
-
-def quat_axis_angle(axis: FloatArray, angle: FloatArray) -> FloatArray:
-    axis = np.asarray(axis, dtype=float)
-    angle = np.asarray(angle, dtype=float)
-    norm = np.linalg.norm(axis, axis=-1, keepdims=True)
-    axis = np.divide(axis, norm, out=np.zeros(np.broadcast(axis, norm).shape), where=norm > 0)
-    half = 0.5 * angle[..., None]
-    return np.concatenate([np.cos(half), np.sin(half) * axis], axis=-1)
-
-
-def quat_rotate(q: FloatArray, v: FloatArray) -> FloatArray:
-    """Rotate vectors ``v`` by ``q`` (q v q*)."""
-    vq = np.concatenate([np.zeros(v.shape[:-1] + (1,)), v], axis=-1)
-    return quat_mul(quat_mul(q, vq), quat_conj(q))[..., 1:]
 
 
 def random_quat(rng: np.random.Generator) -> FloatArray:
@@ -103,14 +76,8 @@ def simulate_imu(
     up = quat_rotate(quat_conj(q_sensor), np.broadcast_to([0.0, 0.0, 1.0], (n, 3)))
     acc = quat_rotate(quat_conj(q_sensor), lin_acc_earth + np.array([0.0, 0.0, G]))
     dq = quat_mul(quat_conj(q_sensor[:-1]), q_sensor[1:])
-    dq *= np.sign(dq[:, :1] + 1e-300)
-    vnorm = np.linalg.norm(dq[:, 1:], axis=1)
-    angle = 2.0 * np.arctan2(vnorm, dq[:, 0])
-    with np.errstate(invalid="ignore", divide="ignore"):
-        axis = dq[:, 1:] / vnorm[:, None]
-    axis[vnorm == 0] = 0.0
     gyr = np.zeros((n, 3))
-    gyr[1:] = axis * (angle * fs)[:, None]
+    gyr[1:] = quat.to_rotation_vector(dq) * fs
     if gyro_bias_rads is not None:
         gyr += gyro_bias_rads
     gyr += rng.normal(scale=gyr_noise, size=(n, 3))

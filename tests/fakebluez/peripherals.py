@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from sensor.simulate import SimulatedWearer, SimulationSettings
 from tests.fakebluez.bluez import (
     FakeDevice,
     GattCharacteristic,
@@ -80,8 +81,7 @@ class MotionSource:
 
     ``samples(k0, n, rate_hz)`` returns the specific force (m/s²) and angular rate (rad/s) of
     samples ``k0 … k0+n-1`` at ``rate_hz``, as functions of time, so any rate and any restart
-    point give consistent data. Uses :mod:`sensor.simulate` when it is available (a short
-    simulated stretch, looped); otherwise an analytic model.
+    point give consistent data. An analytic model; :class:`SimulatedMotion` uses the simulator.
     """
 
     def __init__(self, seed: int = 0) -> None:
@@ -112,17 +112,14 @@ class SimulatedMotion(MotionSource):
     """Motion from :class:`sensor.simulate.SimulatedWearer`: ``span_s`` of worn time on day 0,
     simulated once at 10 Hz, interpolated to any rate and looped.
 
-    Falls back to the analytic model if the simulator is missing or fails.
+    A simulator that fails raises here: there is no silent fallback to the analytic model.
     """
 
     def __init__(self, seed: int = 0, span_s: float = 900.0) -> None:
         super().__init__(seed)
-        window = _simulated_window(seed, span_s)
-        self._window = window
+        self._window = _simulated_window(seed, span_s)
 
     def samples(self, k0: int, n: int, rate_hz: float) -> tuple[np.ndarray, np.ndarray]:
-        if self._window is None:
-            return super().samples(k0, n, rate_hz)
         acc, gyr = self._window
         m = acc.shape[0]
         x = ((k0 + np.arange(n, dtype=np.float64)) * (_SIM_FS / rate_hz)) % (m - 1)
@@ -132,32 +129,35 @@ class SimulatedMotion(MotionSource):
 
 
 _SIM_FS = 10.0
-_SIM_CACHE: dict[tuple[int, float], tuple[np.ndarray, np.ndarray] | None] = {}
+_SIM_CACHE: dict[tuple[int, float], tuple[np.ndarray, np.ndarray]] = {}
 
 
-def _simulated_window(seed: int, span_s: float) -> tuple[np.ndarray, np.ndarray] | None:
-    """``span_s`` seconds of worn data from the simulator (cached per process)."""
+def _simulated_window(seed: int, span_s: float) -> tuple[np.ndarray, np.ndarray]:
+    """``span_s`` seconds of worn data from the simulator (cached per process).
+
+    Raises
+    ------
+    ValueError
+        If the simulator gives fewer than 10 worn samples or non-finite values; errors of the
+        simulator itself propagate unchanged.
+    """
     key = (seed, span_s)
     if key in _SIM_CACHE:
         return _SIM_CACHE[key]
-    result: tuple[np.ndarray, np.ndarray] | None = None
-    try:
-        from sensor.simulate import SimulatedWearer, SimulationSettings
-
-        day = SimulatedWearer(SimulationSettings(fs_hz=_SIM_FS, days=1, seed=seed)).day(0)
-        worn = np.flatnonzero(np.asarray(day.worn))
-        start = int(worn[0]) if worn.size else 0
-        stop = start + int(span_s * _SIM_FS)
-        acc = np.asarray(day.acc_mps2[start:stop], dtype=np.float64)
-        gyr = np.asarray(day.gyr_rads[start:stop], dtype=np.float64)
-        if acc.shape[0] >= 10 and np.all(np.isfinite(acc)) and np.all(np.isfinite(gyr)):
-            # keep within ±1.9 g so that every format (Polar ±2 g) can carry it unclipped
-            acc = np.clip(acc, -1.9 * _G, 1.9 * _G)
-            result = (acc, gyr)
-    except Exception:  # noqa: BLE001 - fall back to the analytic model
-        result = None
-    _SIM_CACHE[key] = result
-    return result
+    day = SimulatedWearer(SimulationSettings(fs_hz=_SIM_FS, days=1, seed=seed)).day(0)
+    worn = np.flatnonzero(np.asarray(day.worn))
+    start = int(worn[0]) if worn.size else 0
+    stop = start + int(span_s * _SIM_FS)
+    acc = np.asarray(day.acc_mps2[start:stop], dtype=np.float64)
+    gyr = np.asarray(day.gyr_rads[start:stop], dtype=np.float64)
+    if acc.shape[0] < 10 or not (np.all(np.isfinite(acc)) and np.all(np.isfinite(gyr))):
+        raise ValueError(
+            f"simulator gave {acc.shape[0]} worn samples (seed {seed}), or non-finite values; "
+            "need at least 10 finite ones"
+        )
+    # keep within ±1.9 g so that every format (Polar ±2 g) can carry it unclipped
+    _SIM_CACHE[key] = (np.clip(acc, -1.9 * _G, 1.9 * _G), gyr)
+    return _SIM_CACHE[key]
 
 
 # ----------------------------------------------------------------------------- faults, log
@@ -190,6 +190,9 @@ class Faults:
         Access to the sensor's characteristics fails with ``NotPermitted: Not paired``.
     reject_config : bool
         The configuration write is refused (ATT error) or answered with an error reply.
+    ignore_rate : bool
+        WitMotion: the rate-register write is accepted but not applied, so the sensor keeps
+        its old rate and reports that when asked.
     """
 
     drop_every_s: float | None = None
@@ -204,6 +207,7 @@ class Faults:
     silent: bool = False
     pairing_required: bool = False
     reject_config: bool = False
+    ignore_rate: bool = False
 
 
 @dataclass
@@ -469,7 +473,7 @@ class WitMotionPeripheral(StreamingPeripheral):
         if len(data) != 5 or data[:2] != b"\xff\xaa":
             return
         reg, lo = data[2], data[3]
-        if reg == 0x03 and lo in _WIT_RATES:
+        if reg == 0x03 and lo in _WIT_RATES and not self.faults.ignore_rate:
             self.rate_code = lo
             self.rate_hz = _WIT_RATES[lo]
         elif reg == 0x00 and lo == 0x00:

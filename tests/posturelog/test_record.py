@@ -141,6 +141,18 @@ def test_record_each_profile(
         assert session["battery_pct"] > 0
 
 
+def test_rate_the_sensor_did_not_take_is_in_the_session(fake_bluez: FakeFactory, tmp_path: Path) -> None:
+    dev = make_peripheral("witmotion", OURS, faults=Faults(ignore_rate=True))
+    bt = fake_bluez([dev])
+    data = tmp_path / "data"
+    proc = cli(bt, data, "record", "--device", dev.name, "--duration", "2", "--rate", "100")
+    assert proc.returncode == 0, proc.stderr
+    with Store(data) as store:
+        session = store.sessions().iloc[-1]
+    assert session["rate_hz"] == 10.0
+    assert session["source"] == "ble; sensor did not take 100 Hz; it runs at 10 Hz"
+
+
 def ble_model(key: str) -> str:
     from sensor.profiles import PROFILES
 

@@ -94,6 +94,9 @@ def test_stream_equals_what_the_fake_sent(
     batches, stream = asyncio.run(main())
     _assert_same_samples(batches, dev)
     assert stream.info.rate_hz == rate
+    if key in ("witmotion", "thingy52", "microbit", "sensortag"):  # they can say their rate
+        assert stream.info.extra["rate_confirmed"] == "yes"
+        assert "rate_note" not in stream.info.extra
     assert stream.stats.garbage == 0 and stream.stats.gaps == 0
     assert dev.connect_count == 1 and not dev.connected  # disconnected on close
 
@@ -115,6 +118,28 @@ def test_garbage_is_counted_logged_and_skipped(
     assert thingy.garbage_sent - 2 <= stream.stats.garbage <= thingy.garbage_sent
     assert "undecodable notification" in caplog.text
     assert stream.stats.gaps == 0
+
+
+def test_witmotion_that_ignores_the_rate_is_warned_recorded_and_timed_at_its_rate(
+    fake_bluez: FakeFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    wit = make_peripheral("witmotion", ADDR, faults=Faults(ignore_rate=True))
+    fake_bluez([wit])
+    caplog.set_level(logging.WARNING, logger="sensor.ble")
+
+    async def main() -> tuple[list[SampleBatch], ble.SensorStream]:
+        return await _collect(await _first(ADDR), 100.0, 2.5)
+
+    batches, stream = asyncio.run(main())
+    _assert_same_samples(batches, wit)
+    assert wit.rate_hz == 10.0  # the fake kept its old rate
+    assert stream.info.rate_hz == 10.0
+    assert stream.info.extra["rate_confirmed"] == "no"
+    assert stream.info.extra["rate_requested_hz"] == "100"
+    assert stream.info.extra["rate_note"] == "sensor did not take 100 Hz; it runs at 10 Hz"
+    assert "did not take 100 Hz" in caplog.text
+    t = _stack(batches)[2]
+    assert np.median(np.diff(t)) == pytest.approx(1e8, rel=0.05)  # timed at 10 Hz, not 100
 
 
 def test_witmotion_split_records_and_garbage_resync(fake_bluez: FakeFactory) -> None:

@@ -23,7 +23,6 @@ from sensor.profiles import (
     WitMotionProfile,
     find_characteristic,
     profile_by_key,
-    profile_for,
     profile_for_advertisement,
 )
 from sensor.profiles.polar_h10 import POLAR_PMD_CONTROL_UUID, POLAR_PMD_DATA_UUID
@@ -61,8 +60,23 @@ def test_registry_keys_and_classes() -> None:
         assert p.rates_hz == tuple(sorted(p.rates_hz))
         assert all(u == u.lower() for u in (*p.service_uuids, *p.notify_uuids))
     assert profile_by_key(" WitMotion ") is WitMotionProfile
-    with pytest.raises(KeyError, match="known"):
+    with pytest.raises(ValueError, match="known"):
         profile_by_key("movesense")
+
+
+def test_interface_defaults_and_constructors() -> None:
+    """Everything the client uses is on the base class: no probing for optional methods."""
+    for key, cls in PROFILES.items():
+        p = cls.from_rate(50.0)
+        assert isinstance(p, cls)
+        assert p.has_device_time is (key == "polar_h10")
+        p.adapt_to_discovered([*p.notify_uuids, p.data_uuid])
+        assert (p.stop_write() is not None) is (key == "polar_h10")
+        assert (p.rate_query_write() is not None) is (key == "witmotion")
+        assert p.find_rate_reply(b"\x00" * 20) is None
+    polar = PolarH10Profile.from_rate(25.0)
+    assert polar.rate_hz == 25.0
+    assert PolarH10Profile.from_rate().rate_hz == 200.0
 
 
 @pytest.mark.parametrize(
@@ -85,7 +99,7 @@ def test_profile_for_advertisement(
     name: str | None, uuids: list[str], expected: type[SensorProfile] | None
 ) -> None:
     assert profile_for_advertisement(name, uuids) is expected
-    assert profile_for(name, [u.upper() for u in uuids]) is expected
+    assert profile_for_advertisement(name, [u.upper() for u in uuids]) is expected
 
 
 def test_profiles_do_not_import_bleak() -> None:
@@ -144,10 +158,12 @@ def test_witmotion_rate_readback() -> None:
     assert p.parse_rate_readback(reply) == 100.0
     # the reply arrives on the data characteristic, mixed with samples: not a sample
     acc = np.array([[0.1, 0.2, 9.8], [0.0, -1.0, 9.7]])
-    d = p.decode(enc.encode_witmotion(acc[0]) + reply + enc.encode_witmotion(acc[1]))
+    mixed = enc.encode_witmotion(acc[0]) + reply + enc.encode_witmotion(acc[1])
+    d = p.decode(mixed)
     assert len(d) == 2
-    assert p.rate_readback_hz == 100.0
-    assert p.rate_readback_code == 0x09
+    assert p.find_rate_reply(mixed) == 100.0
+    assert p.find_rate_reply(enc.encode_witmotion(acc)) is None
+    assert p.find_rate_reply(reply[:5]) is None  # cut short: not interpretable
     assert p.parse_rate_readback(b"\x55\x61" + bytes(18)) is None
 
 
