@@ -517,3 +517,110 @@ def detect_reattachment(
         if float(_angle_deg(before[None, :], after[None, :])[0]) > threshold_deg:
             out.append(int(wear_starts[i]))
     return out
+
+
+# ----------------------------------------------------------------------------------------------
+# upright estimated from the data (no routine, no walking)
+
+
+def movement_intensity_mps2(
+    sec: ArrayLike, acc_mean_mps2: ArrayLike, acc_sd_mps2: ArrayLike, window_s: int = 5
+) -> FloatArray:
+    """Total acceleration SD (m/s²) over a centred window of whole seconds, per second.
+
+    The variance over the window is the mean within-second variance plus the variance of the
+    per-second means (law of total variance), summed over the axes; so it measures movement
+    the same way at 50 Hz (mostly within seconds) and at 1 Hz (only between seconds).
+
+    Parameters
+    ----------
+    sec : array_like of int, shape (E,)
+        Whole UTC seconds, increasing (gaps allowed).
+    acc_mean_mps2, acc_sd_mps2 : array_like, shape (E, 3)
+        Per-second mean and SD of each axis (m/s²; SD NaN or 0 with one sample).
+    window_s : int
+        Window length (s).
+
+    Returns
+    -------
+    ndarray, shape (E,)
+    """
+    import pandas as pd  # analysis may use pandas; kept local to this helper
+
+    s = np.asarray(sec, dtype=np.int64)
+    m = np.asarray(acc_mean_mps2, dtype=float)
+    sd = np.nan_to_num(np.asarray(acc_sd_mps2, dtype=float))
+    if m.shape != (s.size, 3) or sd.shape != m.shape:
+        raise ValueError(f"acc_mean_mps2 and acc_sd_mps2 must have shape ({s.size}, 3)")
+    if s.size == 0:
+        return np.zeros(0)
+    pos = s - s[0]
+    size = int(pos[-1]) + 1
+    total = np.zeros(s.size)
+    for i in range(3):
+        gm = np.full(size, np.nan)
+        gm[pos] = m[:, i]
+        gv = np.full(size, np.nan)
+        gv[pos] = sd[:, i] ** 2
+        between = pd.Series(gm).rolling(window_s, center=True, min_periods=1).var(ddof=0)
+        within = pd.Series(gv).rolling(window_s, center=True, min_periods=1).mean()
+        total += np.nan_to_num(between.to_numpy()[pos]) + np.nan_to_num(within.to_numpy()[pos])
+    return np.asarray(np.sqrt(total))
+
+
+def estimate_upright(
+    up: ArrayLike,
+    intensity_mps2: ArrayLike,
+    *,
+    active_mps2: float = 1.0,
+    cluster_deg: float = 30.0,
+    min_active_s: int = 10,
+) -> tuple[FloatArray, int] | None:
+    """Upright direction of a wear bout from its active periods (no routine, no walking).
+
+    People move about upright: walking, standing and moving, getting things; lying and
+    sitting are the still postures. postuR (the posture package for the chest-worn Zio
+    patch) likewise takes upright from walking-like periods. So the seconds of movement
+    above ``active_mps2`` (0.1 g of total acceleration SD over 5 s; sitting or lying still
+    is below 0.3 m/s² on the FORTH-TRACE and UCI sets, walking 1.5–4 m/s²) are collected,
+    and upright is the mean direction of their densest cluster (seconds within
+    ``cluster_deg`` of it, found by mean shift from the direction with the most neighbours).
+    Transitions (lying down, turning in bed) are active too, but spread over many directions
+    and so never form the densest cluster unless the bout holds nothing else.
+
+    Parameters
+    ----------
+    up : array_like, shape (E, 3)
+        Per-second unit up vectors (sensor frame) of the bout.
+    intensity_mps2 : array_like, shape (E,)
+        :func:`movement_intensity_mps2`.
+    active_mps2, cluster_deg : float
+    min_active_s : int
+        Fewer active seconds in the cluster: no estimate (None).
+
+    Returns
+    -------
+    (upright, n) or None
+        Unit upright direction in the sensor frame and the number of active seconds it rests
+        on (a confidence measure).
+    """
+    u = _check_up(up)
+    inten = np.asarray(intensity_mps2, dtype=float)
+    if inten.shape != (u.shape[0],):
+        raise ValueError(f"intensity_mps2 must have shape ({u.shape[0]},), got {inten.shape}")
+    act = u[(inten > active_mps2) & np.isfinite(u).all(axis=1)]
+    if act.shape[0] < min_active_s:
+        return None
+    cos_lim = math.cos(math.radians(cluster_deg))
+    cand = act[:: max(1, act.shape[0] // 400)]
+    votes = ((cand @ act.T) > cos_lim).sum(axis=1)
+    c = cand[int(np.argmax(votes))]
+    for _ in range(5):
+        near = act[(act @ c) > cos_lim]
+        if near.shape[0] == 0:
+            break
+        c = _mean_direction(near)
+    n = int(((act @ c) > cos_lim).sum())
+    if n < min_active_s:
+        return None
+    return c, n
