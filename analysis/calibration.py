@@ -523,21 +523,26 @@ def detect_reattachment(
 # upright estimated from the data (no routine, no walking)
 
 
-def movement_intensity_mps2(
-    sec: ArrayLike, acc_mean_mps2: ArrayLike, acc_sd_mps2: ArrayLike, window_s: int = 5
+def movement_spread_deg(
+    sec: ArrayLike, dir_mean: ArrayLike, n_samples: ArrayLike, window_s: int = 5
 ) -> FloatArray:
-    """Total acceleration SD (m/s²) over a centred window of whole seconds, per second.
+    """Angular spread (degrees) of the acceleration direction over a centred window, per second.
 
-    The variance over the window is the mean within-second variance plus the variance of the
-    per-second means (law of total variance), summed over the axes; so it measures movement
-    the same way at 50 Hz (mostly within seconds) and at 1 Hz (only between seconds).
+    ``arccos(R)`` with ``R`` the length of the mean unit acceleration vector over the window
+    (the circular-statistics resultant length): 0° when the direction does not move, ~10°
+    during walking (the trunk sways and each step adds a forward/vertical acceleration).
+    Unlike an SD of the acceleration it ignores noise in the magnitude (the UCI RFID sensor
+    reads its magnitude noisily while lying: magnitude SD 0.9 m/s² lying vs 0.6 m/s² walking,
+    direction spread 3° vs 10°), and it needs no particular rate.
 
     Parameters
     ----------
     sec : array_like of int, shape (E,)
         Whole UTC seconds, increasing (gaps allowed).
-    acc_mean_mps2, acc_sd_mps2 : array_like, shape (E, 3)
-        Per-second mean and SD of each axis (m/s²; SD NaN or 0 with one sample).
+    dir_mean : array_like, shape (E, 3)
+        Per-second mean of the per-sample unit acceleration vectors (not normalised).
+    n_samples : array_like of int, shape (E,)
+        Samples in each second.
     window_s : int
         Window length (s).
 
@@ -548,31 +553,32 @@ def movement_intensity_mps2(
     import pandas as pd  # analysis may use pandas; kept local to this helper
 
     s = np.asarray(sec, dtype=np.int64)
-    m = np.asarray(acc_mean_mps2, dtype=float)
-    sd = np.nan_to_num(np.asarray(acc_sd_mps2, dtype=float))
-    if m.shape != (s.size, 3) or sd.shape != m.shape:
-        raise ValueError(f"acc_mean_mps2 and acc_sd_mps2 must have shape ({s.size}, 3)")
+    d = np.asarray(dir_mean, dtype=float)
+    n = np.asarray(n_samples, dtype=float)
+    if d.shape != (s.size, 3) or n.shape != (s.size,):
+        raise ValueError(f"dir_mean must have shape ({s.size}, 3) and n_samples ({s.size},)")
     if s.size == 0:
         return np.zeros(0)
     pos = s - s[0]
     size = int(pos[-1]) + 1
-    total = np.zeros(s.size)
+    gn = np.zeros(size)
+    gn[pos] = n
+    cnt = pd.Series(gn).rolling(window_s, center=True, min_periods=1).sum().to_numpy()[pos]
+    tot = np.zeros((s.size, 3))
     for i in range(3):
-        gm = np.full(size, np.nan)
-        gm[pos] = m[:, i]
-        gv = np.full(size, np.nan)
-        gv[pos] = sd[:, i] ** 2
-        between = pd.Series(gm).rolling(window_s, center=True, min_periods=1).var(ddof=0)
-        within = pd.Series(gv).rolling(window_s, center=True, min_periods=1).mean()
-        total += np.nan_to_num(between.to_numpy()[pos]) + np.nan_to_num(within.to_numpy()[pos])
-    return np.asarray(np.sqrt(total))
+        g = np.zeros(size)
+        g[pos] = np.nan_to_num(d[:, i]) * n
+        tot[:, i] = pd.Series(g).rolling(window_s, center=True, min_periods=1).sum().to_numpy()[pos]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = np.linalg.norm(tot, axis=1) / cnt
+    return np.asarray(np.degrees(np.arccos(np.clip(np.nan_to_num(r, nan=1.0), 0.0, 1.0))))
 
 
 def estimate_upright(
     up: ArrayLike,
-    intensity_mps2: ArrayLike,
+    spread_deg: ArrayLike,
     *,
-    active_mps2: float = 1.0,
+    active_deg: float = 7.0,
     cluster_deg: float = 30.0,
     min_active_s: int = 10,
 ) -> tuple[FloatArray, int] | None:
@@ -580,9 +586,10 @@ def estimate_upright(
 
     People move about upright: walking, standing and moving, getting things; lying and
     sitting are the still postures. postuR (the posture package for the chest-worn Zio
-    patch) likewise takes upright from walking-like periods. So the seconds of movement
-    above ``active_mps2`` (0.1 g of total acceleration SD over 5 s; sitting or lying still
-    is below 0.3 m/s² on the FORTH-TRACE and UCI sets, walking 1.5–4 m/s²) are collected,
+    patch) likewise takes upright from walking-like periods. So the seconds whose
+    acceleration direction spreads by more than ``active_deg`` over 5 s
+    (:func:`movement_spread_deg`; sitting and lying: median 1–4°, 90th percentile ≤ 5°;
+    walking: median ~10° on the FORTH-TRACE and UCI sets) are collected,
     and upright is the mean direction of their densest cluster (seconds within
     ``cluster_deg`` of it, found by mean shift from the direction with the most neighbours).
     Transitions (lying down, turning in bed) are active too, but spread over many directions
@@ -592,9 +599,9 @@ def estimate_upright(
     ----------
     up : array_like, shape (E, 3)
         Per-second unit up vectors (sensor frame) of the bout.
-    intensity_mps2 : array_like, shape (E,)
-        :func:`movement_intensity_mps2`.
-    active_mps2, cluster_deg : float
+    spread_deg : array_like, shape (E,)
+        :func:`movement_spread_deg`.
+    active_deg, cluster_deg : float
     min_active_s : int
         Fewer active seconds in the cluster: no estimate (None).
 
@@ -605,10 +612,10 @@ def estimate_upright(
         on (a confidence measure).
     """
     u = _check_up(up)
-    inten = np.asarray(intensity_mps2, dtype=float)
-    if inten.shape != (u.shape[0],):
-        raise ValueError(f"intensity_mps2 must have shape ({u.shape[0]},), got {inten.shape}")
-    act = u[(inten > active_mps2) & np.isfinite(u).all(axis=1)]
+    spread = np.asarray(spread_deg, dtype=float)
+    if spread.shape != (u.shape[0],):
+        raise ValueError(f"spread_deg must have shape ({u.shape[0]},), got {spread.shape}")
+    act = u[(spread > active_deg) & np.isfinite(u).all(axis=1)]
     if act.shape[0] < min_active_s:
         return None
     cos_lim = math.cos(math.radians(cluster_deg))

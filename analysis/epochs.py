@@ -50,7 +50,7 @@ from analysis.calibration import (
     estimate_upright,
     fit_from_walking,
     fit_routine,
-    movement_intensity_mps2,
+    movement_spread_deg,
 )
 from analysis.context import CONTEXT_DTYPE, classify_context, walking_flag
 from analysis.episodes import find_episodes
@@ -103,6 +103,9 @@ FEATURE_COLUMNS: tuple[str, ...] = (
     *(f"acc_{k}_{a}" for k in ("mean", "sd", "min", "max") for a in "xyz"),
     *(f"gyr_{k}_{a}" for k in ("mean", "sd") for a in "xyz"),
     "step_power",
+    "accdir_x",
+    "accdir_y",
+    "accdir_z",
     "up_x",
     "up_y",
     "up_z",
@@ -336,6 +339,12 @@ def second_features(
         cols[f"gyr_mean_{a}"] = gm[:, i]
         cols[f"gyr_sd_{a}"] = gsd[:, i]
     cols["step_power"] = red.sum(step_band * step_band) / counts
+    mag = np.linalg.norm(acc, axis=1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        d = red.sum(acc / mag) / counts[:, None]
+    del mag
+    for i, a in enumerate("xyz"):
+        cols[f"accdir_{a}"] = d[:, i]
     u = _unit(red.sum(up))
     for i, a in enumerate("xyz"):
         cols[f"up_{a}"] = u[:, i]
@@ -672,10 +681,9 @@ def finish_day(
             # active periods (analysis.calibration.estimate_upright); inclination from it,
             # no flexion (the forward direction is unknown)
             if intensity is None:
-                intensity = movement_intensity_mps2(
-                    sec, feats[[f"acc_mean_{a}" for a in "xyz"]].to_numpy(),
-                    feats[[f"acc_sd_{a}" for a in "xyz"]].to_numpy())
-            est = estimate_upright(upv[idx], intensity[idx], active_mps2=s.estimate_active_mps2,
+                intensity = movement_spread_deg(
+                    sec, feats[[f"accdir_{a}" for a in "xyz"]].to_numpy(), counts)
+            est = estimate_upright(upv[idx], intensity[idx], active_deg=s.estimate_active_deg,
                                    min_active_s=s.estimate_min_active_s)
             if est is not None:
                 up_est = est[0]

@@ -124,10 +124,10 @@ class AnalysisSettings:
         A wear bout after non-wear keeps the previous mounting unless the typical up
         direction before/after the gap differs by more than this
         (``analysis.calibration.detect_reattachment``) or the bout holds a routine.
-    estimate_active_mps2 : float
-        Without routine or walking, upright is estimated from "active" seconds: total
-        acceleration SD over 5 s above this (1 m/s² ≈ 0.1 g; still sitting or lying is
-        below 0.3 m/s², walking 1.5–4 m/s² on the FORTH-TRACE and UCI sets).
+    estimate_active_deg : float
+        Without routine or walking, upright is estimated from "active" seconds: angular
+        spread of the acceleration direction over 5 s above this (sitting and lying: median
+        1–4°, 90th percentile ≤ 5°; walking ~10° on the FORTH-TRACE and UCI sets).
         ``analysis.calibration.estimate_upright``; postuR takes upright from walking-like
         periods of the chest-worn Zio patch.
     estimate_min_active_s, estimate_confident_active_s : int
@@ -187,8 +187,8 @@ class AnalysisSettings:
     calibration_min_bout_s: float = 120.0
     walking_lean_deg: float = 5.0
     reattach_threshold_deg: float = 10.0
-    estimate_active_mps2: float = 1.0
-    estimate_min_active_s: int = 10
+    estimate_active_deg: float = 7.0
+    estimate_min_active_s: int = 3
     estimate_confident_active_s: int = 60
     pain_min_paired_days: int = 7
     pain_min_ratings: int = 10
