@@ -685,6 +685,9 @@ def finish_day(
                     sec, feats[[f"accdir_{a}" for a in "xyz"]].to_numpy(), counts)
             est = estimate_upright(upv[idx], intensity[idx], active_deg=s.estimate_active_deg,
                                    min_active_s=s.estimate_min_active_s)
+            if est is None:
+                est = _neighbour_estimate(k, bout, feats["worn"].to_numpy(dtype=bool), upv,
+                                          intensity, s)
             if est is not None:
                 up_est = est[0]
                 source = "estimated"
@@ -818,6 +821,29 @@ def _check_forward_sign(
     up0 = np.cos(lean) * up_walk + np.sin(lean) * ap
     log.info("walking calibration: forward sign flipped by brief excursions (%.0f deg·s)", score)
     return Mounting.from_axes(up0, ap, "walking", m.fitted_ns, {**m.quality, "sign_flipped": True})
+
+
+def _neighbour_estimate(
+    k: int, bout: np.ndarray, worn: np.ndarray, upv: np.ndarray, spread_deg: np.ndarray,
+    s: AnalysisSettings,
+) -> tuple[np.ndarray, int] | None:
+    """Estimated upright of the nearest bout (previous first) that is separated from bout
+    ``k`` only by missing data, not by non-wear: the sensor was not taken off in between,
+    so its mounting is the same (e.g. a link loss in the middle of the night)."""
+    n_bouts = int(bout.max()) + 1
+    idx = np.flatnonzero(bout == k)
+    for j in (k - 1, k + 1):
+        if not 0 <= j < n_bouts:
+            continue
+        jdx = np.flatnonzero(bout == j)
+        lo, hi = (jdx[-1], idx[0]) if j < k else (idx[-1], jdx[0])
+        if not worn[lo + 1:hi].all():
+            continue
+        est = estimate_upright(upv[jdx], spread_deg[jdx], active_deg=s.estimate_active_deg,
+                               min_active_s=s.estimate_min_active_s)
+        if est is not None:
+            return est
+    return None
 
 
 def _confidence(m: Mounting) -> str:

@@ -91,7 +91,10 @@ def test_gaps_and_bad_input() -> None:
     ep, info = compute_epochs(s, FS)
     assert info["segments"] == 2 and len(ep) == 590
     with pytest.raises(ValueError, match="fs_hz"):
-        compute_epochs(s, 2.0)
+        compute_epochs(s, 0.0)
+    # a low nominal rate is not refused: walking is reported as not available instead
+    _, low = compute_epochs(s, 2.0)
+    assert low["walking_available"] is False and "Nyquist" in low["walking_reason"]
     with pytest.raises(ValueError, match="lack columns"):
         compute_epochs(s.drop(columns="acc_x"), FS)
     with pytest.raises(ValueError, match="sorted"):

@@ -56,9 +56,9 @@ def test_uci_excerpt_lying_and_context() -> None:
     lying_recall = float(np.mean(p[t == "lying"] == "lying"))
     agreement = float(np.mean(p == t))
     assert lying_recall >= 0.95, lying_recall
-    # measured 0.869 (walking cannot be seen at 1–4 Hz: it is ~5 % of the seconds)
+    # measured 0.935 (walking cannot be seen at 1–4 Hz: it is ~5 % of the seconds)
     print(f"lying recall {lying_recall:.3f}, agreement {agreement:.3f}")
-    assert agreement >= 0.84, agreement
+    assert agreement >= 0.90, agreement
 
 
 @pytest.mark.parametrize("fs", [1.0, 1.56, 3.0])
