@@ -130,7 +130,7 @@ def test_analyze_store_cache(tmp_path: Path) -> None:
     day = date(2026, 11, 16)
     ep = analyze_epochs(store, day, day, AnalysisSettings(), lambda d, i, n: calls.append((d, i, n)))
     assert calls == [(day, 1, 1)]
-    assert len(ep) == 1800 and list(ep.columns[:8]) == list(EPOCH_COLUMNS)
+    assert len(ep) == 1800 and list(ep.columns[:len(EPOCH_COLUMNS)]) == list(EPOCH_COLUMNS)
     cached = list((tmp_path / "cache" / "epochs").glob("2026-11-16-*.parquet"))
     assert len(cached) == 1
     again = analyze_epochs(store, day, day)
