@@ -927,7 +927,7 @@ def _fit_mountings(
             log.info("wear bout %d: no routine or walking; keeping the previous mounting", k)
             m = previous
         if m is None:
-            log.info("wear bout %d (%d s): not calibrated (no routine, too little walking)",
+            log.info("wear bout %d (%d s): no routine or walking of its own yet",
                      k, idx.size)
         out.append(m)
         if m is not None:

@@ -190,3 +190,19 @@ def test_parallel_days_match_serial(tmp_path: Path) -> None:
         p.unlink()
     again = analyze_epochs(store, first, last, workers=2)  # type: ignore[arg-type]
     pd.testing.assert_frame_equal(serial, again, check_freq=False)
+
+
+def test_mounting_applies_backward_across_a_data_gap() -> None:
+    """A wear bout without routine or walking (sitting, slouching) before a 150-s link loss
+    takes the walking mounting of the bout after it: same sensor attachment, no re-attachment
+    seen across the gap."""
+    s = synthetic(1800)
+    t = (s.index - s.index[0]).total_seconds().to_numpy()
+    s = s[(t < 1100) | (t >= 1250)]
+    ep, info = compute_epochs(s, FS)
+    assert len(info["mountings"]) == 2
+    before = ep.index < s.index[0] + pd.Timedelta(seconds=1100)
+    worn_before = before & ep["worn"].to_numpy()
+    assert (ep.loc[worn_before, "calibration"].astype(str) == "walking").all()
+    slouch = (ep.index >= s.index[0] + pd.Timedelta(seconds=950)) & before
+    assert abs(float(np.nanmedian(ep.loc[slouch, "flexion_deg"])) - 30.0) < 6.0
