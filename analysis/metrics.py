@@ -76,8 +76,10 @@ GLOSSARY: dict[str, str] = {
     "inclination_deg": "Angle in degrees between the trunk's current up direction and its "
     "calibrated upright, any direction (0 = as upright as calibrated, 90 = horizontal).",
     "worn": "True when the sensor was on the back (see wear rule in analysis/wear.py).",
-    "context": "nonwear (sensor not worn), lying (inclination > 60° for ≥ 20 s), walking "
-    "(1.5–2.5 Hz step energy in |acceleration|), upright (sitting or standing, the rest).",
+    "context": "nonwear (sensor not worn), lying (inclination > 60° for ≥ 20 s; from the "
+    "calibrated or, without calibration, the estimated upright), walking (1.5–2.5 Hz step "
+    "energy in |acceleration|; not available below 6 Hz), upright (sitting or standing, the "
+    "rest).",
     "slouch": "True in seconds belonging to a slouch episode.",
     "n_samples": "Number of raw IMU samples in the second (50 at 50 Hz).",
     "calibration": "How the upright/forward mounting of that wear bout was found: routine "

@@ -166,6 +166,7 @@ def _second_labels(rec: Recording, start: pd.Timestamp) -> pd.Series:
 def run_recordings(recs: list[Recording], workdir: Path, result: SetResult) -> None:
     """Import each recording (own day, noon UTC) into one store, analyse, collect labels."""
     store = Store(workdir / "store")
+    store.set_setting("timezone", "UTC")
     truth: list[pd.Series] = []
     days: list[date] = []
     base = pd.Timestamp("2026-01-05T12:00:00Z")
@@ -173,8 +174,7 @@ def run_recordings(recs: list[Recording], workdir: Path, result: SetResult) -> N
         start = base + pd.Timedelta(days=i)
         path = workdir / f"{rec.name}.csv"
         _write_csv(rec, start, path)
-        res = import_csv(store, path, "UTC", model="validation import")
-        del res
+        import_csv(store, path, "UTC", model="validation import")
         path.unlink()
         truth.append(_second_labels(rec, start))
         days.append(start.date())
@@ -182,7 +182,6 @@ def run_recordings(recs: list[Recording], workdir: Path, result: SetResult) -> N
         result.seconds_s += float(rec.t_s[-1] - rec.t_s[0])
         if rec.t_s.size > 1:
             result.rate_hz.append(float(1.0 / np.median(np.diff(rec.t_s))))
-    store.set_setting("timezone", "UTC") if hasattr(store, "set_setting") else None
     for day, lab in zip(days, truth, strict=True):
         try:
             ep = compute_epochs(store, day, day, use_cache=False, workers=1)
