@@ -44,7 +44,14 @@ import numpy as np
 import pandas as pd
 from scipy import signal
 
-from analysis.calibration import Mounting, detect_reattachment, fit_from_walking, fit_routine
+from analysis.calibration import (
+    Mounting,
+    detect_reattachment,
+    estimate_upright,
+    fit_from_walking,
+    fit_routine,
+    movement_spread_deg,
+)
 from analysis.context import CONTEXT_DTYPE, classify_context, walking_flag
 from analysis.episodes import find_episodes
 from analysis.flexion import flexion_angles
@@ -53,7 +60,11 @@ from analysis.tilt import gravity_direction
 from analysis.wear import detect_wear, runs
 
 __all__ = [
+    "CALIBRATION_CONFIDENCE",
     "CALIBRATION_SOURCES",
+    "MIN_STEP_RATE_HZ",
+    "acc_resolution_mps2",
+    "step_band_availability",
     "EPOCH_COLUMNS",
     "FEATURE_COLUMNS",
     "PreparedDay",
@@ -78,16 +89,23 @@ EPOCH_COLUMNS: tuple[str, ...] = (
     "slouch",
     "n_samples",
     "calibration",
+    "calibration_confidence",
 )
 
 #: Values of the ``calibration`` column.
-CALIBRATION_SOURCES: tuple[str, ...] = ("routine", "walking", "none")
+CALIBRATION_SOURCES: tuple[str, ...] = ("routine", "walking", "estimated", "none")
+
+#: Values of the ``calibration_confidence`` column.
+CALIBRATION_CONFIDENCE: tuple[str, ...] = ("high", "medium", "low")
 
 #: Per-second feature columns also kept in the epochs table.
 FEATURE_COLUMNS: tuple[str, ...] = (
     *(f"acc_{k}_{a}" for k in ("mean", "sd", "min", "max") for a in "xyz"),
     *(f"gyr_{k}_{a}" for k in ("mean", "sd") for a in "xyz"),
     "step_power",
+    "accdir_x",
+    "accdir_y",
+    "accdir_z",
     "up_x",
     "up_y",
     "up_z",
@@ -110,17 +128,79 @@ def _unit_inplace(v: np.ndarray) -> np.ndarray:
     return v
 
 
-def _step_band(acc: np.ndarray, fs_hz: float, band: tuple[float, float]) -> np.ndarray:
-    """|acc| band-passed to the step band (zero phase); zeros for too-short segments."""
+#: Lowest sampling rate (Hz) at which the step band is computed: the band's upper edge
+#: (2.5 Hz) must stay below ~0.45 × fs (Nyquist, fs/2, with a margin for the filter's
+#: roll-off), i.e. fs ≥ 2.5 / 0.45 ≈ 5.6 Hz; rounded up to 6 Hz.
+MIN_STEP_RATE_HZ = 6.0
+
+
+def step_band_availability(fs_hz: float, band: tuple[float, float]) -> tuple[bool, str]:
+    """Whether walking (the step band) can be measured at a (median) sampling rate.
+
+    Returns
+    -------
+    available : bool
+    reason : str
+        Empty when available, else why not (shown in the report's quality section).
+    """
+    if not np.isfinite(fs_hz) or fs_hz <= 0:
+        return False, f"sampling rate unknown ({fs_hz})"
+    need = max(MIN_STEP_RATE_HZ, band[1] / 0.45)
+    if fs_hz < need:
+        return False, (f"walking not available: {fs_hz:.2g} Hz median sampling rate cannot "
+                       f"resolve the {band[0]}–{band[1]} Hz step band (needs ≥ {need:.0f} Hz, "
+                       "Nyquist)")
+    return True, ""
+
+
+def _step_band(acc: np.ndarray, fs_hz: float, band: tuple[float, float],
+               t_ns: np.ndarray | None = None) -> np.ndarray:
+    """|acc| band-passed to the step band (zero phase); zeros for too-short segments.
+
+    With ``t_ns`` and irregular sample times (any interval off the nominal 1/fs by more
+    than a quarter period), |acc| is first interpolated linearly onto a uniform grid at
+    ``fs_hz``, filtered there, and read back at the sample times: a digital band-pass
+    assumes uniform sampling. NaN everywhere when the rate cannot resolve the band
+    (:func:`step_band_availability`).
+    """
     mag = np.linalg.norm(acc, axis=1)
+    ok, _ = step_band_availability(fs_hz, band)
+    if not ok:
+        return np.full_like(mag, np.nan)
     hi = min(band[1], 0.45 * fs_hz)
-    if hi <= band[0]:
-        raise ValueError(f"sampling rate {fs_hz} Hz is too low for the step band {band}")
     sos = signal.butter(2, [band[0], hi], btype="band", fs=fs_hz, output="sos")
+    if t_ns is not None and mag.size > 1:
+        dt = np.diff(t_ns) * fs_hz / _NS
+        if np.any(np.abs(dt - 1.0) > 0.25):
+            t_s = (t_ns - t_ns[0]) / _NS
+            grid = np.arange(0.0, t_s[-1] + 0.5 / fs_hz, 1.0 / fs_hz)
+            if grid.size < 4 * fs_hz:
+                return np.zeros_like(mag)
+            g = np.interp(grid, t_s, mag)
+            fg = signal.sosfiltfilt(sos, g - g.mean())
+            return np.asarray(np.interp(t_s, grid, fg))
     if mag.size < 4 * fs_hz:
         return np.zeros_like(mag)
     return np.asarray(signal.sosfiltfilt(sos, mag - mag.mean()))
 
+
+def acc_resolution_mps2(acc: np.ndarray, max_rows: int = 200_000) -> float:
+    """Quantisation step of the accelerometer (m/s²): median spacing of distinct values.
+
+    For quantised data the spacings of the sorted distinct values of an axis are multiples of
+    the step, so their median is the step (e.g. 1/64 g ≈ 0.153 m/s² for an 8-bit ±2 g
+    sensor); for unquantised or finely quantised data it is tiny. The smallest axis median is
+    returned (0 when unknown).
+    """
+    a = np.asarray(acc, dtype=float)[:max_rows]
+    steps = []
+    for i in range(a.shape[1] if a.ndim == 2 else 0):
+        u = np.unique(a[np.isfinite(a[:, i]), i])
+        d = np.diff(u)
+        d = d[d > 1e-9]
+        if d.size >= 3:
+            steps.append(float(np.median(d)))
+    return min(steps) if steps else 0.0
 
 
 #: Seconds per block of :class:`_SecondReducer`.
@@ -259,6 +339,12 @@ def second_features(
         cols[f"gyr_mean_{a}"] = gm[:, i]
         cols[f"gyr_sd_{a}"] = gsd[:, i]
     cols["step_power"] = red.sum(step_band * step_band) / counts
+    mag = np.linalg.norm(acc, axis=1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        d = red.sum(acc / mag) / counts[:, None]
+    del mag
+    for i, a in enumerate("xyz"):
+        cols[f"accdir_{a}"] = d[:, i]
     u = _unit(red.sum(up))
     for i, a in enumerate("xyz"):
         cols[f"up_{a}"] = u[:, i]
@@ -273,8 +359,8 @@ def _validate(samples: pd.DataFrame, fs_hz: float) -> None:
     missing = [c for c in need if c not in samples.columns]
     if missing:
         raise ValueError(f"samples lack columns {missing}")
-    if not np.isfinite(fs_hz) or fs_hz < 6:
-        raise ValueError(f"fs_hz must be >= 6 Hz for the 1.5–2.5 Hz step band, got {fs_hz}")
+    if not np.isfinite(fs_hz) or fs_hz <= 0:
+        raise ValueError(f"fs_hz must be a finite positive sampling rate, got {fs_hz}")
 
 
 def _bouts(epochs: pd.DataFrame, s: AnalysisSettings) -> np.ndarray:
@@ -438,8 +524,8 @@ def prepare_day(
     Returns a :class:`PreparedDay` (``feats`` is None when no finite sample is left).
     """
     s = settings or AnalysisSettings()
-    if not np.isfinite(fs_hz) or fs_hz < 6:
-        raise ValueError(f"fs_hz must be >= 6 Hz for the 1.5–2.5 Hz step band, got {fs_hz}")
+    if not np.isfinite(fs_hz) or fs_hz <= 0:
+        raise ValueError(f"fs_hz must be a finite positive sampling rate, got {fs_hz}")
     t_ns = np.asarray(t_ns, dtype=np.int64)
     acc = np.asarray(acc, dtype=np.float64)
     if acc.shape != (t_ns.size, 3):
@@ -473,7 +559,14 @@ def prepare_day(
         "given" if up_sensor is not None
         else f"analysis.tilt {'offline' if s.tilt_offline else 'causal'}"
     )
-    cut = np.flatnonzero(np.diff(t_ns) > s.max_gap_s * _NS) + 1
+    walk_ok, walk_reason = step_band_availability(fs_hz, s.walking_band_hz)
+    info["walking_available"] = walk_ok
+    info["walking_reason"] = walk_reason
+    if not walk_ok:
+        log.warning("%s", walk_reason)
+    # a gap is longer than max_gap_s and than a few sample periods (at 1 Hz every interval
+    # is 1 s: that is the rate, not a gap)
+    cut = np.flatnonzero(np.diff(t_ns) > max(s.max_gap_s, 5.0 / fs_hz) * _NS) + 1
     edges = np.concatenate(([0], cut, [t_ns.size]))
     info["segments"] = int(edges.size - 1)
     bounds = list(zip(edges[:-1].tolist(), edges[1:].tolist(), strict=True))
@@ -484,7 +577,19 @@ def prepare_day(
         for a, b in bounds:
             seg_gyr = gyr[a:b] if gyr is not None else None
             with tilt_gate(b - a) if tilt_gate is not None else nullcontext():
-                u = np.asarray(gravity_direction(acc[a:b], seg_gyr, fs_hz, causal=not s.tilt_offline))
+                try:
+                    u = np.asarray(gravity_direction(acc[a:b], seg_gyr, fs_hz,
+                                                     causal=not s.tilt_offline))
+                except ValueError as exc:
+                    if fs_hz >= MIN_STEP_RATE_HZ:
+                        raise
+                    # at ~1 Hz the samples are further apart than the accelerometer-only
+                    # low-pass's time constant (1 s), which the filter then refuses; the
+                    # normalised acceleration is what it would converge to
+                    log.info("tilt filter not usable at %.2g Hz (%s); using normalised "
+                             "acceleration", fs_hz, exc)
+                    info["tilt"] = f"normalised acceleration ({fs_hz:.2g} Hz)"
+                    u = np.array(acc[a:b], dtype=float)
             ups.append(_unit_inplace(u))
             del u
         up = ups[0] if len(ups) == 1 else np.concatenate(ups)
@@ -493,11 +598,14 @@ def prepare_day(
         up = _unit(np.asarray(up_sensor, dtype=float))
     band = np.empty(t_ns.size)
     for a, b in bounds:
-        band[a:b] = _step_band(acc[a:b], fs_hz, s.walking_band_hz)
+        band[a:b] = _step_band(acc[a:b], fs_hz, s.walking_band_hz, t_ns[a:b])
     feats = second_features(t_ns, acc, gyr, up, band)
     del band, gyr
+    resolution = acc_resolution_mps2(acc)
+    info["acc_resolution_mps2"] = resolution
+    info["fs_hz"] = float(fs_hz)
 
-    feats, wear_info = detect_wear(feats, s)
+    feats, wear_info = detect_wear(feats, s, resolution_mps2=resolution, fs_hz=fs_hz)
     info["wear"] = wear_info
     feats["bout"] = _bouts(feats, s)
     walk = walking_flag(feats, s) & feats["worn"].to_numpy(dtype=bool)
@@ -554,25 +662,50 @@ def finish_day(
     lat = np.full(n, np.nan)
     inc = np.full(n, np.nan)
     cal = np.full(n, "none", dtype=object)
+    conf = np.full(n, "low", dtype=object)
     mount_info: list[dict[str, Any]] = []
     last = initial_mounting
+    intensity: np.ndarray | None = None
     for k, m in enumerate(fitted):
         idx = np.flatnonzero(bout == k)
+        source = "none" if m is None else str(m.source)
+        up_est: np.ndarray | None = None
         if m is not None:
             fx, lt, ic = flexion_angles(upv[idx], m)
             flex[idx], lat[idx], inc[idx] = fx, lt, ic
-            cal[idx] = "none" if m.source == "default" else m.source
+            source = "none" if m.source == "default" else str(m.source)
+            conf[idx] = _confidence(m)
             last = m
         else:
-            # no mounting: inclination from the bout's typical direction (for lying only)
-            u0 = _unit(np.nanmedian(upv[idx], axis=0))
-            inc[idx] = np.degrees(np.arccos(np.clip(upv[idx] @ u0, -1, 1)))
+            # no routine, no walking, no mounting before or after: upright from the bout's
+            # active periods (analysis.calibration.estimate_upright); inclination from it,
+            # no flexion (the forward direction is unknown)
+            if intensity is None:
+                intensity = movement_spread_deg(
+                    sec, feats[[f"accdir_{a}" for a in "xyz"]].to_numpy(), counts)
+            est = estimate_upright(upv[idx], intensity[idx], active_deg=s.estimate_active_deg,
+                                   min_active_s=s.estimate_min_active_s)
+            if est is None:
+                est = _neighbour_estimate(k, bout, feats["worn"].to_numpy(dtype=bool), upv,
+                                          intensity, s)
+            if est is not None:
+                up_est = est[0]
+                source = "estimated"
+                conf[idx] = "medium" if est[1] >= s.estimate_confident_active_s else "low"
+            else:
+                # last resort: the bout's typical direction (its most common posture)
+                up_est = _unit(np.nanmedian(upv[idx], axis=0))
+                conf[idx] = "low"
+            inc[idx] = np.degrees(np.arccos(np.clip(upv[idx] @ up_est, -1, 1)))
+        cal[idx] = source
         mount_info.append({
             "bout": k,
             "start": pd.Timestamp(int(sec[idx[0]]) * _NS, tz="UTC"),
             "end": pd.Timestamp((int(sec[idx[-1]]) + 1) * _NS, tz="UTC"),
-            "source": "none" if m is None else str(m.source),
-            "up_sensor": None if m is None else np.asarray(m.up_sensor).tolist(),
+            "source": source,
+            "confidence": str(conf[idx[0]]),
+            "up_sensor": (np.asarray(m.up_sensor).tolist() if m is not None
+                          else None if up_est is None else np.asarray(up_est).tolist()),
             "forward_sensor": None if m is None else np.asarray(m.forward_sensor).tolist(),
             "quality": {} if m is None else dict(m.quality),
         })
@@ -582,6 +715,8 @@ def finish_day(
     feats["lateral_deg"] = lat
     feats["inclination_deg"] = inc
     feats["calibration"] = pd.Categorical(cal, categories=list(CALIBRATION_SOURCES))
+    feats["calibration_confidence"] = pd.Categorical(
+        conf, categories=list(CALIBRATION_CONFIDENCE))
     feats, ctx_info = classify_context(feats, s)
     info["context"] = ctx_info
     feats, episodes = find_episodes(feats, s)
@@ -688,6 +823,43 @@ def _check_forward_sign(
     return Mounting.from_axes(up0, ap, "walking", m.fitted_ns, {**m.quality, "sign_flipped": True})
 
 
+def _neighbour_estimate(
+    k: int, bout: np.ndarray, worn: np.ndarray, upv: np.ndarray, spread_deg: np.ndarray,
+    s: AnalysisSettings,
+) -> tuple[np.ndarray, int] | None:
+    """Estimated upright of the nearest bout (previous first) that is separated from bout
+    ``k`` only by missing data, not by non-wear: the sensor was not taken off in between,
+    so its mounting is the same (e.g. a link loss in the middle of the night)."""
+    n_bouts = int(bout.max()) + 1
+    idx = np.flatnonzero(bout == k)
+    for j in (k - 1, k + 1):
+        if not 0 <= j < n_bouts:
+            continue
+        jdx = np.flatnonzero(bout == j)
+        lo, hi = (jdx[-1], idx[0]) if j < k else (idx[-1], jdx[0])
+        if not worn[lo + 1:hi].all():
+            continue
+        est = estimate_upright(upv[jdx], spread_deg[jdx], active_deg=s.estimate_active_deg,
+                               min_active_s=s.estimate_min_active_s)
+        if est is not None:
+            return est
+    return None
+
+
+def _confidence(m: Mounting) -> str:
+    """Confidence of a mounting: routine high; walking high unless its forward axis is weak
+    (AP/ML step-band ratio < 1.1), its sign was flipped by excursions, or it rests on less
+    than 2 min of walking (then medium); the nominal default low."""
+    if m.source == "routine":
+        return "high"
+    if m.source == "walking":
+        q = m.quality
+        weak = (float(q.get("ap_ml_ratio", 2.0)) < 1.1 or bool(q.get("sign_flipped", False))
+                or float(q.get("walking_s", 120.0)) < 120.0)
+        return "medium" if weak else "high"
+    return "low"
+
+
 def _fit_mountings(
     t_ns: np.ndarray,
     acc: np.ndarray,
@@ -755,11 +927,20 @@ def _fit_mountings(
             log.info("wear bout %d: no routine or walking; keeping the previous mounting", k)
             m = previous
         if m is None:
-            log.info("wear bout %d (%d s): not calibrated (no routine, too little walking)",
+            log.info("wear bout %d (%d s): no routine or walking of its own yet",
                      k, idx.size)
         out.append(m)
         if m is not None:
             previous = m
+    # backward: a bout without a mounting of its own takes the next bout's when the sensor
+    # was not re-attached in between (the same mounting; e.g. the night before the first
+    # walk of a recording that starts while the wearer is asleep)
+    for k in range(n_bouts - 2, -1, -1):
+        if out[k] is None and out[k + 1] is not None:
+            nxt = int(np.flatnonzero(bout == k + 1)[0])
+            if nxt not in reattached:
+                log.info("wear bout %d: mounting of the next bout applied backward", k)
+                out[k] = out[k + 1]
     return out
 
 
@@ -773,4 +954,5 @@ def _empty_epochs() -> pd.DataFrame:
     df["slouch"] = np.zeros(0, dtype=bool)
     df["n_samples"] = np.zeros(0, dtype=np.int32)
     df["calibration"] = pd.Categorical([], categories=list(CALIBRATION_SOURCES))
+    df["calibration_confidence"] = pd.Categorical([], categories=list(CALIBRATION_CONFIDENCE))
     return df

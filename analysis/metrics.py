@@ -61,6 +61,7 @@ DAILY_COLUMNS: tuple[str, ...] = (
     "band_over_60_minutes",
     "iso11226_violations",
     "calibration",
+    "calibration_confidence",
     "pain_mean",
     "pain_ratings",
 )
@@ -237,6 +238,11 @@ def daily_metrics(
         out["calibration"] = _daily_mode(epochs["calibration"], di, worn, n_days)
     else:
         out["calibration"] = "none"
+    if "calibration_confidence" in epochs.columns and len(epochs):
+        conf = _daily_mode(epochs["calibration_confidence"], di, worn, n_days)
+        out["calibration_confidence"] = np.where(conf == "none", "low", conf)
+    else:
+        out["calibration_confidence"] = "low"
     # pain
     pm = np.full(n_days, np.nan)
     pn = np.zeros(n_days, dtype=int)

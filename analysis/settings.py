@@ -73,6 +73,20 @@ class AnalysisSettings:
     wear_handling_s : float
         Non-wear runs are widened by this many seconds each side: attaching or detaching
         the sensor moves it (not "still") but it is not on the body yet (simulator: 5–12 s).
+    wear_breathing_mg : float
+        Breathing tilts the upper trunk by ~0.2–0.5°, i.e. ≥ sin(0.2°)·1 g ≈ 3.5 mg on the
+        axes across it. Accelerometers quantised more coarsely (e.g. 1/64 g = 15.6 mg) cannot
+        show it, and the coarse non-wear rule is used (``analysis.wear``).
+    wear_breathing_min_rate_hz : float
+        Below this rate a 0.2–0.4 Hz breath is not followed (Nyquist); coarse rule as well.
+    wear_coarse_min_nonwear_s : float
+        Coarse rule: a still run must last this long (60 min, GGIR's non-wear window, van
+        Hees et al. 2013) and rest within ``wear_flat_deg`` of a sensor face.
+    wear_coarse_long_s : float
+        Coarse rule: a still run this long (3 h) is non-wear in any orientation.
+    wear_flat_deg : float
+        A sensor put down rests on one of its faces: gravity within this angle of a sensor
+        axis. A back- or chest-worn sensor follows the trunk's curve and posture.
     lying_inclination_deg : float
         Trunk inclination from the calibrated upright (degrees) above which the wearer is
         lying. 60°: the lying/sitting boundary of a hip-sensor study was 64.9°; the trunk
@@ -110,6 +124,15 @@ class AnalysisSettings:
         A wear bout after non-wear keeps the previous mounting unless the typical up
         direction before/after the gap differs by more than this
         (``analysis.calibration.detect_reattachment``) or the bout holds a routine.
+    estimate_active_deg : float
+        Without routine or walking, upright is estimated from "active" seconds: angular
+        spread of the acceleration direction over 5 s above this (sitting and lying: median
+        1–4°, 90th percentile ≤ 5°; walking ~10° on the FORTH-TRACE and UCI sets).
+        ``analysis.calibration.estimate_upright``; postuR takes upright from walking-like
+        periods of the chest-worn Zio patch.
+    estimate_min_active_s, estimate_confident_active_s : int
+        Active seconds the estimate needs at all (below: none), and for confidence "medium"
+        instead of "low".
     pain_min_paired_days, pain_min_ratings : int
         Below these counts the pain statistics are withheld (reason given instead).
     pain_hours_before : float
@@ -144,6 +167,11 @@ class AnalysisSettings:
     wear_min_nonwear_s: float = 60.0
     wear_max_island_s: float = 60.0
     wear_handling_s: float = 5.0
+    wear_breathing_mg: float = 3.5
+    wear_breathing_min_rate_hz: float = 1.0
+    wear_coarse_min_nonwear_s: float = 3600.0
+    wear_coarse_long_s: float = 10800.0
+    wear_flat_deg: float = 5.0
     lying_inclination_deg: float = 60.0
     lying_min_duration_s: float = 20.0
     walking_band_hz: tuple[float, float] = (1.5, 2.5)
@@ -159,6 +187,9 @@ class AnalysisSettings:
     calibration_min_bout_s: float = 120.0
     walking_lean_deg: float = 5.0
     reattach_threshold_deg: float = 10.0
+    estimate_active_deg: float = 7.0
+    estimate_min_active_s: int = 3
+    estimate_confident_active_s: int = 60
     pain_min_paired_days: int = 7
     pain_min_ratings: int = 10
     pain_hours_before: float = 3.0

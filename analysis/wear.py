@@ -132,8 +132,42 @@ def _dilate(flag: np.ndarray, pos: np.ndarray, half: int) -> np.ndarray:
     return grown[pos] > 0
 
 
+def breathing_observable(resolution_mps2: float | None, fs_hz: float | None,
+                         s: AnalysisSettings) -> tuple[bool, str]:
+    """Whether the micro-motion of breathing can be seen at this resolution and rate.
+
+    Breathing tilts the upper trunk by ~0.2–0.5° at 0.2–0.4 Hz (see the module docstring):
+    ``sin(0.2°) · 1 g ≈ 3.5 mg`` on the axes across it. A sensor quantised more coarsely
+    than that (``wear_breathing_mg``; e.g. 1/64 g = 15.6 mg) reads a still, breathing person
+    as constant, exactly like a sensor on a table; and a rate below ~1 Hz cannot follow a
+    0.4 Hz breath (Nyquist). Then stillness alone cannot tell non-wear.
+    """
+    if fs_hz is not None and np.isfinite(fs_hz) and fs_hz < s.wear_breathing_min_rate_hz:
+        return False, (f"{fs_hz:.2g} Hz cannot follow breathing (needs ≥ "
+                       f"{s.wear_breathing_min_rate_hz:g} Hz)")
+    if resolution_mps2 is not None and resolution_mps2 * 1000.0 / G_MPS2 > s.wear_breathing_mg:
+        return False, (f"accelerometer resolution {resolution_mps2 * 1000.0 / G_MPS2:.1f} mg is "
+                       f"coarser than the ~{s.wear_breathing_mg:g} mg of breathing")
+    return True, ""
+
+
+def _flat_deg(mean_acc: np.ndarray) -> np.ndarray:
+    """Angle (degrees) between each gravity vector and its nearest sensor axis (±x, ±y, ±z).
+
+    A sensor put down on a table or a shelf rests on one of its faces, so gravity lies
+    within a few degrees of one of its axes; a sensor on a living back follows the curve of
+    the trunk and the wearer's posture, and rarely lines up with an axis exactly.
+    """
+    a = np.abs(mean_acc)
+    n = np.linalg.norm(mean_acc, axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        c = np.max(a, axis=1) / n
+    return np.asarray(np.degrees(np.arccos(np.clip(c, -1.0, 1.0))))
+
+
 def detect_wear(
-    epochs: pd.DataFrame, settings: AnalysisSettings | None = None
+    epochs: pd.DataFrame, settings: AnalysisSettings | None = None, *,
+    resolution_mps2: float | None = None, fs_hz: float | None = None,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Label each second worn / not worn.
 
@@ -145,6 +179,11 @@ def detect_wear(
         ``gyr_mean_*``, ``gyr_sd_*`` (rad/s; NaN = no gyroscope).
     settings : AnalysisSettings, optional
         ``wear_*`` fields are used.
+    resolution_mps2 : float, optional
+        Accelerometer quantisation step (m/s²), e.g. from
+        ``analysis.epochs.acc_resolution_mps2``.
+    fs_hz : float, optional
+        Median sampling rate (Hz).
 
     Returns
     -------
@@ -152,7 +191,8 @@ def detect_wear(
         A copy with ``worn`` (bool) and ``still`` (bool, window stillness before the
         duration rules) added.
     info : dict
-        ``nonwear_seconds``, ``worn_seconds``, ``nonwear_runs`` and ``used_gyroscope``.
+        ``nonwear_seconds``, ``worn_seconds``, ``nonwear_runs``, ``used_gyroscope``,
+        ``breathing_observable`` and ``rule`` (which rule was used, with the reason).
 
     Notes
     -----
@@ -179,11 +219,17 @@ def detect_wear(
     rng_thr = s.wear_range_mg * G_MPS2 / 1000.0
     still_axes = np.zeros(len(out), dtype=int)
     valid = np.ones(len(out), dtype=bool)
+    observable, why = breathing_observable(resolution_mps2, fs_hz, s)
+    q = float(resolution_mps2 or 0.0)
     for ax in "xyz":
         wsd, wrng = _window_sd_range(pos, out[f"acc_mean_{ax}"].to_numpy(dtype=float), w)
         floor = _noise_floor(out[f"acc_sd_{ax}"].to_numpy(dtype=float), n)
         lim_sd = max(sd_thr, s.wear_noise_ratio * floor)
         lim_rng = max(rng_thr, 4.0 * s.wear_noise_ratio * floor)
+        if not observable:
+            # coarse data: a still sensor flickers by up to one or two quantisation steps
+            lim_sd = max(lim_sd, q)
+            lim_rng = max(lim_rng, 2.0 * q + 1e-9)
         valid &= np.isfinite(wsd)
         still_axes += ((wsd < lim_sd) & (wrng < lim_rng)).astype(int)
     still = valid & (still_axes >= s.wear_axes_still)
@@ -202,7 +248,17 @@ def detect_wear(
             lim = max(np.deg2rad(s.wear_gyro_sd_dps), s.wear_noise_ratio * np.sqrt(gfloor))
             still &= (gyro_sd < lim) | ~np.isfinite(gyro_sd)
     still = _dilate(still, pos, w // 2)
-    nonwear = _apply_durations(still, pos, s)
+    if observable:
+        nonwear = _apply_durations(still, pos, s)
+        rule = f"stillness ≥ {s.wear_min_nonwear_s:g} s (breathing visible)"
+    else:
+        acc_mean = out[[f"acc_mean_{a}" for a in "xyz"]].to_numpy(dtype=float)
+        nonwear = _coarse_nonwear(still, pos, acc_mean, s)
+        rule = (f"{why}: still ≥ {s.wear_coarse_min_nonwear_s / 60:g} min lying flat within "
+                f"{s.wear_flat_deg:g}° of a sensor face, or still ≥ "
+                f"{s.wear_coarse_long_s / 3600:g} h")
+        log.info("wear rule: %s", rule)
+    info_extra = {"breathing_observable": observable, "rule": rule}
     # handling (taking the sensor off / putting it on) moves it but is not wear
     nonwear = _dilate(nonwear, pos, int(s.wear_handling_s))
     out["still"] = still
@@ -213,6 +269,7 @@ def detect_wear(
         "worn_seconds": int((~nonwear).sum()),
         "nonwear_runs": int(np.count_nonzero(vals)),
         "used_gyroscope": used_gyro,
+        **info_extra,
     }
     log.debug("wear: %s", info)
     return out, info
@@ -234,6 +291,34 @@ def _apply_durations(still: np.ndarray, pos: np.ndarray, s: AnalysisSettings) ->
             a, b = starts[r], ends[r]
             if pos[b - 1] - pos[a] + 1 < s.wear_max_island_s:
                 nonwear[a:b] = True
+    return nonwear
+
+
+def _coarse_nonwear(still: np.ndarray, pos: np.ndarray, acc_mean: np.ndarray,
+                    s: AnalysisSettings) -> np.ndarray:
+    """Non-wear when breathing cannot be seen (coarse resolution or rate).
+
+    Stillness is then also what a sleeping or resting person looks like, so a still run
+    becomes non-wear only when it is long **and** looks like a sensor put down:
+
+    * ≥ ``wear_coarse_min_nonwear_s`` (60 min: GGIR's non-wear window, van Hees et al. 2013,
+      "SD < 13 mg in ≥ 2 of 3 axes over 60 min") and the median gravity direction of the run
+      lies within ``wear_flat_deg`` of a sensor axis (:func:`_flat_deg`: a sensor on a table
+      rests on a face); or
+    * ≥ ``wear_coarse_long_s`` (3 h) in any orientation: people in bed change posture many
+      times a night, a sensor in a drawer does not.
+    """
+    nonwear = np.zeros(still.size, dtype=bool)
+    starts, ends, vals = runs(still)
+    for a, b, v in zip(starts, ends, vals, strict=True):
+        if not v:
+            continue
+        length = pos[b - 1] - pos[a] + 1
+        if length >= s.wear_coarse_long_s:
+            nonwear[a:b] = True
+        elif length >= s.wear_coarse_min_nonwear_s:
+            flat = _flat_deg(np.nanmedian(acc_mean[a:b], axis=0)[None, :])[0]
+            nonwear[a:b] = bool(flat <= s.wear_flat_deg)
     return nonwear
 
 

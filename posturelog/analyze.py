@@ -66,7 +66,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 #: Bumped when the epoch computation changes in a way the settings hash does not capture.
-CACHE_VERSION = "epochs-1"
+CACHE_VERSION = "epochs-2"
 
 _NS = 1_000_000_000
 
@@ -450,7 +450,11 @@ def _finish(p: _Prepared, task: _DayTask, carried: dict[str, Any] | None) -> _Re
     hi = pd.Timestamp(task.hi_ns, tz="UTC")
     if bouts and (hi - bouts[-1]["end"]).total_seconds() < s.calibration_min_bout_s:
         carry = _mounting_to_json(info["last_mounting"])
-    return ep, {"carry": carry, "tilt": info["tilt"], "fs_hz": p.fs_hz, "mountings": [
+    return ep, {"carry": carry, "tilt": info["tilt"], "fs_hz": p.fs_hz,
+                "walking_available": bool(info.get("walking_available", True)),
+                "walking_reason": str(info.get("walking_reason", "")),
+                "wear_rule": str(info.get("wear", {}).get("rule", "")),
+                "mountings": [
         {k: (str(v) if isinstance(v, pd.Timestamp) else v) for k, v in b.items()} for b in bouts
     ]}
 

@@ -24,15 +24,27 @@ _COLUMNS: dict[str, str] = {
     "inclination_deg": "Angle in degrees between the trunk's current up direction and its "
     "calibrated upright, any direction (0 = as upright as calibrated, 90 = horizontal).",
     "worn": "True when the sensor was on the back (see wear rule in analysis/wear.py).",
-    "context": "nonwear (sensor not worn), lying (inclination > 60° for ≥ 20 s), walking "
-    "(1.5–2.5 Hz step energy in |acceleration|), upright (sitting or standing, the rest).",
+    "context": "nonwear (sensor not worn), lying (inclination > 60° for ≥ 20 s; from the "
+    "calibrated or, without calibration, the estimated upright), walking (1.5–2.5 Hz step "
+    "energy in |acceleration|; not available below 6 Hz), upright (sitting or standing, the "
+    "rest).",
     "slouch": "True in seconds belonging to a slouch episode.",
     "n_samples": "Number of raw IMU samples in the second (50 at 50 Hz).",
     "calibration": "How the upright/forward mounting of that wear bout was found: routine "
-    "(stand-tall + bend routine), walking (fitted from walking), none (no fit; no flexion). "
-    "In the daily table: the source of most worn seconds of the day.",
+    "(stand-tall + bend routine), walking (fitted from walking), estimated (upright only, from "
+    "the bout's active periods; inclination and lying, no flexion), none (no fit; no flexion). "
+    "A mounting applies to its whole wear bout, before and after the routine or walk. In the "
+    "daily table: the source of most worn seconds of the day.",
+    "calibration_confidence": "Confidence of that calibration: high (routine, or a clear "
+    "walking fit), medium (walking fit with a weak forward axis, or upright estimated from "
+    "≥ 60 active seconds), low (estimated from fewer, or none). In the daily table: the value "
+    "of most worn seconds of the day.",
+    "accdir_x": "Mean over the second of the unit acceleration direction, x component "
+    "(likewise accdir_y, accdir_z; its length drops below 1 when the direction moves).",
     "still": "True when the 30-s window around the second is as still as a sensor on a table.",
-    "step_power": "Mean square of the 1.5–2.5 Hz band-passed acceleration magnitude, (m/s²)².",
+    "step_power": "Mean square of the 1.5–2.5 Hz band-passed acceleration magnitude, (m/s²)²; "
+    "NaN when the sampling rate is below 6 Hz (the step band is above Nyquist: walking is "
+    "not available and such seconds are never walking).",
     "gyr_mean_x": "Mean angular rate about the sensor x axis within the second (rad/s; NaN "
     "without gyroscope); likewise gyr_mean_y, gyr_mean_z.",
     "gyr_sd_x": "Standard deviation of the x angular rate within the second (rad/s); likewise "

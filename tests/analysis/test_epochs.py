@@ -91,7 +91,10 @@ def test_gaps_and_bad_input() -> None:
     ep, info = compute_epochs(s, FS)
     assert info["segments"] == 2 and len(ep) == 590
     with pytest.raises(ValueError, match="fs_hz"):
-        compute_epochs(s, 2.0)
+        compute_epochs(s, 0.0)
+    # a low nominal rate is not refused: walking is reported as not available instead
+    _, low = compute_epochs(s, 2.0)
+    assert low["walking_available"] is False and "Nyquist" in low["walking_reason"]
     with pytest.raises(ValueError, match="lack columns"):
         compute_epochs(s.drop(columns="acc_x"), FS)
     with pytest.raises(ValueError, match="sorted"):
@@ -127,7 +130,7 @@ def test_analyze_store_cache(tmp_path: Path) -> None:
     day = date(2026, 11, 16)
     ep = analyze_epochs(store, day, day, AnalysisSettings(), lambda d, i, n: calls.append((d, i, n)))
     assert calls == [(day, 1, 1)]
-    assert len(ep) == 1800 and list(ep.columns[:8]) == list(EPOCH_COLUMNS)
+    assert len(ep) == 1800 and list(ep.columns[:len(EPOCH_COLUMNS)]) == list(EPOCH_COLUMNS)
     cached = list((tmp_path / "cache" / "epochs").glob("2026-11-16-*.parquet"))
     assert len(cached) == 1
     again = analyze_epochs(store, day, day)
@@ -187,3 +190,19 @@ def test_parallel_days_match_serial(tmp_path: Path) -> None:
         p.unlink()
     again = analyze_epochs(store, first, last, workers=2)  # type: ignore[arg-type]
     pd.testing.assert_frame_equal(serial, again, check_freq=False)
+
+
+def test_mounting_applies_backward_across_a_data_gap() -> None:
+    """A wear bout without routine or walking (sitting, slouching) before a 150-s link loss
+    takes the walking mounting of the bout after it: same sensor attachment, no re-attachment
+    seen across the gap."""
+    s = synthetic(1800)
+    t = (s.index - s.index[0]).total_seconds().to_numpy()
+    s = s[(t < 1100) | (t >= 1250)]
+    ep, info = compute_epochs(s, FS)
+    assert len(info["mountings"]) == 2
+    before = ep.index < s.index[0] + pd.Timedelta(seconds=1100)
+    worn_before = before & ep["worn"].to_numpy()
+    assert (ep.loc[worn_before, "calibration"].astype(str) == "walking").all()
+    slouch = (ep.index >= s.index[0] + pd.Timedelta(seconds=950)) & before
+    assert abs(float(np.nanmedian(ep.loc[slouch, "flexion_deg"])) - 30.0) < 6.0
