@@ -11,7 +11,6 @@ from scipy.spatial.transform import Rotation
 from analysis.tilt import (
     TiltFilter,
     TiltSettings,
-    _gravity_direction_reference,
     gravity_direction,
 )
 from tests.analysis.conftest import (
@@ -20,6 +19,7 @@ from tests.analysis.conftest import (
     fast_trajectory,
     posture_trajectory,
 )
+from tests.analysis.tilt_reference import gravity_direction_reference
 
 unit_vectors = st.tuples(
     st.floats(-1, 1), st.floats(-1, 1), st.floats(-1, 1)
@@ -122,7 +122,7 @@ def test_fast_matches_sequential_reference(short_fast):
     acc[450:700] = acc[449]
     for g in (gyr, None):
         fast = gravity_direction(acc, g, short_fast.fs)
-        ref = _gravity_direction_reference(acc, g, short_fast.fs)
+        ref = gravity_direction_reference(acc, g, short_fast.fs)
         np.testing.assert_array_equal(np.isnan(fast), np.isnan(ref))
         ok = np.isfinite(ref).all(axis=1)
         assert np.max(angle_deg(fast[ok], ref[ok])) < 0.01

@@ -1,0 +1,109 @@
+"""Settings of the tilt (gravity direction) filter."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+__all__ = ["TiltSettings"]
+
+
+@dataclass(frozen=True)
+class TiltSettings:
+    """Settings of the tilt (gravity direction) filter.
+
+    Attributes
+    ----------
+    tau_acc_s : float
+        Time constant (s) of the 2nd-order Butterworth low-pass applied to the accelerometer in
+        the gyroscope-integrated frame (causal, with gyroscope). VQF's default is 3 s.
+        Larger: less sensitive to trunk accelerations, more sensitive to gyroscope errors.
+    tau_acc_offline_s : float
+        The same for the offline (forward–backward) filter; the zero-phase filter applies the
+        low-pass twice.
+    tau_acc_only_s : float
+        Time constant (s) of the low-pass used without gyroscope (in the sensor frame). This
+        trades lag during real posture changes against acceleration errors.
+    tau_acc_only_offline_s : float
+        The same for the offline accelerometer-only filter (applied forward and backward).
+    bias_estimation : bool
+        Estimate the gyroscope bias during rest.
+    rest_window_s : float
+        Length (s) of the windows used for rest detection (at least 2 samples).
+    rest_min_s : float
+        Still windows must last this long (s) before the sensor counts as at rest.
+    rest_gyr_dps : float
+        A window is still only if the RMS deviation of the angular rate from its window mean
+        (norm over axes) is below this, °/s.
+    rest_acc_mps2 : float
+        ... and the RMS deviation of the acceleration from its window mean is below this, m/s².
+    rest_acc_drift_mps2 : float
+        ... and the window-mean acceleration moved less than this over the last
+        ``rest_min_s``, m/s² (rejects slow, steady rotations that would otherwise look like
+        bias; 0.06 m/s² is about 0.35° of tilt).
+    bias_clip_dps : float
+        ... and the window-mean angular rate is below this, °/s (largest bias believed).
+    tau_bias_s : float
+        Time constant (s) of the causal bias low-pass during rest.
+    motion_bias_estimation : bool
+        Also estimate the residual gyroscope bias in motion (causal, with gyroscope) from how
+        gravity drifts in the gyroscope frame, and correct the low-pass lag it causes.
+    tau_motion_bias_s : float
+        Memory (s) of the motion-bias least-squares estimate.
+    motion_bias_prior_s : float
+        Ridge weight pulling the motion-bias estimate toward the bias currently applied (the
+        rest estimate), in seconds of fully informative data.
+    rest_bias_weight : float
+        Weight of one rest window's mean rate as a direct observation of the bias in the
+        motion-bias regression (relative to one window of fully informative motion), so rest
+        and motion evidence are fused with the same memory.
+    ramp_tracking : bool
+        Use a 3rd-order low-pass without steady-state lag for a linearly drifting input
+        (causal, with gyroscope) instead of the 2nd-order Butterworth.
+    chunk_samples : int
+        Samples processed per vectorised chunk (memory/cache trade-off; results do not depend
+        on it beyond rounding).
+    """
+
+    tau_acc_s: float = 3.0
+    tau_acc_offline_s: float = 3.0
+    tau_acc_only_s: float = 1.0
+    tau_acc_only_offline_s: float = 0.7
+    bias_estimation: bool = True
+    rest_window_s: float = 0.4
+    rest_min_s: float = 1.5
+    rest_gyr_dps: float = 2.0
+    rest_acc_mps2: float = 0.5
+    rest_acc_drift_mps2: float = 0.06
+    bias_clip_dps: float = 5.0
+    tau_bias_s: float = 20.0
+    motion_bias_estimation: bool = True
+    tau_motion_bias_s: float = 30.0
+    motion_bias_prior_s: float = 0.05
+    rest_bias_weight: float = 1.0
+    ramp_tracking: bool = False
+    chunk_samples: int = 131072
+
+    def __post_init__(self) -> None:
+        for name in (
+            "tau_acc_s",
+            "tau_acc_offline_s",
+            "tau_acc_only_s",
+            "tau_acc_only_offline_s",
+            "rest_window_s",
+            "rest_gyr_dps",
+            "rest_acc_mps2",
+            "rest_acc_drift_mps2",
+            "bias_clip_dps",
+            "tau_bias_s",
+            "tau_motion_bias_s",
+            "motion_bias_prior_s",
+            "rest_bias_weight",
+        ):
+            value = getattr(self, name)
+            if not (isinstance(value, int | float) and math.isfinite(value) and value > 0):
+                raise ValueError(f"TiltSettings.{name} must be a finite positive number, got {value!r}")
+        if not (math.isfinite(self.rest_min_s) and self.rest_min_s >= 0):
+            raise ValueError(f"TiltSettings.rest_min_s must be >= 0, got {self.rest_min_s!r}")
+        if not isinstance(self.chunk_samples, int) or self.chunk_samples < 256:
+            raise ValueError(f"TiltSettings.chunk_samples must be an int >= 256, got {self.chunk_samples!r}")
