@@ -22,6 +22,7 @@ from analysis.tilt.design import FilterDesign, WindowLowPass
 
 __all__ = [
     "MotionBiasState",
+    "solve_symmetric3",
     "RestState",
     "bias_from_rest",
     "motion_bias_correction",
@@ -154,7 +155,7 @@ class MotionBiasState:
     info_zi: FloatArray = field(default_factory=lambda: np.zeros((9, 1)))  # weighted sums
     drift_sum: FloatArray = field(default_factory=lambda: np.zeros(3))  # ∫ R (b − B) dt, rad
     drift: WindowLowPass = field(default_factory=WindowLowPass)  # LP of that drift
-    record: list[FloatArray] | None = None  # per-window total-bias estimates (offline use)
+    record: list[FloatArray] | None = None  # per-window normal equations (9, W) (offline use)
 
 
 _SYM_I = np.array([0, 0, 0, 1, 1, 2])  # distinct entries of a symmetric 3x3 matrix
@@ -185,7 +186,7 @@ def _regression_features(
     return feats
 
 
-def _solve_symmetric3(sums: FloatArray, rhs: FloatArray) -> FloatArray:
+def solve_symmetric3(sums: FloatArray, rhs: FloatArray) -> FloatArray:
     """Solve ``A b = rhs`` per window; ``sums[:6]`` the distinct entries of symmetric ``A``.
 
     Closed form (adjugate / determinant), vectorised over windows: (3, W).
@@ -267,10 +268,10 @@ def motion_bias_correction(
     sums, state.info_zi = signal.lfilter(
         [1.0], [1.0, -design.motion_lambda], feats, axis=1, zi=state.info_zi
     )
-    sums[[0, 3, 5]] += design.motion_prior
-    b = _solve_symmetric3(sums, sums[6:] + design.motion_prior * applied)
     if state.record is not None:
-        state.record.append(b)
+        state.record.append(sums.copy())
+    sums[[0, 3, 5]] += design.motion_prior
+    b = solve_symmetric3(sums, sums[6:] + design.motion_prior * applied)
     omega = np.einsum("ijw,jw->iw", rbar.reshape(3, 3, n_win), b) - rb
     if settle > 0:
         omega[:, : min(settle, n_win)] = 0.0

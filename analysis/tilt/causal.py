@@ -69,10 +69,12 @@ class TiltFilter:
         return self._state.rest.bias.copy()
 
     def record_bias_estimates(self) -> list[FloatArray]:
-        """Start recording the per-window total-bias estimates of the motion-bias regression.
+        """Start recording the per-window normal equations of the motion-bias regression.
 
-        Returns the list the (3, W) estimates of each later piece are appended to (until the
-        next :meth:`reset`); used by the offline filter.
+        Returns the list the (9, W) arrays of each later piece are appended to (until the
+        next :meth:`reset`): the 6 distinct entries of the exponentially weighted information
+        matrix ``A`` (00, 01, 02, 11, 12, 22) and the right-hand side ``q`` of ``A b = q``
+        (without the ridge); used by the offline filter.
         """
         record: list[FloatArray] = []
         self._state.lowpass.motion.record = record
@@ -173,4 +175,5 @@ class TiltFilter:
             n_win,
             bias_estimation=self.settings.bias_estimation,
             motion_bias_estimation=self.settings.motion_bias_estimation,
+            triangular_windows=self.settings.triangular_windows,
         )

@@ -17,7 +17,13 @@ from scipy import signal
 from analysis.tilt._arrays import DEG, FloatArray
 from analysis.tilt.settings import TiltSettings
 
-__all__ = ["FilterDesign", "WindowLowPass", "ramp_tracking_sos"]
+__all__ = ["FilterDesign", "WindowLowPass", "ramp_tracking_sos", "window_samples"]
+
+
+def window_samples(settings: TiltSettings, fs: float) -> int:
+    """Samples per window at ``fs`` Hz (see ``TiltSettings.rest_window_s``)."""
+    preferred = max(round(settings.rest_window_s * fs), settings.min_window_samples)
+    return max(2, min(preferred, round(settings.max_window_s * fs)))
 
 
 def ramp_tracking_sos(w0: float, fs: float) -> FloatArray:
@@ -55,7 +61,9 @@ class FilterDesign:
     sos_w: FloatArray  # the same low-pass designed at the window rate fs / win
     zi_unit_w: FloatArray
     n_init_w: int  # start-up windows (running mean) before the window-rate low-pass
-    frac: FloatArray  # (win,) extrapolation factor for each position in a window
+    frac: FloatArray  # (win,) extrapolation factor for each position in a window (box windows)
+    ramp: FloatArray  # (win,) rising weights (k + ½) / win of the triangular windows
+    frac_tri: FloatArray  # (win,) extrapolation factor with triangular windows
     n_rest: int  # still windows needed before the sensor counts as at rest
     alpha_bias: float
     n_bias_mean: int  # rest windows averaged before the exponential bias low-pass takes over
@@ -85,11 +93,11 @@ class FilterDesign:
         """
         # cut-off of a 2nd-order Butterworth with time constant tau, as in VQF
         fc = math.sqrt(2.0) / (2.0 * math.pi * tau)
-        win = max(2, round(settings.rest_window_s * fs))
+        win = window_samples(settings, fs)
         fs_w = fs / win
         if fc >= 0.45 * fs_w:
             raise ValueError(
-                f"time constant {tau} s is too short for rest_window_s={settings.rest_window_s} "
+                f"time constant {tau} s is too short for {win}-sample windows "
                 f"at fs_hz={fs}: the low-pass cut-off {fc:.3g} Hz must be below 0.45 * the "
                 f"window rate {fs_w:.3g} Hz"
             )
@@ -110,6 +118,8 @@ class FilterDesign:
             zi_unit_w=np.asarray(signal.sosfilt_zi(sos_w), dtype=np.float64),
             n_init_w=max(1, round(tau * fs_w)),
             frac=(np.arange(win) + 0.5 * (win + 1)) / win,
+            ramp=(np.arange(win) + 0.5) / win,
+            frac_tri=(np.arange(win) + win + 0.5) / win,
             n_rest=max(1, math.ceil(settings.rest_min_s / win_s - 1e-9)),
             alpha_bias=1.0 - math.exp(-win_s / settings.tau_bias_s),
             n_bias_mean=max(1, round(settings.tau_bias_s / win_s)),

@@ -47,15 +47,16 @@ ComplexArray = NDArray[np.complex128]
 _RATE, _RATE_SQ, _ACC, _ACC_SQ = slice(0, 3), 3, slice(4, 7), 7
 _RAW = slice(0, 8)  # raw sums for rest detection
 _ACC_LOCAL, _ROT_LOCAL = slice(8, 11), slice(11, 20)
-_N_SUMS = 20
+_ACC_RAMP, _ROT_RAMP = slice(20, 23), slice(23, 32)  # the same weighted by design.ramp
+_N_SUMS = 32
 
 
 @dataclass
 class OpenWindow:
     """The window in progress of the causal gyroscope filter.
 
-    ``sums`` (20,): Σω, Σ|ω|², Σa, Σ|a|² (raw, for rest detection), Σ R_loc a (3) and
-    Σ R_loc (9), with ``R_loc`` the rotation from the window start (``start_a, start_b``,
+    ``sums`` (32,): Σω, Σ|ω|², Σa, Σ|a|² (raw, for rest detection), Σ R_loc a (3) and
+    Σ R_loc (9), then the last two weighted by the rising ramp (triangular windows), with ``R_loc`` the rotation from the window start (``start_a, start_b``,
     sensor → ``I``) to each sample; ``local_a, local_b`` is that rotation at the last sample.
     """
 
@@ -76,6 +77,8 @@ class LowPassState:
     last: FloatArray = field(default_factory=lambda: np.full((3, 2), np.nan))  # G_{-2}, G_{-1}
     prev_g: FloatArray = field(default_factory=lambda: np.full(3, np.nan))  # G' of the last window
     prev_slope: FloatArray = field(default_factory=lambda: np.zeros(3))  # and its slope
+    # ramp-weighted sums of the last window in I (triangular windows): a, R, R B
+    prev_ramp: FloatArray | None = None  # (15,)
     motion: MotionBiasState = field(default_factory=MotionBiasState)
 
 
@@ -311,6 +314,7 @@ def _lowpass_windows(
     bias_w: FloatArray,
     rest_obs: FloatArray | None,
     motion: bool,
+    triangular: bool,
 ) -> tuple[FloatArray, FloatArray]:
     """Low-pass in ``I`` of the completed windows (and the motion-bias correction).
 
@@ -323,12 +327,14 @@ def _lowpass_windows(
     if not done:
         return prev_g, prev_slope
     red = start_rot[:, :, :done]
-    mean_x = np.einsum("ijw,jw->iw", red, sums[_ACC_LOCAL, :done]) / m
+    applied = np.ascontiguousarray(bias_w[:, :done])
+    mean_x, rbar, rb = _window_inputs(red, sums[_ACC_LOCAL, :done], sums[_ROT_LOCAL, :done], applied)
+    if triangular:
+        mean_x, rbar, rb = _triangular(state, red, sums, applied, mean_x, rbar, rb)
+    mean_x /= m
     if motion:
-        rbar = np.einsum("ijw,jkw->ikw", red, sums[_ROT_LOCAL, :done].reshape(3, 3, done))
-        rbar = rbar.reshape(9, done) / m
-        applied = np.ascontiguousarray(bias_w[:, :done])
-        rb = np.einsum("ijw,jw->iw", rbar.reshape(3, 3, done), applied)
+        rbar /= m
+        rb /= m
         filt = state.main.run(design, np.concatenate([mean_x, rbar, rb]))
         g, slope = motion_bias_correction(
             design, state.motion, filt[:3], filt[3:], rbar, rb, piece.n_before, applied, rest_obs
@@ -344,6 +350,41 @@ def _lowpass_windows(
     return base_i, slope_i
 
 
+def _window_inputs(
+    start_rot: FloatArray, acc_sum: FloatArray, rot_sum: FloatArray, applied: FloatArray
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Window sums rotated into ``I``: Σa (3, W), ΣR (9, W) and ΣR B (3, W)."""
+    n = acc_sum.shape[1]
+    acc_i = np.einsum("ijw,jw->iw", start_rot, acc_sum)
+    rot_i = np.einsum("ijw,jkw->ikw", start_rot, rot_sum.reshape(3, 3, n))
+    rb = np.einsum("ijw,jw->iw", rot_i, applied)
+    return acc_i, rot_i.reshape(9, n), rb
+
+
+def _triangular(
+    state: LowPassState,
+    start_rot: FloatArray,
+    sums: FloatArray,
+    applied: FloatArray,
+    acc_i: FloatArray,
+    rot_i: FloatArray,
+    rb: FloatArray,
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Triangular window sums: the previous window weighted by the rising ramp plus this
+    window by the falling one (``box − ramp``); a segment's first window keeps its box sum."""
+    done = acc_i.shape[1]
+    ramp = np.concatenate(
+        _window_inputs(start_rot, sums[_ACC_RAMP, :done], sums[_ROT_RAMP, :done], applied)
+    )
+    box = np.concatenate([acc_i, rot_i, rb])
+    prev = np.empty_like(ramp)
+    prev[:, 0] = state.prev_ramp if state.prev_ramp is not None else ramp[:, 0]
+    prev[:, 1:] = ramp[:, :-1]
+    state.prev_ramp = ramp[:, -1].copy()
+    tri = prev + box - ramp
+    return tri[:3], tri[3:12], tri[12:]
+
+
 def _write_output(
     design: FilterDesign,
     state: KernelState,
@@ -354,6 +395,7 @@ def _write_output(
     base: FloatArray,
     slope: FloatArray,
     out: FloatArray,
+    triangular: bool,
 ) -> None:
     """Per-sample output: the extrapolated low-pass rotated back to the sensor frame.
 
@@ -364,7 +406,8 @@ def _write_output(
     bl = np.einsum("jiw,jw->iw", start_rot, base)  # R(E_w)ᵀ G'_{w−1}
     sl = np.einsum("jiw,jw->iw", start_rot, slope)
     y = work.out_vec.view((3, n_pos, n_win))
-    np.multiply(design.frac[n_carried : n_carried + n_pos, None], sl[:, None, :], out=y)
+    frac = design.frac_tri if triangular else design.frac
+    np.multiply(frac[n_carried : n_carried + n_pos, None], sl[:, None, :], out=y)
     y += bl[:, None, :]
     if piece.n_before == 0:
         # the segment's first window: running mean of the samples so far (window frame)
@@ -420,6 +463,7 @@ def gyro_piece(
     *,
     bias_estimation: bool,
     motion_bias_estimation: bool,
+    triangular_windows: bool,
 ) -> None:
     """Filter ``n_win`` windows' worth of samples, ``n_pos`` positions each, into ``out``.
 
@@ -455,11 +499,26 @@ def gyro_piece(
     np.add.reduce(acc_local, axis=1, out=sums[_ACC_LOCAL])
     if motion_bias_estimation:
         np.add.reduce(rot, axis=1, out=sums[_ROT_LOCAL])
+    if triangular_windows:
+        ramp = design.ramp[n_carried : n_carried + n_pos]
+        np.matmul(ramp, acc_local, out=sums[_ACC_RAMP])
+        if motion_bias_estimation:
+            np.matmul(ramp, rot, out=sums[_ROT_RAMP])
     if n_carried:
         sums[8:, 0] += state.open_window.sums[8:]
     start_rot = np.asarray(rotation_matrix_entries(ea, eb)).reshape(3, 3, n_win)
     base, slope = _lowpass_windows(
-        design, state.lowpass, piece, start_rot, sums, bias_w, rest_obs, motion_bias_estimation
+        design,
+        state.lowpass,
+        piece,
+        start_rot,
+        sums,
+        bias_w,
+        rest_obs,
+        motion_bias_estimation,
+        triangular_windows,
     )
-    _write_output(design, state, piece, rot, acc_local, start_rot, base, slope, out)
+    _write_output(
+        design, state, piece, rot, acc_local, start_rot, base, slope, out, triangular_windows
+    )
     _carry(state, piece, ea, eb, da, db, sums)

@@ -27,7 +27,7 @@ from analysis.tilt._arrays import (
     normalized_columns,
     runs,
 )
-from analysis.tilt.bias import RestState, rest_windows
+from analysis.tilt.bias import RestState, rest_windows, solve_symmetric3
 from analysis.tilt.causal import TiltFilter
 from analysis.tilt.design import FilterDesign
 from analysis.tilt.settings import TiltSettings
@@ -59,6 +59,15 @@ def offline_rest_bias(
     return _interpolate(n, np.asarray(centers), np.asarray(values).T)
 
 
+def _normal_equations(f: TiltFilter, acc: FloatArray, gyr: FloatArray) -> FloatArray | None:
+    """Run the causal filter over one segment: its motion-bias normal equations (9, K) after
+    each window (see :meth:`TiltFilter.record_bias_estimates`)."""
+    f.reset()
+    record = f.record_bias_estimates()
+    f.update(acc, gyr)
+    return np.concatenate(record, axis=1) if record else None
+
+
 def offline_motion_bias(
     acc: FloatArray,
     gyr: FloatArray,
@@ -66,32 +75,37 @@ def offline_motion_bias(
     settings: TiltSettings,
     segments: list[tuple[int, int]],
 ) -> FloatArray:
-    """Per-sample offline bias (N, 3), rad/s, from the causal filter's bias estimates.
+    """Per-sample offline bias (N, 3), rad/s: the motion-bias regression run both ways.
 
-    The causal filter's total-bias estimate (rest + motion regression, exponential memory
-    ``tau_motion_bias_s``) describes the bias about ``tau_motion_bias_s`` in the past, so it is
-    read that much later (held at the end of the recording) and interpolated per sample.
+    The causal filter's regression (rest windows + gravity drift, exponential memory
+    ``tau_motion_bias_s``) summarises the recent past in normal equations ``A b = q``. It is
+    run once forward and once on the time-reversed segment (reversed samples, negated rates:
+    the same motion backwards with bias ``−b``), which summarises the near future. Summing the
+    two sets of equations at each time (``(A_f + A_b) b = q_f − q_b``, a two-sided
+    exponential window) weights each direction by how much it actually knows, e.g. the
+    forward pass only after the first rest period.
     """
     f = TiltFilter(fs, settings=settings)
-    centers: list[FloatArray] = []
-    values: list[FloatArray] = []
-    m = f._design.win
-    settle = 2 * f._design.n_init_w
-    shift = settings.tau_motion_bias_s * fs
-    for start, stop in segments:
-        f.reset()
-        record = f.record_bias_estimates()
-        f.update(acc[start:stop], gyr[start:stop])
-        if not record:
-            continue
-        b = np.concatenate(record, axis=1)
-        ends = start + m * (np.arange(b.shape[1]) + 1.0)
-        centers.append(np.asarray(ends[settle:] - shift, dtype=np.float64))
-        values.append(b[:, settle:])
+    win = f._design.win
     n = acc.shape[0]
-    if not centers or sum(c.size for c in centers) == 0:
-        return np.zeros((n, 3))
-    return _interpolate(n, np.concatenate(centers), np.concatenate(values, axis=1))
+    t = np.arange(n, dtype=np.float64)
+    eqs = np.zeros((9, n))
+    for start, stop in segments:
+        fwd = _normal_equations(f, acc[start:stop], gyr[start:stop])
+        bwd = _normal_equations(f, acc[start:stop][::-1], -gyr[start:stop][::-1])
+        seg_t = t[start:stop]
+        if fwd is not None:  # after each window: at its end
+            ends = start + win * (np.arange(fwd.shape[1]) + 1.0)
+            for k in range(9):
+                eqs[k, start:stop] += np.interp(seg_t, ends, fwd[k])
+        if bwd is not None:  # reversed windows end where the original ones start
+            starts = stop - win * (np.arange(bwd.shape[1])[::-1] + 1.0)
+            for k in range(9):
+                sign = -1.0 if k >= 6 else 1.0
+                eqs[k, start:stop] += sign * np.interp(seg_t, starts, bwd[k, ::-1])
+    prior = f._design.motion_prior
+    eqs[[0, 3, 5]] += prior  # ridge toward zero where neither direction knows anything
+    return np.asarray(solve_symmetric3(eqs, eqs[6:]).T)
 
 
 def _filtfilt_with_init(design: FilterDesign, x: FloatArray) -> FloatArray:

@@ -40,6 +40,7 @@ def gravity_direction_reference(
         gyr is not None and s.ramp_tracking,
     )
     m = d.win
+    tri = gyr is not None and s.triangular_windows
     n = acc.shape[0]
     out = np.full((n, 3), np.nan)
     bias = np.zeros(3)
@@ -66,6 +67,7 @@ def gravity_direction_reference(
             self.d_n = 0
             self.rest_obs: FloatArray | None = None
             self.slope = np.zeros(3)
+            self.prev_ramp: FloatArray | None = None
 
     def steady(y: FloatArray) -> list[list[FloatArray]]:
         z = []
@@ -158,13 +160,26 @@ def gravity_direction_reference(
                 slope = st.slope  # predicted by the bias model
             else:
                 slope = base - (st.out_hist[-2] if len(st.out_hist) > 1 else base)
-            y = base + slope * ((j + 0.5 * (m + 1)) / m)
+            # the last window's low-pass value belongs to its centre (box windows) or its
+            # start (triangular windows spanning it and the window before)
+            centre = 0.5 * (m - 1) if not tri else -0.5
+            y = base + slope * ((j + m - centre) / m)
         if len(st.win_x) == m:
             motion = g is not None and s.motion_bias_estimation
             mean = np.mean(st.win_x, axis=0)
             rbar = np.mean(st.win_r, axis=0) if motion else np.zeros(0)
             rbv = rbar.reshape(3, 3) @ applied if motion else np.zeros(0)
             mean = np.concatenate([mean, rbar, rbv])
+            if tri:
+                w_up = (np.arange(m) + 0.5) / m
+                ramp_x = w_up @ np.array(st.win_x) / m
+                ramp_r = w_up @ np.array(st.win_r) / m if motion else np.zeros(0)
+                ramp_rb = ramp_r.reshape(3, 3) @ applied if motion else np.zeros(0)
+                ramp = np.concatenate([ramp_x, ramp_r, ramp_rb])
+                prev = st.prev_ramp if st.prev_ramp is not None else ramp
+                st.prev_ramp = ramp
+                mean = prev + mean - ramp
+                rbar, rbv = mean[3:12], mean[12:]
             st.win_x, st.win_r = [], []
             if st.z is None:
                 st.init_sum = st.init_sum + mean
