@@ -75,18 +75,28 @@ def vqf_offline(acc: FloatArray, gyr: FloatArray, fs: float) -> FloatArray:
 
 
 def imufusion_causal(acc: FloatArray, gyr: FloatArray, fs: float) -> FloatArray:
+    """x-io Fusion (imufusion), 6D, with the settings used in ``bench_tilt.py``."""
     import imufusion
 
     ahrs = imufusion.Ahrs()
-    offset = imufusion.Offset(int(round(fs)))
-    quats = np.empty((acc.shape[0], 4))
+    ahrs.set_settings(
+        imufusion.AhrsSettings(
+            sample_rate=fs,
+            convention=imufusion.CONVENTION_NWU,
+            gain=0.5,
+            gyroscope_range=2000.0,
+            acceleration_rejection=10.0,
+            magnetic_rejection=0.0,
+            rejection_timeout=int(5 * fs),
+        )
+    )
     gyr_dps = np.degrees(gyr)
-    acc_g = acc / 9.81
-    for i in range(acc.shape[0]):
-        g = offset.update(gyr_dps[i])
-        ahrs.update_no_magnetometer(g, acc_g[i], 1.0 / fs)
-        quats[i] = ahrs.quaternion.wxyz
-    return up_in_sensor_frame(quats)
+    acc_g = acc / 9.80665
+    out = np.empty((acc.shape[0], 3))
+    for k in range(acc.shape[0]):
+        ahrs.update_no_magnetometer(gyr_dps[k], acc_g[k])
+        out[k] = ahrs.get_gravity()
+    return out
 
 
 def available_methods(with_imufusion: bool) -> dict[str, Method]:
