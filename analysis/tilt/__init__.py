@@ -16,7 +16,8 @@ vectorised numpy/scipy. Without a gyroscope the low-pass runs in the sensor fram
 
 Modules: :mod:`~analysis.tilt.settings` (``TiltSettings``), :mod:`~analysis.tilt.design`
 (constants from settings and rate), :mod:`~analysis.tilt.bias` (rest and motion bias),
-:mod:`~analysis.tilt.kernel` (the causal kernel), :mod:`~analysis.tilt.causal`
+:mod:`~analysis.tilt.kernel` (the causal kernel) and :mod:`~analysis.tilt.state`
+(what it carries), :mod:`~analysis.tilt.causal`
 (``TiltFilter``), :mod:`~analysis.tilt.offline`, :mod:`~analysis.tilt.gravity`
 (``gravity_direction``).
 """

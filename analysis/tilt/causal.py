@@ -15,8 +15,9 @@ from analysis.tilt._arrays import (
     runs,
 )
 from analysis.tilt.design import FilterDesign
-from analysis.tilt.kernel import KernelState, LowPassState, OpenWindow, gyro_piece, window_lowpass
+from analysis.tilt.kernel import gyro_piece, window_lowpass
 from analysis.tilt.settings import TiltSettings
+from analysis.tilt.state import KernelState, LowPassState, OpenWindow
 
 __all__ = ["TiltFilter"]
 
@@ -68,7 +69,7 @@ class TiltFilter:
         """Current gyroscope bias estimate, shape (3,), rad/s."""
         return self._state.rest.bias.copy()
 
-    def record_bias_estimates(self) -> list[FloatArray]:
+    def record_bias_equations(self) -> list[FloatArray]:
         """Start recording the per-window normal equations of the motion-bias regression.
 
         Returns the list the (9, W) arrays of each later piece are appended to (until the

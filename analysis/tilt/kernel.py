@@ -22,117 +22,38 @@ values broadcast without copies:
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 import numpy as np
-from numpy.typing import DTypeLike, NDArray
+from numpy.typing import NDArray
 
 from analysis._rotations import quaternion_scan, rotation_entries_into, rotation_matrix_entries
 from analysis.tilt._arrays import TINY, FloatArray, window_sums
 from analysis.tilt.bias import (
-    MotionBiasState,
-    RestState,
     bias_from_rest,
     motion_bias_correction,
     rest_flags,
 )
-from analysis.tilt.design import FilterDesign, WindowLowPass
+from analysis.tilt.design import FilterDesign
+from analysis.tilt.state import (
+    ACC,
+    ACC_LOCAL,
+    ACC_RAMP,
+    ACC_SQ,
+    N_SUMS,
+    RATE,
+    RATE_SQ,
+    RAW,
+    ROT_LOCAL,
+    ROT_RAMP,
+    KernelState,
+    LowPassState,
+    OpenWindow,
+)
 
-__all__ = ["KernelState", "LowPassState", "OpenWindow", "gyro_piece", "window_lowpass"]
+__all__ = ["gyro_piece", "half_angle_quaternions", "window_lowpass"]
 
 ComplexArray = NDArray[np.complex128]
-
-# rows of the per-window sums (see OpenWindow.sums)
-_RATE, _RATE_SQ, _ACC, _ACC_SQ = slice(0, 3), 3, slice(4, 7), 7
-_RAW = slice(0, 8)  # raw sums for rest detection
-_ACC_LOCAL, _ROT_LOCAL = slice(8, 11), slice(11, 20)
-_ACC_RAMP, _ROT_RAMP = slice(20, 23), slice(23, 32)  # the same weighted by design.ramp
-_N_SUMS = 32
-
-
-@dataclass
-class OpenWindow:
-    """The window in progress of the causal gyroscope filter.
-
-    ``sums`` (32,): Σω, Σ|ω|², Σa, Σ|a|² (raw, for rest detection), Σ R_loc a (3) and
-    Σ R_loc (9), then the last two weighted by the rising ramp (triangular windows), with ``R_loc`` the rotation from the window start (``start_a, start_b``,
-    sensor → ``I``) to each sample; ``local_a, local_b`` is that rotation at the last sample.
-    """
-
-    count: int = 0
-    start_a: complex = 1.0 + 0.0j
-    start_b: complex = 0.0j
-    local_a: complex = 1.0 + 0.0j
-    local_b: complex = 0.0j
-    sums: FloatArray = field(default_factory=lambda: np.zeros(_N_SUMS))
-
-
-@dataclass
-class LowPassState:
-    """Window-rate low-pass of the accelerometer, its extrapolation and the bias correction."""
-
-    buf: FloatArray | None = None  # open window (accelerometer only): (3, p) samples
-    main: WindowLowPass = field(default_factory=WindowLowPass)
-    last: FloatArray = field(default_factory=lambda: np.full((3, 2), np.nan))  # G_{-2}, G_{-1}
-    prev_g: FloatArray = field(default_factory=lambda: np.full(3, np.nan))  # G' of the last window
-    prev_slope: FloatArray = field(default_factory=lambda: np.zeros(3))  # and its slope
-    # ramp-weighted sums of the last window in I (triangular windows): a, R, R B
-    prev_ramp: FloatArray | None = None  # (15,)
-    motion: MotionBiasState = field(default_factory=MotionBiasState)
-
-
-class _Buffer:
-    """One reusable flat array of a fixed dtype, grown on demand."""
-
-    def __init__(self, dtype: DTypeLike = np.float64) -> None:
-        self.dtype = np.dtype(dtype)
-        self.data: NDArray[Any] = np.empty(1, dtype=self.dtype)
-
-    def view(self, shape: tuple[int, ...]) -> NDArray[Any]:
-        size = math.prod(shape)
-        if self.data.size < size:
-            self.data = np.empty(size, dtype=self.dtype)
-        return self.data[:size].reshape(shape)
-
-
-def _real() -> _Buffer:
-    return _Buffer(np.float64)
-
-
-def _complex() -> _Buffer:
-    return _Buffer(np.complex128)
-
-
-@dataclass
-class Workspace:
-    """Scratch arrays reused between pieces (avoids page-faulting fresh large arrays)."""
-
-    rate: _Buffer = field(default_factory=_real)  # (3, L, W) ω − b
-    acc: _Buffer = field(default_factory=_real)  # (3, L, W) accelerometer
-    rate_sq: _Buffer = field(default_factory=_real)  # (L, W) |ω − b|², then 1/|y|
-    scalar: _Buffer = field(default_factory=_real)  # (L, W) series scratch
-    loc_a: _Buffer = field(default_factory=_complex)  # (L, W) local rotation, first half
-    loc_b: _Buffer = field(default_factory=_complex)  # (L, W) second half
-    conj_a: _Buffer = field(default_factory=_complex)  # (L, W)
-    conj_b: _Buffer = field(default_factory=_complex)
-    prod_1: _Buffer = field(default_factory=_complex)  # (W,)
-    prod_2: _Buffer = field(default_factory=_complex)
-    rot: _Buffer = field(default_factory=_real)  # (9, L, W) local rotation matrices
-    rot_tmp: _Buffer = field(default_factory=_real)  # (5, L, W)
-    vec: _Buffer = field(default_factory=_real)  # (3, L, W) R_loc a, then the output
-    out_vec: _Buffer = field(default_factory=_real)  # (3, L, W) extrapolated low-pass
-
-
-@dataclass
-class KernelState:
-    """Everything the causal gyroscope filter carries from one piece to the next."""
-
-    rest: RestState = field(default_factory=RestState)
-    lowpass: LowPassState = field(default_factory=LowPassState)
-    open_window: OpenWindow = field(default_factory=OpenWindow)
-    work: Workspace = field(default_factory=Workspace)
-
 
 @dataclass(frozen=True)
 class _Piece:
@@ -235,23 +156,23 @@ def _rest_and_bias(
     Returns the bias applied in each window (3, W) and the rest observations (4, done) or None.
     """
     rest, n_win = state.rest, piece.n_win
-    np.add.reduce(rate, axis=1, out=sums[_RATE])
-    np.add.reduce(acc_w, axis=1, out=sums[_ACC])
+    np.add.reduce(rate, axis=1, out=sums[RATE])
+    np.add.reduce(acc_w, axis=1, out=sums[ACC])
     # squared norms summed per window straight from the row-major input
     g2 = gyr.reshape(n_win, piece.n_pos * 3)
     a2 = acc.reshape(n_win, piece.n_pos * 3)
-    np.einsum("wk,wk->w", g2, g2, out=sums[_RATE_SQ])
-    np.einsum("wk,wk->w", a2, a2, out=sums[_ACC_SQ])
+    np.einsum("wk,wk->w", g2, g2, out=sums[RATE_SQ])
+    np.einsum("wk,wk->w", a2, a2, out=sums[ACC_SQ])
     if piece.n_carried:
-        sums[_RAW, 0] += state.open_window.sums[_RAW]
+        sums[RAW, 0] += state.open_window.sums[RAW]
     bias_w: FloatArray = np.broadcast_to(rest.bias.copy()[:, None], (3, n_win))
     if not piece.n_done:
         return bias_w, None
     s = sums[:, : piece.n_done] / design.win
-    vg = np.maximum(s[_RATE_SQ] - (s[_RATE] ** 2).sum(axis=0), 0.0)
-    va = np.maximum(s[_ACC_SQ] - (s[_ACC] ** 2).sum(axis=0), 0.0)
-    at_rest = rest_flags(design, rest, s[_RATE], vg, s[_ACC], va)
-    per_window, rest_obs = bias_from_rest(design, rest, s[_RATE], at_rest)
+    vg = np.maximum(s[RATE_SQ] - (s[RATE] ** 2).sum(axis=0), 0.0)
+    va = np.maximum(s[ACC_SQ] - (s[ACC] ** 2).sum(axis=0), 0.0)
+    at_rest = rest_flags(design, rest, s[RATE], vg, s[ACC], va)
+    per_window, rest_obs = bias_from_rest(design, rest, s[RATE], at_rest)
     return per_window[:, :n_win], rest_obs
 
 
@@ -328,7 +249,7 @@ def _lowpass_windows(
         return prev_g, prev_slope
     red = start_rot[:, :, :done]
     applied = np.ascontiguousarray(bias_w[:, :done])
-    mean_x, rbar, rb = _window_inputs(red, sums[_ACC_LOCAL, :done], sums[_ROT_LOCAL, :done], applied)
+    mean_x, rbar, rb = _window_inputs(red, sums[ACC_LOCAL, :done], sums[ROT_LOCAL, :done], applied)
     if triangular:
         mean_x, rbar, rb = _triangular(state, red, sums, applied, mean_x, rbar, rb)
     mean_x /= m
@@ -374,7 +295,7 @@ def _triangular(
     window by the falling one (``box − ramp``); a segment's first window keeps its box sum."""
     done = acc_i.shape[1]
     ramp = np.concatenate(
-        _window_inputs(start_rot, sums[_ACC_RAMP, :done], sums[_ROT_RAMP, :done], applied)
+        _window_inputs(start_rot, sums[ACC_RAMP, :done], sums[ROT_RAMP, :done], applied)
     )
     box = np.concatenate([acc_i, rot_i, rb])
     prev = np.empty_like(ramp)
@@ -413,7 +334,7 @@ def _write_output(
         # the segment's first window: running mean of the samples so far (window frame)
         cnt = np.arange(n_carried + 1, n_carried + n_pos + 1, dtype=np.float64)
         y[:, :, 0] = (
-            np.cumsum(acc_local[:, :, 0], axis=1) + state.open_window.sums[_ACC_LOCAL, None]
+            np.cumsum(acc_local[:, :, 0], axis=1) + state.open_window.sums[ACC_LOCAL, None]
         ) / cnt
     inv_norm = work.rate_sq.view((n_pos, n_win))
     np.einsum("ijk,ijk->jk", y, y, out=inv_norm)
@@ -484,7 +405,7 @@ def gyro_piece(
     np.copyto(rate, gyr.reshape(n_win, n_pos, 3).transpose(2, 1, 0))
     acc_w = work.acc.view((3, n_pos, n_win))
     np.copyto(acc_w, acc.reshape(n_win, n_pos, 3).transpose(2, 1, 0))
-    sums = np.zeros((_N_SUMS, n_win))  # see OpenWindow.sums
+    sums = np.zeros((N_SUMS, n_win))  # see OpenWindow.sums
     bias_w: FloatArray = np.broadcast_to(state.rest.bias.copy()[:, None], (3, n_win))
     rest_obs = None
     if bias_estimation:
@@ -496,14 +417,14 @@ def gyro_piece(
     rotation_entries_into(da, db, rot, work.rot_tmp.view((5, n_pos, n_win)))
     acc_local = work.vec.view((3, n_pos, n_win))
     np.einsum("ijlw,jlw->ilw", rot.reshape(3, 3, n_pos, n_win), acc_w, out=acc_local)
-    np.add.reduce(acc_local, axis=1, out=sums[_ACC_LOCAL])
+    np.add.reduce(acc_local, axis=1, out=sums[ACC_LOCAL])
     if motion_bias_estimation:
-        np.add.reduce(rot, axis=1, out=sums[_ROT_LOCAL])
+        np.add.reduce(rot, axis=1, out=sums[ROT_LOCAL])
     if triangular_windows:
         ramp = design.ramp[n_carried : n_carried + n_pos]
-        np.matmul(ramp, acc_local, out=sums[_ACC_RAMP])
+        np.matmul(ramp, acc_local, out=sums[ACC_RAMP])
         if motion_bias_estimation:
-            np.matmul(ramp, rot, out=sums[_ROT_RAMP])
+            np.matmul(ramp, rot, out=sums[ROT_RAMP])
     if n_carried:
         sums[8:, 0] += state.open_window.sums[8:]
     start_rot = np.asarray(rotation_matrix_entries(ea, eb)).reshape(3, 3, n_win)

@@ -61,9 +61,9 @@ def offline_rest_bias(
 
 def _normal_equations(f: TiltFilter, acc: FloatArray, gyr: FloatArray) -> FloatArray | None:
     """Run the causal filter over one segment: its motion-bias normal equations (9, K) after
-    each window (see :meth:`TiltFilter.record_bias_estimates`)."""
+    each window (see :meth:`TiltFilter.record_bias_equations`)."""
     f.reset()
-    record = f.record_bias_estimates()
+    record = f.record_bias_equations()
     f.update(acc, gyr)
     return np.concatenate(record, axis=1) if record else None
 
