@@ -28,6 +28,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from analysis.tilt import gravity_direction  # noqa: E402
 
@@ -76,27 +77,9 @@ def vqf_offline(acc: FloatArray, gyr: FloatArray, fs: float) -> FloatArray:
 
 def imufusion_causal(acc: FloatArray, gyr: FloatArray, fs: float) -> FloatArray:
     """x-io Fusion (imufusion), 6D, with the settings used in ``bench_tilt.py``."""
-    import imufusion
+    from bench_tilt import imufusion_gravity
 
-    ahrs = imufusion.Ahrs()
-    ahrs.set_settings(
-        imufusion.AhrsSettings(
-            sample_rate=fs,
-            convention=imufusion.CONVENTION_NWU,
-            gain=0.5,
-            gyroscope_range=2000.0,
-            acceleration_rejection=10.0,
-            magnetic_rejection=0.0,
-            rejection_timeout=int(5 * fs),
-        )
-    )
-    gyr_dps = np.degrees(gyr)
-    acc_g = acc / 9.80665
-    out = np.empty((acc.shape[0], 3))
-    for k in range(acc.shape[0]):
-        ahrs.update_no_magnetometer(gyr_dps[k], acc_g[k])
-        out[k] = ahrs.get_gravity()
-    return out
+    return imufusion_gravity(acc, gyr, fs)
 
 
 def available_methods(with_imufusion: bool) -> dict[str, Method]:
