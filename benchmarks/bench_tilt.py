@@ -84,10 +84,32 @@ def peak_mib(fn: Callable[[], object]) -> float:
     return peak / 2**20
 
 
+def imufusion_gravity(acc: FloatArray, gyr: FloatArray, fs: float) -> FloatArray:
+    """Up in the sensor frame (N, 3) from x-io Fusion (imufusion), 6D, one call per sample."""
+    import imufusion
+
+    a = imufusion.Ahrs()
+    a.set_settings(imufusion.AhrsSettings(
+        sample_rate=fs,
+        convention=imufusion.CONVENTION_NWU,
+        gain=0.5,
+        gyroscope_range=2000.0,
+        acceleration_rejection=10.0,
+        magnetic_rejection=0.0,
+        rejection_timeout=int(5 * fs),
+    ))
+    g_dps = np.degrees(gyr)
+    a_g = acc / 9.80665
+    out = np.empty((acc.shape[0], 3))
+    for k in range(acc.shape[0]):
+        a.update_no_magnetometer(g_dps[k], a_g[k])
+        out[k] = a.get_gravity()
+    return out
+
+
 def methods(acc: FloatArray, gyr: FloatArray, fs: float) -> list[tuple[str, Callable[[], FloatArray], int | None, int]]:
     """(name, run, slice length or None, repeats)."""
     import ahrs
-    import imufusion
     import vqf
 
     ts = 1.0 / fs
@@ -97,23 +119,7 @@ def methods(acc: FloatArray, gyr: FloatArray, fs: float) -> list[tuple[str, Call
     n_madgwick = min(len(acc), 20_000)
 
     def fusion() -> FloatArray:
-        a = imufusion.Ahrs()
-        a.set_settings(imufusion.AhrsSettings(
-            sample_rate=fs,
-            convention=imufusion.CONVENTION_NWU,
-            gain=0.5,
-            gyroscope_range=2000.0,
-            acceleration_rejection=10.0,
-            magnetic_rejection=0.0,
-            rejection_timeout=int(5 * fs),
-        ))
-        g_dps = np.degrees(gyr[:n_fusion])
-        a_g = acc[:n_fusion] / 9.80665
-        out = np.empty((n_fusion, 3))
-        for k in range(n_fusion):
-            a.update_no_magnetometer(g_dps[k], a_g[k])
-            out[k] = a.get_gravity()
-        return out
+        return imufusion_gravity(acc[:n_fusion], gyr[:n_fusion], fs)
 
     def madgwick() -> FloatArray:
         q = ahrs.filters.Madgwick(gyr=gyr[:n_madgwick], acc=acc[:n_madgwick], frequency=fs).Q

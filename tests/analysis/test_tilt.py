@@ -11,7 +11,6 @@ from scipy.spatial.transform import Rotation
 from analysis.tilt import (
     TiltFilter,
     TiltSettings,
-    _gravity_direction_reference,
     gravity_direction,
 )
 from tests.analysis.conftest import (
@@ -20,6 +19,7 @@ from tests.analysis.conftest import (
     fast_trajectory,
     posture_trajectory,
 )
+from tests.analysis.tilt_reference import gravity_direction_reference
 
 unit_vectors = st.tuples(
     st.floats(-1, 1), st.floats(-1, 1), st.floats(-1, 1)
@@ -106,6 +106,19 @@ def test_streaming_equals_whole_array(seed, short_fast):
     assert np.max(angle_deg(stream[ok], whole[ok])) < 1e-6
 
 
+def test_streaming_triangular_windows(short_fast):
+    acc, gyr = _with_gaps(short_fast)
+    s = TiltSettings(triangular_windows=True)
+    whole = gravity_direction(acc, gyr, short_fast.fs, settings=s)
+    f = TiltFilter(short_fast.fs, settings=s)
+    stream = np.concatenate(
+        [f.update(a, g) for a, g in zip(np.array_split(acc, 41), np.array_split(gyr, 41), strict=True)]
+    )
+    ok = np.isfinite(whole).all(axis=1)
+    np.testing.assert_array_equal(np.isnan(stream), np.isnan(whole))
+    assert np.max(angle_deg(stream[ok], whole[ok])) < 1e-6
+
+
 def test_streaming_accelerometer_only_and_small_chunks(short_fast):
     s = TiltSettings(chunk_samples=256)
     whole = gravity_direction(short_fast.acc, None, short_fast.fs, settings=s)
@@ -114,15 +127,17 @@ def test_streaming_accelerometer_only_and_small_chunks(short_fast):
     assert np.max(angle_deg(stream, whole)) < 1e-6
 
 
-def test_fast_matches_sequential_reference(short_fast):
+@pytest.mark.parametrize("triangular", [False, True])
+def test_fast_matches_sequential_reference(short_fast, triangular):
     acc, gyr = _with_gaps(short_fast)
     acc = acc[:900]
     gyr = gyr[:900] + np.radians([1.0, -2.0, 0.5])
     gyr[450:700] = np.radians([1.0, -2.0, 0.5])  # a rest period: bias estimation kicks in
     acc[450:700] = acc[449]
+    s = TiltSettings(triangular_windows=triangular)
     for g in (gyr, None):
-        fast = gravity_direction(acc, g, short_fast.fs)
-        ref = _gravity_direction_reference(acc, g, short_fast.fs)
+        fast = gravity_direction(acc, g, short_fast.fs, settings=s)
+        ref = gravity_direction_reference(acc, g, short_fast.fs, s)
         np.testing.assert_array_equal(np.isnan(fast), np.isnan(ref))
         ok = np.isfinite(ref).all(axis=1)
         assert np.max(angle_deg(fast[ok], ref[ok])) < 0.01

@@ -1,0 +1,175 @@
+"""The offline (zero-phase) tilt filter.
+
+Same strapdown frame as the causal filter; the low-pass in ``I`` runs forward and backward at
+the full rate (no lag), each pass started from the mean of its first ``tau`` seconds. The
+gyroscope bias comes from a causal pass first (see :func:`offline_motion_bias`), or, without
+motion-bias estimation, from the rest periods (:func:`offline_rest_bias`).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy import signal
+
+from analysis._rotations import (
+    delta_quaternion,
+    quaternion_scan,
+    rotate,
+    rotate_transposed,
+    rotation_matrix_entries,
+)
+from analysis.tilt._arrays import (
+    FloatArray,
+    good_rows,
+    normalize_rows,
+    normalized_columns,
+    runs,
+)
+from analysis.tilt.bias import RestState, rest_windows, solve_symmetric3
+from analysis.tilt.causal import TiltFilter
+from analysis.tilt.design import FilterDesign
+from analysis.tilt.settings import TiltSettings
+
+__all__ = ["offline_gravity_direction", "offline_motion_bias", "offline_rest_bias"]
+
+
+def _interpolate(n: int, centers: FloatArray, values: FloatArray) -> FloatArray:
+    """Per-sample (n, 3) linear interpolation of (3, K) ``values`` at sample positions."""
+    t = np.arange(n, dtype=np.float64)
+    return np.stack([np.interp(t, centers, values[k]) for k in range(3)], axis=1)
+
+
+def offline_rest_bias(
+    design: FilterDesign, acc: FloatArray, gyr: FloatArray, segments: list[tuple[int, int]]
+) -> FloatArray:
+    """Per-sample offline bias (N, 3), rad/s: rest-period mean rates interpolated in time."""
+    centers: list[float] = []
+    values: list[FloatArray] = []
+    for start, stop in segments:
+        mg, at_rest, _ = rest_windows(design, RestState(), gyr[start:stop].T, acc[start:stop].T)
+        # group consecutive rest windows into periods, average each
+        for first, last in runs(at_rest):
+            centers.append(start + 0.5 * (first + last) * design.win)
+            values.append(mg[:, first:last].mean(axis=1))
+    n = acc.shape[0]
+    if not centers:
+        return np.zeros((n, 3))
+    return _interpolate(n, np.asarray(centers), np.asarray(values).T)
+
+
+def _normal_equations(f: TiltFilter, acc: FloatArray, gyr: FloatArray) -> FloatArray | None:
+    """Run the causal filter over one segment: its motion-bias normal equations (9, K) after
+    each window (see :meth:`TiltFilter.record_bias_equations`)."""
+    f.reset()
+    record = f.record_bias_equations()
+    f.update(acc, gyr)
+    return np.concatenate(record, axis=1) if record else None
+
+
+def offline_motion_bias(
+    acc: FloatArray,
+    gyr: FloatArray,
+    fs: float,
+    settings: TiltSettings,
+    segments: list[tuple[int, int]],
+) -> FloatArray:
+    """Per-sample offline bias (N, 3), rad/s: the motion-bias regression run both ways.
+
+    The causal filter's regression (rest windows + gravity drift, exponential memory
+    ``tau_motion_bias_s``) summarises the recent past in normal equations ``A b = q``. It is
+    run once forward and once on the time-reversed segment (reversed samples, negated rates:
+    the same motion backwards with bias ``−b``), which summarises the near future. Summing the
+    two sets of equations at each time (``(A_f + A_b) b = q_f − q_b``, a two-sided
+    exponential window) weights each direction by how much it actually knows, e.g. the
+    forward pass only after the first rest period.
+    """
+    f = TiltFilter(fs, settings=settings)
+    win = f._design.win
+    n = acc.shape[0]
+    t = np.arange(n, dtype=np.float64)
+    eqs = np.zeros((9, n))
+    for start, stop in segments:
+        fwd = _normal_equations(f, acc[start:stop], gyr[start:stop])
+        bwd = _normal_equations(f, acc[start:stop][::-1], -gyr[start:stop][::-1])
+        seg_t = t[start:stop]
+        if fwd is not None:  # after each window: at its end
+            ends = start + win * (np.arange(fwd.shape[1]) + 1.0)
+            for k in range(9):
+                eqs[k, start:stop] += np.interp(seg_t, ends, fwd[k])
+        if bwd is not None:  # reversed windows end where the original ones start
+            starts = stop - win * (np.arange(bwd.shape[1])[::-1] + 1.0)
+            for k in range(9):
+                sign = -1.0 if k >= 6 else 1.0
+                eqs[k, start:stop] += sign * np.interp(seg_t, starts, bwd[k, ::-1])
+    prior = f._design.motion_prior
+    eqs[[0, 3, 5]] += prior  # ridge toward zero where neither direction knows anything
+    return np.asarray(solve_symmetric3(eqs, eqs[6:]).T)
+
+
+def _filtfilt_with_init(design: FilterDesign, x: FloatArray) -> FloatArray:
+    """Zero-phase low-pass along axis 0, each pass started in steady state at its edge mean."""
+    k = min(design.n_init, x.shape[0])
+    zi = design.zi_unit[:, :, None]
+    y, _ = signal.sosfilt(design.sos, x, axis=0, zi=zi * x[:k].mean(axis=0))
+    yr = y[::-1]
+    z, _ = signal.sosfilt(design.sos, yr, axis=0, zi=zi * yr[:k].mean(axis=0))
+    return np.asarray(z[::-1])
+
+
+def _strapdown_segment(
+    design: FilterDesign, acc: FloatArray, gyr: FloatArray, bias: FloatArray | None, chunk: int
+) -> FloatArray:
+    """Zero-phase gravity direction (n, 3) of one gap-free segment with gyroscope."""
+    n = acc.shape[0]
+    qa = np.empty(n, dtype=np.complex128)
+    qb = np.empty(n, dtype=np.complex128)
+    acc_i = np.empty((n, 3))
+    pa, pb = 1.0 + 0.0j, 0.0j
+    for i in range(0, n, chunk):
+        g = gyr[i : i + chunk]
+        if bias is not None:
+            g = g - bias[i : i + chunk]
+        da, db = delta_quaternion(np.ascontiguousarray(g.T), design.dt)
+        sa, sb = quaternion_scan(da, db, pa, pb)
+        nrm = math.sqrt(abs(sa[-1]) ** 2 + abs(sb[-1]) ** 2)
+        pa, pb = complex(sa[-1]) / nrm, complex(sb[-1]) / nrm
+        qa[i : i + chunk], qb[i : i + chunk] = sa, sb
+        a_t = np.ascontiguousarray(acc[i : i + chunk].T)
+        acc_i[i : i + chunk] = rotate(rotation_matrix_entries(sa, sb), a_t).T
+    lowpassed = _filtfilt_with_init(design, acc_i)
+    out = np.empty((n, 3))
+    for i in range(0, n, chunk):
+        r = rotation_matrix_entries(qa[i : i + chunk], qb[i : i + chunk])
+        g_t = np.ascontiguousarray(lowpassed[i : i + chunk].T)
+        out[i : i + chunk] = normalized_columns(rotate_transposed(r, g_t))
+    return out
+
+
+def offline_gravity_direction(
+    acc: FloatArray, gyr: FloatArray | None, fs: float, settings: TiltSettings
+) -> FloatArray:
+    """Zero-phase gravity direction (N, 3); checked inputs (see ``gravity_direction``)."""
+    tau = settings.tau_acc_offline_s if gyr is not None else settings.tau_acc_only_offline_s
+    design = FilterDesign.make(settings, fs, tau)
+    n = acc.shape[0]
+    out = np.full((n, 3), np.nan)
+    segments = runs(good_rows(acc, gyr))
+    bias = None
+    if gyr is not None and settings.motion_bias_estimation:
+        bias = offline_motion_bias(acc, gyr, fs, settings, segments)
+    elif gyr is not None and settings.bias_estimation:
+        bias = offline_rest_bias(design, acc, gyr, segments)
+    for start, stop in segments:
+        if gyr is None:
+            out[start:stop] = normalize_rows(_filtfilt_with_init(design, acc[start:stop]))
+            continue
+        out[start:stop] = _strapdown_segment(
+            design,
+            acc[start:stop],
+            gyr[start:stop],
+            None if bias is None else bias[start:stop],
+            settings.chunk_samples,
+        )
+    return out
