@@ -38,7 +38,10 @@ def _batches(t_ns: np.ndarray, acc: np.ndarray, gyr: np.ndarray | None, rate_hz:
 
 
 def import_csv(store: Store, path: Path, timezone: str, *, model: str = "CSV import") -> RecordResult:
-    """Validate a samples CSV completely, then record it as one session.
+    """Validate a samples CSV completely, then record it as one session, all or nothing.
+
+    The samples are staged invisibly and become visible in one transaction with the closed
+    session row; a failure (or a kill) at any point leaves nothing of the file visible.
 
     Raises
     ------
@@ -64,6 +67,7 @@ def import_csv(store: Store, path: Path, timezone: str, *, model: str = "CSV imp
         info,
         timezone,
         source=f"import:{Path(path).name}",
+        staged=True,
     )
 
 
