@@ -361,7 +361,7 @@ def sessions_list(data_dir: DataDir = None) -> None:
     console.print(sessions_table(_store(data_dir)))
 
 
-@sessions_app.command("delete")
+@sessions_app.command("delete", context_settings={"ignore_unknown_options": True})
 @user_errors
 def sessions_delete(
     session: Annotated[str, typer.Argument(help="Session id from 'posturelog sessions list'.")],
