@@ -251,3 +251,22 @@ def test_interrupted_status_and_list_output(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "interrupted" in result.output and "[/]odd" in result.output
     assert "2026-11-20 15:30" in result.output  # local time (Berlin)
+
+
+def test_old_database_gets_a_status_column(tmp_path: Path) -> None:
+    import sqlite3
+
+    db = sqlite3.connect(tmp_path / "posturelog.db")
+    db.executescript(
+        "CREATE TABLE sessions (id INTEGER PRIMARY KEY, participant TEXT NOT NULL, model TEXT NOT NULL, "
+        "address TEXT NOT NULL DEFAULT '', name TEXT NOT NULL DEFAULT '', firmware TEXT NOT NULL DEFAULT '', "
+        "battery_pct INTEGER, rate_hz REAL NOT NULL, has_gyroscope INTEGER NOT NULL, timezone TEXT NOT NULL, "
+        "started_ns INTEGER NOT NULL, ended_ns INTEGER, n_samples INTEGER NOT NULL DEFAULT 0, "
+        "source TEXT NOT NULL DEFAULT '');"
+        "INSERT INTO sessions VALUES (1, 'me', 'm', '', '', '', NULL, 50, 1, 'UTC', 1, 2, 10, '');"
+        "INSERT INTO sessions VALUES (2, 'me', 'm', '', '', '', NULL, 50, 1, 'UTC', 3, NULL, 0, '');"
+    )
+    db.commit()
+    db.close()
+    with Store(tmp_path) as store:
+        assert store.sessions()["status"].tolist() == ["closed", "interrupted"]
