@@ -340,6 +340,7 @@ def report(
     for p in paths.files():
         console.print(f"  {p}")
 
+
 # -------------------------------------------------------------------------------- sessions
 sessions_app = typer.Typer(help="List and delete recording and import sessions.", no_args_is_help=True)
 app.add_typer(sessions_app, name="sessions")

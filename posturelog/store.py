@@ -317,8 +317,11 @@ class Store:
                 "UPDATE sessions SET ended_ns = ?, n_samples = ?, status = 'closed' WHERE id = ?",
                 (_now_ns() if ended_ns is None else int(ended_ns), int(n_samples), session_id),
             )
-        remove_tree(self._staging_root(session_id))
-        self._release(session_id)
+        try:  # committed: from here on only tidying up, which recovery repeats if it fails
+            remove_tree(self._staging_root(session_id))
+            self._release(session_id)
+        except OSError as exc:
+            log.warning("import session %d committed; its staging files remain: %s", session_id, exc)
 
     def session_status(self, session_id: int) -> str | None:
         """The stored status of a session (see the module docstring), or None if there is none."""
