@@ -53,15 +53,28 @@ def count_samples(files: list[Path]) -> tuple[int, int | None]:
     return n, last
 
 
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def move_tree(src_root: Path, dst_root: Path) -> list[Path]:
     """Move every ``*.parquet`` under ``src_root`` to the same relative place under ``dst_root``
-    (atomic renames; partition directories created owner-only). Returns the moved files."""
+    (atomic renames; partition directories created owner-only). Files and their new
+    directories are synced to disk, so a commit that follows survives a power cut.
+    Returns the moved files."""
     moved = []
     for src in sorted(src_root.rglob("*.parquet")):
+        _fsync(src)
         dst = dst_root / src.relative_to(src_root)
         dst.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         os.replace(src, dst)
         moved.append(dst)
+    for directory in sorted({p.parent for p in moved}):
+        _fsync(directory)
     return moved
 
 

@@ -121,10 +121,11 @@ def _visible(data: Path) -> tuple[int, pd.DataFrame]:
 def test_import_killed_at_random_points_is_all_or_nothing(tmp_path: Path) -> None:
     """kill -9 an import 20 times at seeded random moments: afterwards the store holds none or
     all of the file, with a closed session of the right size, and a re-import succeeds."""
-    # 10 min at 50 Hz across local midnight in Berlin: two date partitions, several segments
+    # 4 h at 5 Hz across local midnight in Berlin: 4 hourly segments in two date partitions
+    # (few rows, so reading the file is quick; many segments, so a kill can land between them)
     csv = tmp_path / "samples.csv"
-    n = 10 * 60 * 50
-    _write_csv(csv, n, 50.0, "2026-11-20T22:55:00Z")
+    n = 4 * 3600 * 5
+    _write_csv(csv, n, 5.0, "2026-11-20T22:00:00Z")
 
     def command(data: Path) -> list[str]:
         return [sys.executable, "-m", "posturelog.cli", "import", str(csv), "--timezone", "Europe/Berlin",
