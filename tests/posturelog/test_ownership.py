@@ -270,3 +270,36 @@ def test_old_database_gets_a_status_column(tmp_path: Path) -> None:
     db.close()
     with Store(tmp_path) as store:
         assert store.sessions()["status"].tolist() == ["closed", "interrupted"]
+
+
+def test_reads_during_compaction_never_fail(tmp_path: Path) -> None:
+    """Reads racing a recorder that compacts a segment every simulated hour all succeed."""
+    import threading
+
+    store = Store(tmp_path)
+    hours = 60
+    t = T0 + np.arange(hours * 120, dtype=np.int64) * 30 * 10**9  # every 30 s for 60 h
+    batches = [SampleBatch(t[i : i + 120], np.tile([0.0, 0.0, 9.81], (120, 1)), None) for i in range(0, t.size, 120)]
+    _, per_hour = np.unique(t // (3600 * 10**9), return_counts=True)
+    whole_hours = {0, *np.cumsum(per_hour).tolist()}
+    errors: list[BaseException] = []
+    done = threading.Event()
+
+    def record() -> None:
+        with Store(tmp_path) as writer_store:
+            record_batches(batches, writer_store, SourceInfo(model="test"), "UTC")
+        done.set()
+
+    thread = threading.Thread(target=record)
+    thread.start()
+    reads = 0
+    while not done.is_set() or reads < 50:
+        try:
+            n = len(store.read_samples())
+            assert n in whole_hours  # whole hourly segments only: never a half-written file
+        except BaseException as exc:  # noqa: BLE001 - count every failure
+            errors.append(exc)
+        reads += 1
+    thread.join()
+    assert not errors, f"{len(errors)} of {reads} reads failed: {errors[0]!r}"
+    assert len(store.read_samples()) == t.size
