@@ -40,7 +40,10 @@ def _batches(t_ns: np.ndarray, acc: np.ndarray, gyr: np.ndarray | None, rate_hz:
 def import_csv(
     store: Store, path: Path, timezone: str, *, model: str = "CSV import", samples: CsvSamples | None = None
 ) -> RecordResult:
-    """Validate a samples CSV completely, then record it as one session.
+    """Validate a samples CSV completely, then record it as one session, all or nothing.
+
+    The samples are staged invisibly and become visible in one transaction with the closed
+    session row; a failure (or a kill) at any point leaves nothing of the file visible.
 
     ``samples`` already read (e.g. from a phone export by :mod:`posturelog.phone`) are recorded
     as they are instead of reading ``path``.
@@ -69,6 +72,7 @@ def import_csv(
         info,
         timezone,
         source=f"import:{Path(path).name}",
+        staged=True,
     )
 
 

@@ -6,7 +6,7 @@ so a killed recorder leaves every flushed batch readable: a stream reader simply
 truncated tail. Compaction turns each finished segment into one Parquet file under
 ``samples/participant=<p>/date=<local date>/`` (hive partitioning that pandas, DuckDB and Dask
 read directly). The Parquet name is derived from the segment name and written via a temporary
-file and an atomic rename, so compaction can be interrupted and repeated without duplicating or
+file (dot-prefixed, ignored by every reader) and an atomic rename, so compaction can be interrupted and repeated without duplicating or
 losing samples.
 """
 
@@ -182,6 +182,16 @@ class SegmentWriter:
         self._close_segment()
         self._closed = True
 
+    def abandon(self) -> None:
+        """Close the current segment without flushing the buffer or compacting (the session is
+        being thrown away)."""
+        self._buffer.clear()
+        self._buffered_rows = 0
+        seg, self._open = self._open, None
+        self._closed = True
+        if seg is not None:
+            seg.sink.close()
+
     def __enter__(self) -> SegmentWriter:
         return self
 
@@ -277,7 +287,7 @@ def compact_segment(path: Path, samples_dir: Path, participant: str) -> Path | N
     part_dir = samples_dir / f"participant={participant}" / f"date={local_date}"
     part_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     out = part_dir / f"{session_dir}-{seq}.parquet"
-    tmp = out.with_suffix(".parquet.tmp")
+    tmp = part_dir / f".{out.name}.tmp"  # dot-prefixed and not *.parquet: no reader lists it
     pq.write_table(
         table,
         tmp,

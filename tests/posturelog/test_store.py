@@ -99,7 +99,8 @@ def test_killed_recorder_leaves_flushed_samples_readable(tmp_path: Path) -> None
         fh.write(b"\xff\xff\xff\xff\x80\x00\x00\x00partial")
     table, truncated = read_segment(segment)
     assert truncated and table.num_rows == 30 * FS
-    # a new process compacts what the dead one left
+    # the recorder dies (its ownership lock goes with it); a new process compacts what it left
+    store.close()
     fresh = Store(tmp_path)
     assert fresh.compact_pending() == 1
     assert len(fresh.read_samples()) == 30 * FS
