@@ -9,10 +9,10 @@ from typing import Any
 import pandas as pd
 
 from analysis.figures import band_names
-from analysis.metrics import band_columns, daily_columns
+from analysis.metrics import band_columns
 from posturelog import __version__
 from posturelog.report import wording as w
-from posturelog.report.csv import EPISODE_CSV_GLOSSARY
+from posturelog.report.csv import EPISODE_CSV_GLOSSARY, daily_csv_columns
 from posturelog.report.data import ReportData
 from posturelog.report.figures import sensitivity_frame, sensitivity_pivot
 from posturelog.report.glossary import glossary
@@ -185,7 +185,7 @@ def settings_table(data: ReportData) -> pd.DataFrame:
 def glossary_table(data: ReportData) -> pd.DataFrame:
     """Every column of ``daily.csv`` and ``episodes.csv`` (and the epoch columns) explained."""
     meanings = glossary(data.settings)
-    daily = daily_columns(data.settings)
+    daily = daily_csv_columns(data)
     keys = [k for k in meanings if k in daily]
     keys += ["duration_min", "mean_flexion_deg", "peak_flexion_deg"]
     items = [(k, meanings[k]) for k in keys] + list(EPISODE_CSV_GLOSSARY.items())
