@@ -66,7 +66,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 #: Bumped when the epoch computation changes in a way the settings hash does not capture.
-CACHE_VERSION = "epochs-2"
+CACHE_VERSION = "epochs-3"
 
 _NS = 1_000_000_000
 
