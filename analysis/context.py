@@ -114,6 +114,8 @@ def classify_context(
         worn = out["worn"].to_numpy(dtype=bool)
         incl = out["inclination_deg"].to_numpy(dtype=float)
         lying = np.nan_to_num(incl, nan=0.0) > s.lying_inclination_deg
+        if "lying_hint" in out.columns:  # two-posture split of estimated bouts (analysis.upright)
+            lying |= out["lying_hint"].to_numpy(dtype=bool)
         lying = _drop_short(lying & worn, pos, s.lying_min_duration_s)
         walking = walking_flag(out, s) & worn & ~lying
         codes[walking] = CONTEXT_NAMES.index("walking")

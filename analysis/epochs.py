@@ -57,6 +57,7 @@ from analysis.episodes import find_episodes
 from analysis.flexion import flexion_angles
 from analysis.settings import AnalysisSettings
 from analysis.tilt import gravity_direction
+from analysis.upright import split_upright_lying
 from analysis.wear import detect_wear, runs
 
 __all__ = [
@@ -666,6 +667,7 @@ def finish_day(
     mount_info: list[dict[str, Any]] = []
     last = initial_mounting
     intensity: np.ndarray | None = None
+    lying_hint = np.zeros(n, dtype=bool)
     for k, m in enumerate(fitted):
         idx = np.flatnonzero(bout == k)
         source = "none" if m is None else str(m.source)
@@ -690,6 +692,10 @@ def finish_day(
                                           intensity, s)
             if est is not None:
                 up_est = est[0]
+                split = split_upright_lying(upv[idx], intensity[idx], up_est)
+                if split is not None:
+                    up_est = split.upright
+                    lying_hint[idx] = split.lying_mask
                 source = "estimated"
                 conf[idx] = "medium" if est[1] >= s.estimate_confident_active_s else "low"
             else:
@@ -714,6 +720,7 @@ def finish_day(
     feats["flexion_deg"] = flex
     feats["lateral_deg"] = lat
     feats["inclination_deg"] = inc
+    feats["lying_hint"] = lying_hint
     feats["calibration"] = pd.Categorical(cal, categories=list(CALIBRATION_SOURCES))
     feats["calibration_confidence"] = pd.Categorical(
         conf, categories=list(CALIBRATION_CONFIDENCE))

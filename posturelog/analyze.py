@@ -66,7 +66,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 #: Bumped when the epoch computation changes in a way the settings hash does not capture.
-CACHE_VERSION = "epochs-2"
+CACHE_VERSION = "epochs-3"
 
 _NS = 1_000_000_000
 
@@ -265,7 +265,8 @@ def compute_epochs(
     DataFrame, shape (E, 8+)
         Index ``time`` (UTC, 1 s), :data:`analysis.epochs.EPOCH_COLUMNS` (+ ``bout``, a
         per-day wear-bout number). ``slouch`` is recomputed over the whole range so an
-        episode crossing midnight is one episode.
+        episode crossing midnight is one episode. ``attrs["day_info"]`` maps each local
+        date (ISO) to ``{"fs_hz", "walking_available", "walking_reason"}``.
     """
     s = settings or AnalysisSettings()
     if end_date < start_date:
@@ -297,6 +298,7 @@ def compute_epochs(
         return path, None
 
     parts: list[pd.DataFrame] = []
+    day_info: dict[str, dict[str, Any]] = {}
     carried: dict[str, Any] | None = None
     i = 0
     # days already cached are read in order; the first miss starts the computation
@@ -305,6 +307,7 @@ def compute_epochs(
         if hit is None:
             break
         parts.append(hit[0])
+        day_info[days[i].isoformat()] = _day_info(hit[1])
         carried = hit[1].get("carry")
         i += 1
         if progress is not None:
@@ -324,6 +327,7 @@ def compute_epochs(
                     log.info("epochs %s: %d s in %.1f s", days[j], len(ep),
                              time.perf_counter() - t0)
                 carried = meta.get("carry")
+                day_info[days[j].isoformat()] = _day_info(meta)
                 parts.append(ep)
                 if progress is not None:
                     progress(days[j], j + 1, n_days)
@@ -333,7 +337,15 @@ def compute_epochs(
     if len(epochs):
         epochs = epochs[~epochs.index.duplicated(keep="first")]
         epochs, _ = find_episodes(epochs, s)
+    epochs.attrs["day_info"] = day_info
     return epochs
+
+
+def _day_info(meta: dict[str, Any]) -> dict[str, Any]:
+    """What a day's metadata tells the report: its rate and whether walking is available."""
+    return {"fs_hz": meta.get("fs_hz"),
+            "walking_available": bool(meta.get("walking_available", True)),
+            "walking_reason": str(meta.get("walking_reason", ""))}
 
 
 _Result = tuple[pd.DataFrame, dict[str, Any]]

@@ -205,13 +205,21 @@ def export(
     data_dir: DataDir = None,
     from_: Annotated[str | None, typer.Option("--from", help="Start time (ISO 8601).")] = None,
     to: Annotated[str | None, typer.Option("--to", help="End time (ISO 8601, exclusive).")] = None,
+    minutes: Annotated[bool, typer.Option("--minutes", help="One row per minute (worn, context, flexion, slouch, calibration) instead of raw samples.")] = False,
     verbose: Verbose = False,
 ) -> None:
-    """Export stored samples as recorded (sensor frame, SI units) to CSV."""
+    """Export stored samples as recorded (sensor frame, SI units), or per-minute results, to CSV."""
     _setup_logging(verbose)
+    store = _store(data_dir, tighten=False)
+    if minutes:
+        from posturelog.config import load_settings
+        from posturelog.minutes import export_minutes
+
+        n = export_minutes(store, out, from_, to, load_settings(store.data_dir))
+        _say(f"Wrote {n:,} minutes to {out}")
+        return
     from posturelog.importing import export_csv
 
-    store = _store(data_dir, tighten=False)
     n = export_csv(store, out, from_, to)
     _say(f"Wrote {n:,} samples to {out}")
 

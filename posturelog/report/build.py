@@ -128,6 +128,7 @@ def build_report(
         sessions=sessions_in(store.sessions(), start_ns, end_ns),
         gaps=store.gaps(start_ns, end_ns), calibration_marks=store.calibration_marks(),
         previous_daily=previous_daily, complete=complete,
+        day_info=epochs.attrs.get("day_info"),
     )
     if progress is not None:
         progress("Writing report", 1, 3)

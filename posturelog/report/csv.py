@@ -12,6 +12,7 @@ from posturelog.report.data import ReportData
 __all__ = [
     "EPISODE_CSV_COLUMNS",
     "EPISODE_CSV_GLOSSARY",
+    "daily_csv_columns",
     "daily_csv_frame",
     "episodes_csv_frame",
     "write_csv",
@@ -36,14 +37,31 @@ EPISODE_CSV_GLOSSARY: dict[str, str] = {
 }
 
 
+def daily_csv_columns(data: ReportData) -> list[str]:
+    """Columns of ``daily.csv``: :func:`analysis.metrics.daily_columns` of the report's
+    settings, with ``walking_available`` and ``walking_unavailable_reason`` after
+    ``walking_minutes`` when the daily table has them."""
+    columns = [c for c in daily_columns(data.settings) if c in data.daily.columns]
+    extra = [c for c in ("walking_available", "walking_unavailable_reason")
+             if c in data.daily.columns]
+    if extra and "walking_minutes" in columns:
+        at = columns.index("walking_minutes") + 1
+        columns = columns[:at] + extra + columns[at:]
+    return columns
+
+
 def daily_csv_frame(data: ReportData) -> pd.DataFrame:
     """The ``daily.csv`` table: one row per local day, values rounded for reading.
 
     Columns are :func:`analysis.metrics.daily_columns` of the report's settings (the band
-    columns are named from ``band_edges_deg``).
+    columns are named from ``band_edges_deg``), with ``walking_available`` and
+    ``walking_unavailable_reason`` after ``walking_minutes``; ``walking_minutes`` is empty on
+    days when walking could not be measured.
     """
-    columns = [c for c in daily_columns(data.settings) if c in data.daily.columns]
-    df = data.daily[columns].copy()
+    df = data.daily[daily_csv_columns(data)].copy()
+    if "walking_available" in df.columns and "walking_minutes" in df.columns:
+        df["walking_minutes"] = df["walking_minutes"].astype(float).where(
+            df["walking_available"].fillna(True).to_numpy(dtype=bool))
     df["date"] = [pd.Timestamp(d).date().isoformat() for d in df["date"]]
     for c in df.columns:
         if df[c].dtype.kind == "f":

@@ -19,6 +19,7 @@ from analysis.metrics import daily_metrics, hourly_profile, hourly_slouch_share,
 from analysis.pain import PainAnalysis, analyse_pain
 from analysis.settings import AnalysisSettings
 from posturelog.report import wording
+from posturelog.report.availability import add_walking_availability
 from posturelog.report.week import IsoWeek, week_bounds_ns
 
 __all__ = ["SENSITIVITY_DURATIONS_S", "SENSITIVITY_THRESHOLDS_DEG", "ReportData",
@@ -198,6 +199,7 @@ def prepare_report(
     calibration_marks: pd.DataFrame | None = None,
     previous_daily: pd.DataFrame | None = None,
     complete: bool = True,
+    day_info: dict[str, dict[str, Any]] | None = None,
 ) -> ReportData:
     """Compute everything the report shows from one week of epochs (no store needed).
 
@@ -219,6 +221,9 @@ def prepare_report(
         :func:`daily_metrics` of the previous week, for week-over-week changes.
     complete
         Whether the week has ended.
+    day_info
+        Per local date: sampling rate and walking availability
+        (``compute_epochs(...).attrs["day_info"]``; default: ``epochs.attrs``).
 
     Returns
     -------
@@ -228,8 +233,11 @@ def prepare_report(
         pain_log = pd.DataFrame({"time": pd.to_datetime([], utc=True), "score": []})
     if remedy_log is None:
         remedy_log = pd.DataFrame({"time": pd.to_datetime([], utc=True), "kind": []})
+    if day_info is None:
+        day_info = epochs.attrs.get("day_info")
     epochs, episodes = find_episodes(epochs, settings)
     daily = _full_week_daily(daily_metrics(epochs, episodes, pain_log, tz, settings), week, tz)
+    daily = add_walking_availability(daily, day_info, settings)
     profile = hourly_profile(epochs, tz, settings)
     pain = analyse_pain(daily, pain_log, epochs, remedy_log, tz, settings)
     sens = sensitivity_table(epochs, SENSITIVITY_THRESHOLDS_DEG, SENSITIVITY_DURATIONS_S,

@@ -73,7 +73,13 @@ _COLUMNS: dict[str, str] = {
     "wear_minutes": "Recorded minutes with the sensor worn.",
     "nonwear_minutes": "Recorded minutes with the sensor not worn (e.g. on a desk).",
     "upright_minutes": "Worn minutes sitting or standing (not lying, not walking).",
-    "walking_minutes": "Worn minutes walking.",
+    "walking_minutes": "Worn minutes walking (empty in daily.csv on days when walking could "
+    "not be measured).",
+    "walking_available": "Whether walking could be measured that day: false when the median "
+    "sampling rate is below 6 Hz (the 1.5–2.5 Hz step band is above Nyquist); those minutes "
+    "count as upright. Empty on days without wear.",
+    "walking_unavailable_reason": "Why walking was not measured, e.g. \"sampled at 1.6 Hz, "
+    "below 6 Hz\"; empty when it was.",
     "lying_minutes": "Worn minutes lying (never counted as slouch).",
     "slouch_minutes": "Minutes in slouch episodes: flexion beyond upright by more than the "
     "threshold (default 20°, ends below 15°), sustained ≥ 60 s, while upright.",

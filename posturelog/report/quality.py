@@ -7,13 +7,7 @@ import pandas as pd
 from posturelog.report import wording as w
 from posturelog.report.data import ReportData, week_bounds
 
-__all__ = ["calibration_lines", "quality_lines"]
-
-_CALIBRATION_NAMES = {
-    "routine": "the stand-tall + bend routine",
-    "walking": "a fit from walking",
-    "none": "no calibration (no flexion computed)",
-}
+__all__ = ["calibration_lines", "day_quality_lines", "quality_lines"]
 
 
 def _calibrated_share_lines(data: ReportData) -> list[str]:
@@ -25,9 +19,9 @@ def _calibrated_share_lines(data: ReportData) -> list[str]:
     if not total:
         return []
     counts = ep.loc[worn, "calibration"].astype(str).value_counts()
-    parts = [f"{100.0 * n / total:.0f}% by {_CALIBRATION_NAMES.get(str(k), str(k))}"
-             for k, n in counts.items()]
-    lines = ["Worn time calibrated: " + "; ".join(parts) + "."]
+    parts = [f"{100.0 * n / total:.0f}% {w.calibration_text(str(k))}"
+             for k, n in counts.items() if n > 0]
+    lines = ["Worn time: " + "; ".join(parts) + "."]
     none_s = int(counts.get("none", 0))
     if none_s:
         lines.append(f"Warning: {w.format_minutes(none_s / 60.0)} of worn time had no usable "
@@ -82,6 +76,27 @@ def _sensor_line(data: ReportData) -> list[str]:
     return [text + "."]
 
 
+def day_quality_lines(data: ReportData) -> list[str]:
+    """Per worn day: walking availability and the calibration source with its confidence,
+    e.g. "Mon 16 Nov: walking: not available — sampled at 1.6 Hz, below 6 Hz; upright
+    estimated from the data, low confidence."."""
+    d = data.daily
+    lines = []
+    avail = d["walking_available"] if "walking_available" in d.columns else None
+    reason = d["walking_unavailable_reason"] if "walking_unavailable_reason" in d.columns else None
+    for i in range(len(d)):
+        if not float(d["wear_minutes"].iloc[i]) > 0:
+            continue
+        ok = True if avail is None or pd.isna(avail.iloc[i]) else bool(avail.iloc[i])
+        why = "" if reason is None else str(reason.iloc[i])
+        cal = w.calibration_text(str(d["calibration"].iloc[i]) if "calibration" in d else "none",
+                                 str(d["calibration_confidence"].iloc[i])
+                                 if "calibration_confidence" in d else None)
+        day = f"{pd.Timestamp(d['date'].iloc[i]):%a %d %b}"
+        lines.append(f"{day}: {w.walking_availability_text(ok, why)}; {cal}.")
+    return lines
+
+
 def quality_lines(data: ReportData) -> list[str]:
     """Wear, short days, gaps, sensor and calibration, one sentence each."""
     d = data.daily
@@ -98,4 +113,5 @@ def quality_lines(data: ReportData) -> list[str]:
     lines.append(_gap_line(data))
     lines.extend(_sensor_line(data))
     lines.extend(calibration_lines(data))
+    lines.extend(day_quality_lines(data))
     return lines

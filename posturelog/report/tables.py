@@ -9,10 +9,10 @@ from typing import Any
 import pandas as pd
 
 from analysis.figures import band_names
-from analysis.metrics import band_columns, daily_columns
+from analysis.metrics import band_columns
 from posturelog import __version__
 from posturelog.report import wording as w
-from posturelog.report.csv import EPISODE_CSV_GLOSSARY
+from posturelog.report.csv import EPISODE_CSV_GLOSSARY, daily_csv_columns
 from posturelog.report.data import ReportData
 from posturelog.report.figures import sensitivity_frame, sensitivity_pivot
 from posturelog.report.glossary import glossary
@@ -88,6 +88,9 @@ def quality_table(data: ReportData) -> pd.DataFrame:
     gaps = _gaps_per_day(data)
     days = [pd.Timestamp(x).date() for x in d["date"]]
     calibration = d.get("calibration", pd.Series("none", index=d.index))
+    confidence = d.get("calibration_confidence", pd.Series("low", index=d.index))
+    avail = d.get("walking_available", pd.Series(True, index=d.index))
+    walking = ["available" if pd.isna(a) or bool(a) else "not available" for a in avail]
     return pd.DataFrame({
         "Day": [f"{x:%a %d %b}" for x in days],
         "Recorded": [w.format_minutes(v) for v in d["recorded_minutes"]],
@@ -96,7 +99,10 @@ def quality_table(data: ReportData) -> pd.DataFrame:
         "Not worn": [w.format_minutes(v) for v in d["nonwear_minutes"]],
         "Gaps": [f"{gaps[x][0]} ({_short_duration(gaps[x][1])})" if x in gaps else "0"
                  for x in days],
-        "Calibration": _if_worn([str(c) for c in calibration], d["wear_minutes"]),
+        "Calibration": _if_worn([str(c) if str(c) == "none" else f"{c}, {k}"
+                                 for c, k in zip(calibration, confidence, strict=True)],
+                                d["wear_minutes"]),
+        "Walking": _if_worn(walking, d["wear_minutes"]),
         "Pain ratings": [str(int(v)) for v in d["pain_ratings"]],
     })
 
@@ -179,7 +185,7 @@ def settings_table(data: ReportData) -> pd.DataFrame:
 def glossary_table(data: ReportData) -> pd.DataFrame:
     """Every column of ``daily.csv`` and ``episodes.csv`` (and the epoch columns) explained."""
     meanings = glossary(data.settings)
-    daily = daily_columns(data.settings)
+    daily = daily_csv_columns(data)
     keys = [k for k in meanings if k in daily]
     keys += ["duration_min", "mean_flexion_deg", "peak_flexion_deg"]
     items = [(k, meanings[k]) for k in keys] + list(EPISODE_CSV_GLOSSARY.items())
