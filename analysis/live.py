@@ -11,11 +11,14 @@ samples. It reuses the report pipeline (:mod:`analysis.epochs`) piece by piece:
   step-band power, as :func:`analysis.epochs.second_features` computes them. The report
   band-passes |acc| forward and backward (zero phase); the stream cannot look ahead, so the
   same Butterworth band-pass runs forward twice (the same magnitude response, more lag);
-* **wear and context**: :func:`analysis.wear.detect_wear` and
-  :func:`analysis.context.classify_context` on the last ``history_s`` seconds of features,
-  the newest second's label taken. Centred windows see only the past at the newest second,
-  so changes show with a delay: walking after ``walking_min_duration_s`` (5 s), lying after
-  ``lying_min_duration_s`` (20 s), not worn after ``wear_min_nonwear_s`` (60 s);
+* **wear and context**: the thresholds and formulas of :func:`analysis.wear.detect_wear` and
+  :func:`analysis.context.classify_context` (same :class:`AnalysisSettings`) evaluated at the
+  newest second over the past only (the report's centred windows also see the future; their
+  trailing half is used). Changes therefore show with a delay: walking after
+  ``walking_min_duration_s`` (5 s), lying after ``lying_min_duration_s`` (20 s), not worn after
+  ``wear_min_nonwear_s`` (60 s); the report's relabelling of short wear islands needs the
+  future and is not applied. ``tests/analysis/test_live.py`` checks the agreement with the
+  report on simulated days;
 * **flexion**: :func:`analysis.flexion.flexion_angles` of the second's mean up vector with
   the given :class:`analysis.calibration.Mounting` (the latest one stored or fitted);
 * **slouch**: the hysteresis rule of :func:`analysis.episodes.slouch_mask` (on above
@@ -79,8 +82,8 @@ class LiveSettings:
         A run of walking, lying or not-worn seconds at least this long is a break from
         sitting (60 s: standing up to walk to the kitchen counts, shifting in the chair not).
     history_s : int
-        Seconds of per-second features kept for the wear and context rules; must cover the
-        wear window plus the non-wear and island durations (default 300 s).
+        Seconds of per-second features kept for the wear rule's noise floor (the 1st percentile
+        of the within-second SD / √n, as :mod:`analysis.wear` computes it over a day) and windows.
     """
 
     break_min_s: float = 60.0

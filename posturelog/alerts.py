@@ -18,8 +18,9 @@ Rules
   the last 3600 s. A suppressed slouch alert fires when the suppression ends if the slouch
   still lasts.
 * **time to correct**: for a slouch alert, the seconds until the state is no longer
-  "slouched" (the wearer straightened, or started walking or lay down); for a break alert,
-  the seconds until the break started. Unknown (None) when the sensor came off first.
+  "slouched" (the wearer straightened, or started walking or lay down; unknown, None, when
+  the sensor came off first); for a break alert, the seconds until the break started (a
+  break as the live engine defines it: walking, lying or sensor off for ``break_min_s``).
 """
 
 from __future__ import annotations
@@ -212,15 +213,13 @@ class AlertPolicy:
                         a.seconds_to_correct = max(now_s - a.t_s, 0.0)
                         out.corrected.append(a)
                 self._open_slouch = []
-        took_break = state not in _SITTING or since_break_s == 0
-        if took_break:
+        if since_break_s == 0:  # a break began (the engine's definition: long enough)
+            for a in self._open_break:
+                a.seconds_to_correct = max(now_s - a.t_s, 0.0)
+                out.corrected.append(a)
+            self._open_break = []
+        if not since_break_s >= s.break_after_s:  # a new sitting bout (or unknown)
             self._break_alerts_in_bout = 0
-            if self._open_break:
-                for a in self._open_break:
-                    if state != "nonwear" or since_break_s == 0:
-                        a.seconds_to_correct = max(now_s - a.t_s, 0.0)
-                        out.corrected.append(a)
-                self._open_break = []
         if self.suppressed(now_s) is not None:
             return out
         if state == "slouched" and slouch_run_s >= s.alert_after_s:

@@ -71,6 +71,16 @@ def test_break_reminder_after_50_min() -> None:
     assert p.sent[0].seconds_to_correct == pytest.approx(11.0)
 
 
+def test_short_walk_is_not_a_break_and_does_not_rearm_the_reminder() -> None:
+    p = AlertPolicy(AlertSettings(max_per_hour=10), TZ)
+    kinds = []
+    for i in range(3400):
+        state = "walking" if 3100 <= i < 3110 else "upright"  # 10 s walk: not a break (< 60 s)
+        kinds += [(i, a.kind) for a in p.observe(T0 + i, state, 0.0, float(i + 1)).new]
+    assert kinds == [(2999, "break")]
+    assert p.sent[0].seconds_to_correct is None
+
+
 def test_quiet_hours_cross_midnight() -> None:
     q = ((time(22, 0), time(7, 0)),)
     assert in_quiet_hours(time(23, 30), q) and in_quiet_hours(time(6, 59), q)
