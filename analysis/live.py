@@ -309,6 +309,13 @@ class LiveEngine:
             return []
         if np.any(np.diff(t) <= 0) or (self._last_ns is not None and t[0] <= self._last_ns):
             raise ValueError("sample times must increase within and across chunks")
+        good = np.isfinite(acc).all(axis=1)
+        if not good.all():  # the report drops them too (analysis.epochs.prepare_day)
+            log.debug("dropping %d samples with non-finite acceleration", int((~good).sum()))
+            t, acc = t[good], acc[good]
+            gyr = None if gyr is None else gyr[good]
+            if t.size == 0:
+                return []
         max_gap = int(self.settings.max_gap_s * _NS)
         cut = list(np.flatnonzero(np.diff(t) > max_gap) + 1)
         restart = gap_before or (self._last_ns is not None and int(t[0]) - self._last_ns > max_gap)

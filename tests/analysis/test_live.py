@@ -114,3 +114,18 @@ def test_breaks_and_validation() -> None:
         eng.update(np.array([t0 * 2], dtype=np.int64), np.zeros((1, 3)))
     with pytest.raises(ValueError, match="6 Hz"):
         LiveEngine(5.0, None)
+
+
+def test_non_finite_samples_are_dropped_like_the_report() -> None:
+    eng = LiveEngine(25.0, Mounting.default())
+    t0 = 1_795_000_000 * 10**9
+    out = []
+    rng = np.random.default_rng(2)
+    for k in range(5):
+        t = (t0 + (np.arange(25) + 25 * k) * 40_000_000).astype(np.int64)
+        acc = np.tile([9.81, 0.0, 0.0], (25, 1)) + rng.normal(0, 0.03, (25, 3))
+        acc[3] = np.nan
+        out += eng.update(t, acc, np.zeros((25, 3)))
+    out += eng.flush()
+    assert [s.n_samples for s in out] == [24] * 5
+    assert all(abs(s.flexion_deg) < 2 for s in out)
