@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -31,7 +32,14 @@ from posturelog.recorder import Recorder, RecordResult
 from posturelog.store import Store
 from sensor.batch import SampleBatch, SourceInfo
 
-__all__ = ["LIVE_MOUNTING_KEY", "LiveFeedback", "latest_mounting", "make_engine", "save_live_mounting"]
+__all__ = [
+    "LIVE_MOUNTING_KEY",
+    "LiveFeedback",
+    "latest_mounting",
+    "make_engine",
+    "save_live_mounting",
+    "status_text",
+]
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +102,28 @@ def make_engine(store: Store, info: SourceInfo, settings: AnalysisSettings, time
         log.info("no calibration yet: live flexion is unknown until `posturelog calibrate`")
     return LiveEngine(info.rate_hz, mounting, with_gyroscope=info.has_gyroscope,
                       settings=settings, live=live, timezone=timezone)
+
+
+_STATE_WORDS = {"upright": "upright", "slouched": "slouched", "lying": "lying",
+                "walking": "walking", "nonwear": "not worn"}
+
+
+def _minutes(seconds: float) -> str:
+    if not math.isfinite(seconds):
+        return "–"
+    m = int(seconds // 60)
+    return f"{m // 60} h {m % 60:02d} min" if m >= 60 else f"{m} min"
+
+
+def status_text(sec: LiveSecond) -> str:
+    """One status line for the live view, e.g.
+    ``slouched 45 s · flexion 27° · today 12.5 min slouched · 38 min since a break``."""
+    state = _STATE_WORDS.get(sec.state, sec.state)
+    if sec.state == "slouched":
+        state += f" {sec.slouch_run_s} s"
+    flex = "flexion –" if not math.isfinite(sec.flexion_deg) else f"flexion {sec.flexion_deg:.0f}°"
+    return (f"{state} · {flex} · today {sec.slouch_today_min:.1f} min slouched · "
+            f"{_minutes(sec.since_break_s)} since a break")
 
 
 class LiveFeedback:

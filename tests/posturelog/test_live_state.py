@@ -8,11 +8,17 @@ import numpy as np
 import pytest
 
 from analysis.calibration import Mounting
-from analysis.live import LiveEngine
+from analysis.live import LiveEngine, LiveSecond
 from analysis.settings import AnalysisSettings
 from posturelog.alertlog import add_alert, read_alerts, set_seconds_to_correct
 from posturelog.alerts import Alert, AlertPolicy, AlertSettings
-from posturelog.live_state import LiveFeedback, latest_mounting, make_engine, save_live_mounting
+from posturelog.live_state import (
+    LiveFeedback,
+    latest_mounting,
+    make_engine,
+    save_live_mounting,
+    status_text,
+)
 from posturelog.recorder import Recorder
 from posturelog.store import Store
 from sensor.batch import SampleBatch, SourceInfo
@@ -77,3 +83,13 @@ def test_latest_mounting(tmp_path: Path) -> None:
     engine = make_engine(store, SourceInfo(model="x", rate_hz=50.0, has_gyroscope=False),
                          AnalysisSettings(), "UTC")
     assert engine.mounting is not None and not engine.with_gyroscope
+
+
+def test_status_text() -> None:
+    sec = LiveSecond(t_s=0, flexion_deg=27.4, lateral_deg=0.0, inclination_deg=27.0, state="slouched",
+                     context="upright", worn=True, slouching=True, slouch_run_s=45,
+                     slouch_today_min=12.5, since_break_s=38 * 60 + 10, n_samples=50)
+    assert status_text(sec) == "slouched 45 s · flexion 27° · today 12.5 min slouched · 38 min since a break"
+    off = LiveSecond(0, float("nan"), float("nan"), float("nan"), "nonwear", "nonwear", False, False, 0,
+                     0.0, float("nan"), 50)
+    assert status_text(off).startswith("not worn · flexion – ·")
