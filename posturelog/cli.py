@@ -256,6 +256,20 @@ def remedy(
     _say(f"Logged {kind.strip().lower()} at {when} (entry {entry_id}).")
 
 
+@app.command()
+@user_errors
+def snooze(
+    duration: Annotated[str, typer.Argument(help="How long: 30m, 1h, 90s, 1h30m; or 'off'.")],
+    data_dir: DataDir = None,
+) -> None:
+    """Pause posture alerts for a while (or end the pause with 'off')."""
+    import time
+
+    from posturelog.alert_config import snooze_message
+
+    console.print(snooze_message(_store(data_dir), duration, time.time_ns()))
+
+
 @log_app.command("list")
 @user_errors
 def log_list(

@@ -1,0 +1,131 @@
+"""The live engine against the report's epochs for the same simulated seconds.
+
+One simulated day (25 Hz to keep the test short) goes through the report pipeline
+(:func:`analysis.epochs.compute_epochs_arrays`, whole day, with its calibration routines); the
+same samples of two windows (desk work with slouches and a walk; an evening with lying and
+taking the sensor off) go batch by batch through :class:`analysis.live.LiveEngine` with the
+mounting the report used. Targets (issue 10): median |live − report| flexion < 1°, states
+agree on ≥ 95 % of seconds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.calibration import Mounting
+from analysis.epochs import compute_epochs_arrays
+from analysis.live import LIVE_STATES, LiveEngine, LiveSettings
+from sensor.simulate import SimulatedWearer, SimulationSettings
+
+FS = 25.0
+TZ = "Europe/London"
+
+
+@pytest.fixture(scope="module")
+def day() -> dict[str, Any]:
+    wearer = SimulatedWearer(SimulationSettings(days=1, fs_hz=FS, timezone=TZ))
+    d = wearer.day(0)
+    marks = pd.DataFrame({"start": pd.to_datetime([a for a, _ in d.routines], utc=True),
+                          "end": pd.to_datetime([b for _, b in d.routines], utc=True)})
+    epochs, info = compute_epochs_arrays(d.t_ns, d.acc_mps2, d.gyr_rads, FS, calibration_marks=marks)
+    return {"day": d, "epochs": epochs, "info": info}
+
+
+def run_live(day: dict[str, Any], h0: float, h1: float) -> pd.DataFrame:
+    """Live seconds for local hours [h0, h1) fed as 1-s batches, mounting as the report's bout."""
+    d = day["day"]
+    bouts = [(m["start"].value, m["end"].value,
+              Mounting(np.array(m["up_sensor"]), np.array(m["forward_sensor"]), m["source"]))
+             for m in day["info"]["mountings"] if m["up_sensor"] is not None]
+    lo, hi = d.day_start_ns + int(h0 * 3.6e12), d.day_start_ns + int(h1 * 3.6e12)
+    sel = np.flatnonzero((d.t_ns >= lo) & (d.t_ns < hi))
+    engine = LiveEngine(FS, None, timezone=TZ)
+    rows = []
+    size = int(FS)
+    gaps = set(np.flatnonzero(np.diff(d.sample_index[sel]) > 1) + 1)
+    for a in range(0, sel.size, size):
+        idx = sel[a:a + size]
+        t0 = int(d.t_ns[idx[0]])
+        engine.set_mounting(next((m for s, e, m in bouts if s <= t0 < e), None))
+        gap = any(a < g < a + size or g == a for g in gaps)
+        rows += engine.update(d.t_ns[idx], d.acc_mps2[idx], d.gyr_rads[idx], gap_before=gap)
+    rows += engine.flush()
+    live = pd.DataFrame([asdict(r) for r in rows])
+    live.index = pd.to_datetime(live["t_s"], unit="s", utc=True)
+    return live
+
+
+def report_state(ep: pd.DataFrame) -> np.ndarray:
+    ctx = ep["context"].astype(str).to_numpy()
+    return np.where(~ep["worn"].to_numpy(bool), "nonwear",
+                    np.where(np.isin(ctx, ["lying", "walking"]), ctx,
+                             np.where(ep["slouch"].to_numpy(bool), "slouched", "upright")))
+
+
+@pytest.mark.parametrize("h0, h1, expect", [
+    (9.8, 10.8, {"upright", "slouched", "walking"}),
+    (20.55, 21.25, {"upright", "slouched", "lying"}),
+])
+def test_live_matches_report(day: dict[str, Any], h0: float, h1: float, expect: set[str]) -> None:
+    live = run_live(day, h0, h1)
+    ep = day["epochs"]
+    both = live.join(ep[["flexion_deg", "context", "worn", "slouch"]].add_suffix("_report"), how="inner")
+    assert len(both) >= 0.95 * (h1 - h0) * 3600
+    diff = (both["flexion_deg"] - both["flexion_deg_report"]).abs()
+    assert np.nanmedian(diff) < 1.0
+    rep = report_state(ep.loc[both.index])
+    agree = float(np.mean(rep == both["state"].to_numpy()))
+    assert agree >= 0.95, pd.crosstab(rep, both["state"].to_numpy())
+    assert expect <= set(both["state"]) <= set(LIVE_STATES)
+    # today's slouch minutes: the report's slouch seconds of the window (runs cut at the
+    # window start may differ by at most one minimum duration)
+    report_min = float(ep.loc[both.index, "slouch"].sum()) / 60.0
+    assert abs(live["slouch_today_min"].iloc[-1] - report_min) <= 1.0 + 60 / 60.0
+    # the alert input: a slouch run counts up one per second
+    runs = live["slouch_run_s"].to_numpy()
+    assert np.all((runs[1:] == 0) | (runs[1:] == runs[:-1] + 1) | (runs[1:] == 1))
+
+
+def test_breaks_and_validation() -> None:
+    eng = LiveEngine(25.0, Mounting.default(), live=LiveSettings(break_min_s=60))
+    rng = np.random.default_rng(1)
+    t0 = 1_795_000_000 * 10**9
+    out = []
+    for k in range(400):
+        t = t0 + (np.arange(25) + 25 * k) * 40_000_000
+        acc = np.tile([9.81, 0.0, 0.0], (25, 1)) + rng.normal(0, 0.03, (25, 3))
+        acc[:, 1] += 0.05 * np.sin(2 * np.pi * 0.25 * (t - t0) / 1e9)  # breathing sway: worn
+        if 100 <= k < 200:  # walking: 1.9 Hz bounce along the spine
+            acc[:, 0] += 2.0 * np.sin(2 * np.pi * 1.9 * (np.arange(25) + 25 * k) / 25.0)
+        out += eng.update(t.astype(np.int64), acc, rng.normal(0, 0.01, (25, 3)))
+    states = [s.state for s in out]
+    assert states[50] == "upright" and states[150] == "walking" and states[300] == "upright"
+    since = np.array([s.since_break_s for s in out])
+    assert since[180] == 0.0  # a break once the walk has lasted break_min_s
+    assert 90 <= since[300] <= 110  # counted from the end of the walk
+    with pytest.raises(ValueError, match="increase"):
+        eng.update(np.array([t0], dtype=np.int64), np.zeros((1, 3)), np.zeros((1, 3)))
+    with pytest.raises(ValueError, match="gyr_rads"):
+        eng.update(np.array([t0 * 2], dtype=np.int64), np.zeros((1, 3)))
+    with pytest.raises(ValueError, match="6 Hz"):
+        LiveEngine(5.0, None)
+
+
+def test_non_finite_samples_are_dropped_like_the_report() -> None:
+    eng = LiveEngine(25.0, Mounting.default())
+    t0 = 1_795_000_000 * 10**9
+    out = []
+    rng = np.random.default_rng(2)
+    for k in range(5):
+        t = (t0 + (np.arange(25) + 25 * k) * 40_000_000).astype(np.int64)
+        acc = np.tile([9.81, 0.0, 0.0], (25, 1)) + rng.normal(0, 0.03, (25, 3))
+        acc[3] = np.nan
+        out += eng.update(t, acc, np.zeros((25, 3)))
+    out += eng.flush()
+    assert [s.n_samples for s in out] == [24] * 5
+    assert all(abs(s.flexion_deg) < 2 for s in out)
