@@ -1,7 +1,9 @@
-"""What the report shows, computed once from one week of epochs: :class:`ReportData`.
+"""What the report shows, computed once: :class:`ReportData`.
 
-:func:`prepare_report` needs no store (a notebook or a test can pass synthetic epochs);
-the renderers (:mod:`~posturelog.report.html`, :mod:`~posturelog.report.pdf`,
+:func:`report_data` adds the store's records and the wording to a
+:class:`~posturelog.analyze.WeekAnalysis` (from :func:`~posturelog.analyze.analyze_week`);
+:func:`prepare_report` does the same from epochs alone (a notebook or a test can pass
+synthetic epochs). The renderers (:mod:`~posturelog.report.html`, :mod:`~posturelog.report.pdf`,
 :mod:`~posturelog.report.csv`) only read the result.
 """
 
@@ -10,23 +12,19 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from analysis.episodes import find_episodes, sensitivity_table
-from analysis.metrics import daily_metrics, hourly_profile, hourly_slouch_share, weekly_summary
-from analysis.pain import PainAnalysis, analyse_pain
+from analysis.pain import PainAnalysis
 from analysis.settings import AnalysisSettings
 from posturelog.report import wording
 from posturelog.report.week import IsoWeek, week_bounds_ns
 
-__all__ = ["SENSITIVITY_DURATIONS_S", "SENSITIVITY_THRESHOLDS_DEG", "ReportData",
-           "prepare_report", "sessions_in"]
+if TYPE_CHECKING:  # posturelog.analyze imports the report's week module
+    from posturelog.analyze import WeekAnalysis
 
-#: Thresholds (degrees) and minimum durations (seconds) of the sensitivity table.
-SENSITIVITY_THRESHOLDS_DEG: tuple[float, ...] = (10.0, 15.0, 20.0, 25.0, 30.0)
-SENSITIVITY_DURATIONS_S: tuple[float, ...] = (30.0, 60.0, 120.0, 300.0)
+__all__ = ["ReportData", "prepare_report", "report_data", "sessions_in"]
 
 
 @dataclass
@@ -106,28 +104,6 @@ class ReportData:
         return pd.Timestamp(worn.loc[worn[key].idxmax(), "date"]).date()
 
 
-def _full_week_daily(daily: pd.DataFrame, week: IsoWeek, tz: str) -> pd.DataFrame:
-    """Daily rows for all seven days (days without data: zero minutes, NaN flexion/pain)."""
-    by_day = daily.set_index(pd.Index([pd.Timestamp(d).date() for d in daily["date"]]))
-    by_day = by_day[~by_day.index.duplicated()]
-    out = by_day.reindex(week.days)
-    out["date"] = week.days
-    for day in week.days:
-        if pd.isna(out.at[day, "day_hours"]):
-            a = pd.Timestamp(day).tz_localize(tz, nonexistent="shift_forward")
-            b = pd.Timestamp(day + dt.timedelta(days=1)).tz_localize(
-                tz, nonexistent="shift_forward")
-            out.at[day, "day_hours"] = (b - a).total_seconds() / 3600.0
-    zero_cols = [c for c in out.columns if c.endswith("_minutes") or c in (
-        "slouch_episodes", "iso11226_violations", "pain_ratings", "coverage_pct")]
-    out[zero_cols] = out[zero_cols].fillna(0.0)
-    for c in ("slouch_episodes", "iso11226_violations", "pain_ratings"):
-        out[c] = out[c].astype(int)
-    if "calibration" in out.columns:
-        out["calibration"] = out["calibration"].fillna("none")
-    return out.reset_index(drop=True)[list(daily.columns)]
-
-
 def sessions_in(sessions: pd.DataFrame, start_ns: int, end_ns: int) -> pd.DataFrame:
     """The recording sessions that overlap ``[start_ns, end_ns)`` (UTC ns).
 
@@ -185,6 +161,47 @@ def _headline(data: ReportData) -> list[str]:
     return sentences
 
 
+def report_data(
+    analysis: WeekAnalysis,
+    *,
+    sessions: pd.DataFrame | None = None,
+    gaps: pd.DataFrame | None = None,
+    calibration_marks: pd.DataFrame | None = None,
+    complete: bool = True,
+) -> ReportData:
+    """Everything the report shows: the week's analysis, the store's records, the wording.
+
+    Parameters
+    ----------
+    analysis
+        From :func:`posturelog.analyze.analyze_week` (or
+        :func:`~posturelog.analyze.week_from_epochs`).
+    sessions, gaps, calibration_marks
+        From :class:`posturelog.store.Store` (may be empty).
+    complete
+        Whether the week has ended.
+
+    Returns
+    -------
+    ReportData
+    """
+    a = analysis
+    data = ReportData(
+        week=a.week, complete=complete, tz=a.tz, settings=a.settings, epochs=a.epochs,
+        episodes=a.episodes, daily=a.daily, previous_daily=a.previous_daily, hourly=a.hourly,
+        summary=dict(a.summary), pain=a.pain, pain_log=a.pain_log, remedy_log=a.remedy_log,
+        sensitivity=a.sensitivity,
+        sessions=sessions if sessions is not None else pd.DataFrame(),
+        gaps=gaps if gaps is not None else pd.DataFrame(columns=["start", "end", "reason"]),
+        calibration_marks=calibration_marks if calibration_marks is not None
+        else pd.DataFrame(columns=["start", "end", "source"]),
+    )
+    data.pain_lines = wording.pain_lines(a.pain)
+    data.pain_note = wording.pain_note(a.pain)
+    data.headline = _headline(data)
+    return data
+
+
 def prepare_report(
     *,
     week: IsoWeek,
@@ -199,56 +216,19 @@ def prepare_report(
     previous_daily: pd.DataFrame | None = None,
     complete: bool = True,
 ) -> ReportData:
-    """Compute everything the report shows from one week of epochs (no store needed).
+    """:func:`report_data` from one week of epochs (no store needed).
 
-    Parameters
-    ----------
-    week
-        The ISO week.
-    tz
-        Wearer's IANA zone.
-    epochs
-        Per-second epochs of the week (the contract of :mod:`posturelog.analyze`).
-    settings
-        Analysis settings (threshold, minimum duration, band edges, pain statistics).
-    pain_log, remedy_log
-        The week's pain ratings (``time``, ``score``) and remedies (``time``, ``kind``).
-    sessions, gaps, calibration_marks
-        From :class:`posturelog.store.Store` (may be empty).
-    previous_daily
-        :func:`daily_metrics` of the previous week, for week-over-week changes.
-    complete
-        Whether the week has ended.
-
-    Returns
-    -------
-    ReportData
+    Parameters are those of :func:`posturelog.analyze.week_from_epochs` (``epochs`` with
+    the contract of :mod:`analysis.epochs`; episodes are found here) and of
+    :func:`report_data`.
     """
-    if pain_log is None:
-        pain_log = pd.DataFrame({"time": pd.to_datetime([], utc=True), "score": []})
-    if remedy_log is None:
-        remedy_log = pd.DataFrame({"time": pd.to_datetime([], utc=True), "kind": []})
-    epochs, episodes = find_episodes(epochs, settings)
-    daily = _full_week_daily(daily_metrics(epochs, episodes, pain_log, tz, settings), week, tz)
-    profile = hourly_profile(epochs, tz, settings)
-    pain = analyse_pain(daily, pain_log, epochs, remedy_log, tz, settings)
-    sens = sensitivity_table(epochs, SENSITIVITY_THRESHOLDS_DEG, SENSITIVITY_DURATIONS_S,
-                             settings) if len(epochs) else pd.DataFrame()
-    data = ReportData(
-        week=week, complete=complete, tz=tz, settings=settings, epochs=epochs,
-        episodes=episodes, daily=daily, previous_daily=previous_daily,
-        hourly=hourly_slouch_share(epochs, tz, settings).reindex(week.days),
-        summary=weekly_summary(daily, previous_daily, profile), pain=pain,
-        pain_log=pain_log, remedy_log=remedy_log, sensitivity=sens,
-        sessions=sessions if sessions is not None else pd.DataFrame(),
-        gaps=gaps if gaps is not None else pd.DataFrame(columns=["start", "end", "reason"]),
-        calibration_marks=calibration_marks if calibration_marks is not None
-        else pd.DataFrame(columns=["start", "end", "source"]),
-    )
-    data.pain_lines = wording.pain_lines(pain)
-    data.pain_note = wording.pain_note(pain)
-    data.headline = _headline(data)
-    return data
+    from posturelog.analyze.week import week_from_epochs
+
+    analysis = week_from_epochs(week=week, tz=tz, epochs=epochs, settings=settings,
+                                pain_log=pain_log, remedy_log=remedy_log,
+                                previous_daily=previous_daily)
+    return report_data(analysis, sessions=sessions, gaps=gaps,
+                       calibration_marks=calibration_marks, complete=complete)
 
 
 def week_bounds(data: ReportData) -> tuple[int, int]:
