@@ -15,7 +15,13 @@ from dataclasses import dataclass
 import pandas as pd
 
 from analysis.episodes import find_episodes, sensitivity_table
-from analysis.metrics import daily_metrics, hourly_profile, hourly_slouch_share, weekly_summary
+from analysis.metrics import (
+    WeeklySummary,
+    daily_metrics,
+    hourly_profile,
+    hourly_slouch_share,
+    weekly_summary,
+)
 from analysis.pain import PainAnalysis, analyse_pain
 from analysis.settings import AnalysisSettings
 from posturelog.analyze.cache import CacheSidecar
@@ -54,7 +60,7 @@ class WeekAnalysis:
         The previous week's daily rows when it has data.
     hourly : DataFrame
         Local date × hour slouch share (%), the week's seven dates.
-    summary : dict
+    summary : WeeklySummary
         :func:`analysis.metrics.weekly_summary` (with ``change`` against the previous week).
     pain : PainAnalysis
     pain_log, remedy_log : DataFrame
@@ -74,7 +80,7 @@ class WeekAnalysis:
     daily: pd.DataFrame
     previous_daily: pd.DataFrame | None
     hourly: pd.DataFrame
-    summary: dict[str, object]
+    summary: WeeklySummary
     pain: PainAnalysis
     pain_log: pd.DataFrame
     remedy_log: pd.DataFrame

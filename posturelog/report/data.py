@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from analysis.metrics import WeeklySummary
 from analysis.pain import PainAnalysis
 from analysis.settings import AnalysisSettings
 from posturelog.report import wording
@@ -49,7 +50,7 @@ class ReportData:
         The previous week's daily rows when it has data.
     hourly : DataFrame
         Local date × hour slouch share (%).
-    summary : dict
+    summary : WeeklySummary
         :func:`analysis.metrics.weekly_summary`.
     pain : PainAnalysis
     pain_log, remedy_log : DataFrame
@@ -77,7 +78,7 @@ class ReportData:
     daily: pd.DataFrame
     previous_daily: pd.DataFrame | None
     hourly: pd.DataFrame
-    summary: dict[str, Any]
+    summary: WeeklySummary
     pain: PainAnalysis
     pain_log: pd.DataFrame
     remedy_log: pd.DataFrame
@@ -126,27 +127,27 @@ def _nan(value: Any) -> bool:
 def _headline(data: ReportData) -> list[str]:
     """The sentences at the top of the report, from the summary and the pain analysis."""
     s = data.summary
-    change = s.get("change") or {}
-    prev_slouch = change.get("slouch_minutes_per_day", {}).get("previous") if change else None
-    prev_pain = change.get("pain_mean_week", {}).get("previous") if change else None
+    change = s["change"] or {}
+    prev_slouch = change["slouch_minutes_per_day"]["previous"] if change else None
+    prev_pain = change["pain_mean_week"]["previous"] if change else None
     longest_day: dt.date | None = None
     longest: float | None = None
     if len(data.episodes):
         i = int(data.episodes["duration_min"].to_numpy().argmax())
         longest = float(data.episodes["duration_min"].iloc[i])
         longest_day = pd.Timestamp(data.episodes["start"].iloc[i]).tz_convert(data.tz).date()
-    slouch_pd = s.get("slouch_minutes_per_day", float("nan"))
+    slouch_pd = s["slouch_minutes_per_day"]
     sentences = wording.headline_sentences(
         slouch_minutes_per_day=0.0 if _nan(slouch_pd) else float(slouch_pd),
-        days_worn=int(s.get("days_with_wear", data.worn_days)),
+        days_worn=int(s["days_with_wear"]),
         days_in_week=7,
         previous_slouch_minutes_per_day=None if _nan(prev_slouch) else prev_slouch,
-        worst_hour=s.get("worst_hour"),
-        wear_minutes_per_day=float(s.get("wear_hours_per_day", 0.0)) * 60.0,
+        worst_hour=s["worst_hour"],
+        wear_minutes_per_day=float(s["wear_hours_per_day"]) * 60.0,
         longest_episode_minutes=longest,
         longest_episode_day=longest_day,
-        pain_mean=s.get("pain_mean_week"),
-        pain_ratings=int(s.get("pain_ratings", 0)),
+        pain_mean=s["pain_mean_week"],
+        pain_ratings=int(s["pain_ratings"]),
         previous_pain_mean=None if _nan(prev_pain) else prev_pain,
     )
     lag0 = data.pain.daily_lag0
@@ -189,7 +190,7 @@ def report_data(
     data = ReportData(
         week=a.week, complete=complete, tz=a.tz, settings=a.settings, epochs=a.epochs,
         episodes=a.episodes, daily=a.daily, previous_daily=a.previous_daily, hourly=a.hourly,
-        summary=dict(a.summary), pain=a.pain, pain_log=a.pain_log, remedy_log=a.remedy_log,
+        summary=a.summary, pain=a.pain, pain_log=a.pain_log, remedy_log=a.remedy_log,
         sensitivity=a.sensitivity,
         sessions=sessions if sessions is not None else pd.DataFrame(),
         gaps=gaps if gaps is not None else pd.DataFrame(columns=["start", "end", "reason"]),
