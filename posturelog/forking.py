@@ -2,18 +2,25 @@
 
 Work runs in forked processes only when the caller allows more than one worker, the
 platform can ``fork`` and this process is not itself a daemonic worker; otherwise it runs
-in this process. Forked children see the parent's memory (settings, tasks, report data)
-without pickling it.
+in this process. :func:`forked_pool` gives a pool for many small tasks (their arguments
+and results are pickled); :func:`forked_call` runs one call whose arguments are large
+(e.g. the report data) in a forked child that inherits them instead.
 """
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing as mp
-from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
 from typing import Any
 
-__all__ = ["can_fork", "forked_pool"]
+__all__ = ["can_fork", "forked_call", "forked_pool"]
+
+#: Calls handed to a child by inheritance (set before the child is forked).
+_inherited: dict[int, tuple[Callable[..., Any], tuple[Any, ...]]] = {}
+_keys = itertools.count()
 
 
 def can_fork() -> bool:
@@ -49,3 +56,47 @@ def forked_pool(
     n = min(workers, processes) if processes is not None else workers
     return ProcessPoolExecutor(max_workers=max(1, n), mp_context=mp.get_context("fork"),
                                initializer=initializer, initargs=initargs)
+
+
+def _run_inherited(key: int) -> Any:
+    fn, args = _inherited[key]
+    return fn(*args)
+
+
+@contextmanager
+def forked_call(workers: int, fn: Callable[..., Any], *args: Any) -> Iterator[Future[Any] | None]:
+    """Start ``fn(*args)`` in one forked child while the caller goes on working.
+
+    The child inherits ``args`` (nothing is pickled but the result), so large arguments
+    cost nothing to hand over.
+
+    Parameters
+    ----------
+    workers : int
+        As for :func:`forked_pool` (``1``: no child).
+    fn, args
+        The call.
+
+    Yields
+    ------
+    Future or None
+        The call's future (``result()`` re-raises a failure of the child); None when the
+        caller must run it itself. Leaving the block early (an error) cancels or waits for
+        the child.
+    """
+    pool = forked_pool(workers, processes=1)
+    if pool is None:
+        yield None
+        return
+    key = next(_keys)
+    _inherited[key] = (fn, args)
+    try:
+        with pool:
+            future = pool.submit(_run_inherited, key)  # the child is forked here
+            try:
+                yield future
+            except BaseException:
+                future.cancel()
+                raise
+    finally:
+        _inherited.pop(key, None)

@@ -25,6 +25,7 @@ from scipy import signal
 
 from analysis.calibration._common import (
     BoolArray,
+    FloatArray,
     angle_deg,
     check_rate,
     check_up,
@@ -35,6 +36,37 @@ from analysis.calibration.mounting import Mounting
 __all__ = ["fit_from_walking"]
 
 logger = logging.getLogger(__name__)
+
+
+def _ap_axis(acc: FloatArray, u: FloatArray, good: BoolArray, walk_good: BoolArray,
+             up_walk: FloatArray, fs: float,
+             step_band_hz: tuple[float, float]) -> tuple[FloatArray, float]:
+    """Antero-posterior axis (sign undecided) and its AP/ML step-band SD ratio.
+
+    The horizontal direction (perpendicular to ``up_walk``) with the larger variance of the
+    linear acceleration band-passed around the step frequency, per walking run of ≥ 2 s.
+    """
+    lin = np.where(good[:, None], acc - 9.81 * np.where(good[:, None], u, 0.0), 0.0)
+    sos = signal.butter(2, step_band_hz, btype="bandpass", fs=fs, output="sos")
+    d = np.diff(walk_good.astype(np.int8), prepend=0, append=0)
+    cov = np.zeros((3, 3))
+    for s0, s1 in zip(np.flatnonzero(d == 1).tolist(), np.flatnonzero(d == -1).tolist(), strict=True):
+        if s1 - s0 < round(2 * fs):
+            continue
+        seg = signal.sosfiltfilt(sos, lin[s0:s1], axis=0)
+        edge = min(round(0.5 * fs), (s1 - s0) // 4)
+        seg = seg[edge : seg.shape[0] - edge]
+        cov += seg.T @ seg
+    # horizontal plane basis
+    e1 = np.cross(up_walk, [1.0, 0.0, 0.0])
+    if np.linalg.norm(e1) < 0.5:
+        e1 = np.cross(up_walk, [0.0, 1.0, 0.0])
+    e1 /= np.linalg.norm(e1)
+    e2 = np.cross(up_walk, e1)
+    basis = np.stack([e1, e2])
+    w, v = np.linalg.eigh(basis @ cov @ basis.T)
+    ap = np.asarray(basis.T @ v[:, 1])
+    return ap, float(math.sqrt(w[1] / max(w[0], 1e-300)))
 
 
 def fit_from_walking(
@@ -99,29 +131,7 @@ def fit_from_walking(
     if walking_s < min_walking_s:
         raise ValueError(f"only {walking_s:.0f} s of walking; need {min_walking_s:.0f} s")
     up_walk = mean_direction(u[walk_good])
-    # linear acceleration, band-passed around the step frequency, per walking run
-    lin = np.where(good[:, None], acc - 9.81 * np.where(good[:, None], u, 0.0), 0.0)
-    sos = signal.butter(2, step_band_hz, btype="bandpass", fs=fs, output="sos")
-    d = np.diff(walk_good.astype(np.int8), prepend=0, append=0)
-    cov = np.zeros((3, 3))
-    for s0, s1 in zip(np.flatnonzero(d == 1).tolist(), np.flatnonzero(d == -1).tolist(), strict=True):
-        if s1 - s0 < round(2 * fs):
-            continue
-        seg = signal.sosfiltfilt(sos, lin[s0:s1], axis=0)
-        edge = min(round(0.5 * fs), (s1 - s0) // 4)
-        seg = seg[edge : seg.shape[0] - edge]
-        cov += seg.T @ seg
-    # horizontal plane basis
-    e1 = np.cross(up_walk, [1.0, 0.0, 0.0])
-    if np.linalg.norm(e1) < 0.5:
-        e1 = np.cross(up_walk, [0.0, 1.0, 0.0])
-    e1 /= np.linalg.norm(e1)
-    e2 = np.cross(up_walk, e1)
-    basis = np.stack([e1, e2])
-    c2 = basis @ cov @ basis.T
-    w, v = np.linalg.eigh(c2)
-    ap = basis.T @ v[:, 1]
-    ap_ml_ratio = float(math.sqrt(w[1] / max(w[0], 1e-300)))
+    ap, ap_ml_ratio = _ap_axis(acc, u, good, walk_good, up_walk, fs, step_band_hz)
     # forward sign from the asymmetry of trunk pitch outside walking
     if upright_mask is None:
         others = good & ~walk

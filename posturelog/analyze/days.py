@@ -211,7 +211,9 @@ class _Preparer:
             self.futures[k] = self.pool.submit(_prepare, self.tasks[k], self.s)
 
     def look_ahead(self, k: int) -> None:
-        """Start preparing the uncached days after ``k`` (up to ``ahead`` in flight)."""
+        """Start preparing day ``k`` (first: the pool's queue is first in, first out) and the
+        uncached days after it, up to ``ahead`` days in flight."""
+        self._submit(k)
         for j in range(k + 1, min(k + 1 + self.ahead, len(self.tasks))):
             if len(self.futures) >= self.ahead:
                 break

@@ -7,7 +7,7 @@
    once, the previous week's daily metrics for week-over-week changes) and adds the store's
    records and the wording (:func:`~posturelog.report.data.report_data`),
 3. writes the four files into ``out_dir`` (:func:`write_report`; the PDF in a forked
-   process when ``workers > 1``, :func:`posturelog.forking.forked_pool`).
+   process when ``workers > 1``, :func:`posturelog.forking.forked_call`).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import pandas as pd
 
 from analysis.settings import AnalysisSettings
 from posturelog.display import literal_plot_text
-from posturelog.forking import forked_pool
+from posturelog.forking import forked_call
 from posturelog.outputs import private_dir, staged_dir
 from posturelog.report import pdf
 from posturelog.report.csv import write_csv
@@ -150,22 +150,13 @@ def write_report(data: ReportData, out_dir: Path, *, workers: int = 1) -> Report
     paths = ReportPaths(out_dir=out, html=out / "report.html", pdf=out / "report.pdf",
                         daily_csv=out / "daily.csv", episodes_csv=out / "episodes.csv")
     t0 = time.perf_counter()
-    pool = forked_pool(workers, processes=1)
-    if pool is None:
+    with forked_call(workers, pdf.write_pdf, data, paths.pdf) as pdf_job:
         write_csv(data, paths.daily_csv, paths.episodes_csv)
         write_html(data, paths.html)
         t1 = time.perf_counter()
-        pdf.write_pdf(data, paths.pdf)
-    else:
-        with pool:
-            pdf_job = pool.submit(pdf.write_pdf, data, paths.pdf)
-            try:
-                write_csv(data, paths.daily_csv, paths.episodes_csv)
-                write_html(data, paths.html)
-            except BaseException:
-                pdf_job.cancel()
-                raise
-            t1 = time.perf_counter()
+        if pdf_job is None:
+            pdf.write_pdf(data, paths.pdf)
+        else:
             pdf_job.result()  # a failure in the child is raised here
     log.debug("html %.1f s, pdf done %.1f s later", t1 - t0, time.perf_counter() - t1)
     return paths
