@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -211,10 +211,9 @@ class _Preparer:
             self.futures[k] = self.pool.submit(_prepare, self.tasks[k], self.s)
 
     def look_ahead(self, k: int) -> None:
-        """Start preparing day ``k`` (first: the pool's queue is first in, first out) and the
-        uncached days after it, up to ``ahead`` days in flight."""
-        self._submit(k)
-        for j in range(k + 1, min(k + 1 + self.ahead, len(self.tasks))):
+        """Start preparing the uncached days after ``k``, up to ``ahead`` days in flight
+        (one per worker: each worker holds one day of samples)."""
+        for j in range(k + 1, len(self.tasks)):
             if len(self.futures) >= self.ahead:
                 break
             if not self._likely_cached(j):
@@ -227,14 +226,18 @@ class _Preparer:
             fut.cancel()
 
     def get(self, k: int) -> tuple[PreparedDay, int]:
-        """Day ``k`` prepared (waiting for its worker, or preparing it here)."""
+        """Day ``k`` prepared (waiting for its worker, or preparing it here); the freed
+        worker is given the next uncached day before this one is finished."""
         if self.pool is None:
             return _prepare(self.tasks[k], self.s)
-        self._submit(k)
+        self._submit(k)  # first: the pool's queue is first in, first out
+        self.look_ahead(k)
         try:
-            return self.futures.pop(k).result()
+            result = self.futures.pop(k).result()
         except BrokenProcessPool:
             raise RuntimeError("an epochs worker process died (out of memory?)") from None
+        self.look_ahead(k)
+        return result
 
 
 def _tasks(store: Store, days: list[date]) -> list[DayTask]:
@@ -296,7 +299,10 @@ def epochs_for_days(
     carried: MountingRecord | None = None
     gate = _TiltBudget(TILT_BUDGET_SAMPLES) if workers > 1 else None
     pool = forked_pool(workers, initializer=_init_worker, initargs=(gate,))
-    with pool if pool is not None else _no_pool():
+    # cache files are written by a thread while the next day is finished (pyarrow writes
+    # without holding the GIL)
+    writes: list[Future[None]] = []
+    with pool if pool is not None else _no_pool(), ThreadPoolExecutor(1) as writer:
         prep = _Preparer(tasks, s, pool, max(1, workers), cache_dir)
         for k, task in enumerate(tasks):
             cache = DayCache(cache_dir, task.day,
@@ -307,11 +313,10 @@ def epochs_for_days(
                 ep, side = hit
             else:
                 t0 = time.perf_counter()
-                prep.look_ahead(k)
                 prepared, first_ns = prep.get(k)
                 ep, side = _finish(prepared, first_ns, task, carried)
                 del prepared
-                cache.write(ep, side)
+                writes.append(writer.submit(cache.write, ep, side))
                 log.info("epochs %s: %d s in %.1f s", task.day, len(ep),
                          time.perf_counter() - t0)
             carried = side["carry"]
@@ -319,6 +324,8 @@ def epochs_for_days(
             sides.append(side)
             if progress is not None:
                 progress(task.day, k + 1, len(tasks))
+    for w in writes:
+        w.result()  # a failed cache write is raised here
     epochs = pd.concat(parts) if parts else empty_epochs().assign(bout=np.zeros(0, np.int32))
     epochs = epochs[~epochs.index.duplicated(keep="first")]
     epochs, episodes = find_episodes(epochs, s)
