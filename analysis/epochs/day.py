@@ -25,7 +25,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -350,15 +350,9 @@ def finish_day(
     feats, ctx_info = classify_context(feats, s)
     feats["slouch"] = np.zeros(len(feats), dtype=bool)
     rest = [c for c in feats.columns if c not in EPOCH_COLUMNS]
-    info = _replace(prep.info, mountings=tuple(angles.records), last_mounting=angles.last,
+    info = replace(prep.info, mountings=tuple(angles.records), last_mounting=angles.last,
                     context=ctx_info)
     return feats[list(EPOCH_COLUMNS) + rest], info
-
-
-def _replace(info: EpochsInfo, **changes: Any) -> EpochsInfo:
-    from dataclasses import replace
-
-    return replace(info, **changes)
 
 
 def epochs_from_arrays(
@@ -410,7 +404,7 @@ def epochs_from_arrays(
                        up_sensor=up_sensor, fit_mountings=not mountings)
     epochs, info = finish_day(prep, mountings=mountings, initial_mounting=initial_mounting)
     epochs, episodes = find_episodes(epochs, s)
-    return epochs, _replace(info, episodes=episodes)
+    return epochs, replace(info, episodes=episodes)
 
 
 def epochs_from_samples(
