@@ -26,7 +26,7 @@ import logging
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 import numpy as np
 import pandas as pd
@@ -59,6 +59,7 @@ from analysis.wear import detect_wear
 __all__ = [
     "CALIBRATION_CONFIDENCE",
     "CALIBRATION_SOURCES",
+    "DayOptions",
     "EPOCH_COLUMNS",
     "EpochsInfo",
     "PreparedDay",
@@ -93,6 +94,15 @@ CALIBRATION_SOURCES: tuple[str, ...] = ("routine", "walking", "estimated", "none
 CALIBRATION_CONFIDENCE: tuple[str, ...] = ("high", "medium", "low")
 
 TiltGate = Callable[[int], AbstractContextManager[Any]]
+
+
+class DayOptions(TypedDict, total=False):
+    """Keyword options of :func:`epochs_from_arrays` / :func:`epochs_from_samples`."""
+
+    calibration_marks: pd.DataFrame | None
+    mountings: Sequence[Mounting] | None
+    initial_mounting: Mounting | None
+    up_sensor: np.ndarray | None
 
 
 @dataclass(frozen=True)
@@ -411,11 +421,7 @@ def epochs_from_samples(
     samples: pd.DataFrame,
     fs_hz: float,
     settings: AnalysisSettings | None = None,
-    *,
-    calibration_marks: pd.DataFrame | None = None,
-    mountings: Sequence[Mounting] | None = None,
-    initial_mounting: Mounting | None = None,
-    up_sensor: np.ndarray | None = None,
+    **options: Unpack[DayOptions],
 ) -> tuple[pd.DataFrame, EpochsInfo]:
     """:func:`epochs_from_arrays` of a DataFrame of samples.
 
@@ -424,8 +430,11 @@ def epochs_from_samples(
     samples : DataFrame, shape (N, 6)
         Index ``time`` (tz-aware UTC, increasing); ``acc_x, acc_y, acc_z`` (m/s²) and
         optionally ``gyr_x, gyr_y, gyr_z`` (rad/s; all-NaN = accelerometer-only sensor).
-    fs_hz, settings, calibration_marks, mountings, initial_mounting, up_sensor
+    fs_hz, settings
         As for :func:`epochs_from_arrays`.
+    **options
+        :class:`DayOptions` (``calibration_marks``, ``mountings``, ``initial_mounting``,
+        ``up_sensor``), as for :func:`epochs_from_arrays`.
     """
     if not isinstance(samples.index, pd.DatetimeIndex) or samples.index.tz is None:
         raise ValueError("samples must have a tz-aware DatetimeIndex 'time' (UTC)")
@@ -437,10 +446,7 @@ def epochs_from_samples(
     gyr: np.ndarray | None = None
     if {"gyr_x", "gyr_y", "gyr_z"} <= set(samples.columns):
         gyr = samples[["gyr_x", "gyr_y", "gyr_z"]].to_numpy(dtype=np.float64)
-    return epochs_from_arrays(
-        t_ns, acc, gyr, fs_hz, settings, calibration_marks=calibration_marks,
-        mountings=mountings, initial_mounting=initial_mounting, up_sensor=up_sensor,
-    )
+    return epochs_from_arrays(t_ns, acc, gyr, fs_hz, settings, **options)
 
 
 def empty_epochs() -> pd.DataFrame:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -26,8 +27,10 @@ from analysis.pain import PainAnalysis, analyse_pain
 from analysis.settings import AnalysisSettings
 from posturelog.analyze.cache import CacheSidecar
 from posturelog.analyze.days import DayProgress, epochs_for_days
-from posturelog.report.week import IsoWeek, week_bounds_ns
 from posturelog.store import Store
+
+if TYPE_CHECKING:  # imported when called: posturelog.report imports this module
+    from posturelog.report.week import IsoWeek
 
 __all__ = ["SENSITIVITY_DURATIONS_S", "SENSITIVITY_THRESHOLDS_DEG", "WeekAnalysis",
            "analyze_week", "week_from_epochs"]
@@ -190,6 +193,8 @@ def analyze_week(
     -------
     WeekAnalysis
     """
+    from posturelog.report.week import week_bounds_ns
+
     s = settings or AnalysisSettings()
     tz = store.timezone()
     this = epochs_for_days(store, week.monday, week.sunday, s, progress, workers=workers)

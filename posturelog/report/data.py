@@ -11,52 +11,28 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
 
 import pandas as pd
 
-from analysis.metrics import WeeklySummary
-from analysis.pain import PainAnalysis
 from analysis.settings import AnalysisSettings
+from posturelog.analyze.week import WeekAnalysis, week_from_epochs
 from posturelog.report import wording
 from posturelog.report.week import IsoWeek, week_bounds_ns
-
-if TYPE_CHECKING:  # posturelog.analyze imports the report's week module
-    from posturelog.analyze import WeekAnalysis
 
 __all__ = ["ReportData", "prepare_report", "report_data", "sessions_in"]
 
 
-@dataclass
-class ReportData:
+@dataclass(frozen=True)
+class ReportData(WeekAnalysis):
     """Everything the report shows, computed once and rendered to HTML, PDF and CSV.
 
     Attributes
     ----------
-    week : IsoWeek
+    (those of :class:`~posturelog.analyze.WeekAnalysis`, and)
     complete : bool
         Whether the week has ended.
-    tz : str
-        Wearer's IANA zone.
-    settings : AnalysisSettings
-    epochs : DataFrame
-        Per-second epochs of the week with ``slouch`` from :func:`find_episodes`.
-    episodes : DataFrame
-        Slouch episodes (UTC ``start``/``end``).
-    daily : DataFrame
-        One row per local day of the week (7 rows), :func:`analysis.metrics.daily_columns`.
-    previous_daily : DataFrame or None
-        The previous week's daily rows when it has data.
-    hourly : DataFrame
-        Local date × hour slouch share (%).
-    summary : WeeklySummary
-        :func:`analysis.metrics.weekly_summary`.
-    pain : PainAnalysis
-    pain_log, remedy_log : DataFrame
-        The week's ratings and remedies (UTC ``time``).
-    sensitivity : DataFrame
-        Threshold × minimum duration → total slouch minutes of the week.
     sessions, gaps, calibration_marks : DataFrame
         Recording sessions overlapping the week, gaps in the week, marked calibrations.
     headline : list of str
@@ -69,23 +45,12 @@ class ReportData:
         When the report was made (UTC).
     """
 
-    week: IsoWeek
-    complete: bool
-    tz: str
-    settings: AnalysisSettings
-    epochs: pd.DataFrame
-    episodes: pd.DataFrame
-    daily: pd.DataFrame
-    previous_daily: pd.DataFrame | None
-    hourly: pd.DataFrame
-    summary: WeeklySummary
-    pain: PainAnalysis
-    pain_log: pd.DataFrame
-    remedy_log: pd.DataFrame
-    sensitivity: pd.DataFrame
-    sessions: pd.DataFrame
-    gaps: pd.DataFrame
-    calibration_marks: pd.DataFrame
+    complete: bool = True
+    sessions: pd.DataFrame = field(default_factory=pd.DataFrame)
+    gaps: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=["start", "end", "reason"]))
+    calibration_marks: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=["start", "end", "source"]))
     headline: list[str] = field(default_factory=list)
     pain_lines: list[str] = field(default_factory=list)
     pain_note: str = ""
@@ -186,21 +151,16 @@ def report_data(
     -------
     ReportData
     """
-    a = analysis
+    records: dict[str, Any] = {"complete": complete}
+    for name, value in (("sessions", sessions), ("gaps", gaps),
+                        ("calibration_marks", calibration_marks)):
+        if value is not None:
+            records[name] = value
     data = ReportData(
-        week=a.week, complete=complete, tz=a.tz, settings=a.settings, epochs=a.epochs,
-        episodes=a.episodes, daily=a.daily, previous_daily=a.previous_daily, hourly=a.hourly,
-        summary=a.summary, pain=a.pain, pain_log=a.pain_log, remedy_log=a.remedy_log,
-        sensitivity=a.sensitivity,
-        sessions=sessions if sessions is not None else pd.DataFrame(),
-        gaps=gaps if gaps is not None else pd.DataFrame(columns=["start", "end", "reason"]),
-        calibration_marks=calibration_marks if calibration_marks is not None
-        else pd.DataFrame(columns=["start", "end", "source"]),
+        **{f.name: getattr(analysis, f.name) for f in fields(WeekAnalysis)}, **records,
+        pain_lines=wording.pain_lines(analysis.pain), pain_note=wording.pain_note(analysis.pain),
     )
-    data.pain_lines = wording.pain_lines(a.pain)
-    data.pain_note = wording.pain_note(a.pain)
-    data.headline = _headline(data)
-    return data
+    return replace(data, headline=_headline(data))
 
 
 def prepare_report(
@@ -223,8 +183,6 @@ def prepare_report(
     the contract of :mod:`analysis.epochs`; episodes are found here) and of
     :func:`report_data`.
     """
-    from posturelog.analyze.week import week_from_epochs
-
     analysis = week_from_epochs(week=week, tz=tz, epochs=epochs, settings=settings,
                                 pain_log=pain_log, remedy_log=remedy_log,
                                 previous_daily=previous_daily)
