@@ -212,7 +212,8 @@ class _Preparer:
 
     def look_ahead(self, k: int) -> None:
         """Start preparing the uncached days after ``k``, up to ``ahead`` days in flight
-        (one per worker: each worker holds one day of samples)."""
+        (one per worker and one queued, which a worker takes as soon as it is free; each
+        worker holds one day of samples at a time)."""
         for j in range(k + 1, len(self.tasks)):
             if len(self.futures) >= self.ahead:
                 break
@@ -303,7 +304,7 @@ def epochs_for_days(
     # without holding the GIL)
     writes: list[Future[None]] = []
     with pool if pool is not None else _no_pool(), ThreadPoolExecutor(1) as writer:
-        prep = _Preparer(tasks, s, pool, max(1, workers), cache_dir)
+        prep = _Preparer(tasks, s, pool, max(1, workers) + 1, cache_dir)
         for k, task in enumerate(tasks):
             cache = DayCache(cache_dir, task.day,
                              cache_key(store, task.day, task.marks, s, carried))
