@@ -2,8 +2,12 @@
 
 A routine is 5 s standing tall and still, then a slow forward bend and back. Its still part
 gives the wearer's upright; the bend's plane gives the sagittal (forward) axis
-(see :mod:`analysis.calibration`). The store keeps the routine's time span as a calibration
-mark; the analysis fits the mounting from the samples inside every mark.
+(see :mod:`analysis.calibration.routine`). The store keeps the routine's time span as a
+calibration mark; the analysis fits the mounting from the samples inside every mark. A
+routine is accepted here exactly when the analysis accepts it: the same up vectors (the
+tilt filter the analysis uses, ``AnalysisSettings.tilt_offline``), the same rule
+(:func:`analysis.calibration.check_routine`) and thresholds (``routine_min_bend_deg``,
+``routine_max_stand_spread_deg``).
 """
 
 from __future__ import annotations
@@ -15,8 +19,10 @@ from zoneinfo import ZoneInfo
 import numpy as np
 from rich.console import Console
 
-from analysis.calibration import find_routine, fit_routine
+from analysis.calibration import check_routine
+from analysis.settings import AnalysisSettings
 from analysis.tilt import gravity_direction
+from posturelog.config import load_settings
 from posturelog.errors import UserError
 from posturelog.store import Store
 from posturelog.timezones import parse_time, time_ns
@@ -34,9 +40,12 @@ def _local(store: Store, t_ns: int) -> str:
     return datetime.fromtimestamp(t_ns / _NS, tz=ZoneInfo(store.timezone())).isoformat(timespec="seconds")
 
 
-def mark_routine(store: Store, start_ns: int, end_ns: int, source: str = "marked") -> str:
+def mark_routine(store: Store, start_ns: int, end_ns: int, source: str = "marked",
+                 settings: AnalysisSettings | None = None) -> str:
     """Find a routine in recorded samples within ``[start_ns, end_ns)``, check that it defines
     the mounting, and store it as a calibration mark.
+
+    ``settings`` default to the data directory's (``config.toml``).
 
     Returns
     -------
@@ -58,18 +67,21 @@ def mark_routine(store: Store, start_ns: int, end_ns: int, source: str = "marked
     acc = samples[["acc_x", "acc_y", "acc_z"]].to_numpy()
     gyr_df = samples[["gyr_x", "gyr_y", "gyr_z"]]
     gyr = None if gyr_df.isna().all().all() else gyr_df.to_numpy()
-    up = gravity_direction(acc, gyr, fs_hz, causal=False)
-    routine = find_routine(up, fs_hz)
+    s = settings or load_settings(store.data_dir)
+    up = gravity_direction(acc, gyr, fs_hz, causal=not s.tilt_offline)
+    check = check_routine(up, fs_hz, t_ns=t_ns, min_bend_deg=s.routine_min_bend_deg,
+                          max_stand_spread_deg=s.routine_max_stand_spread_deg)
+    routine, mounting = check.routine, check.mounting
     if routine is None:
         raise UserError(
             "no stand-tall + bend-forward routine found between "
             f"{_local(store, start_ns)} and {_local(store, end_ns)} "
-            "(stand still ~5 s, then bend forward at least 20° and come back)"
+            f"(stand still ~5 s, then bend forward at least {s.routine_min_bend_deg:g}° "
+            "and come back)"
         )
-    try:
-        mounting = fit_routine(up, fs_hz, routine=routine, fitted_ns=int(t_ns[routine.stand_start]))
-    except ValueError as exc:
-        raise UserError(f"calibration routine at {_local(store, int(t_ns[routine.stand_start]))} is unusable: {exc}") from None
+    if mounting is None:
+        raise UserError(f"calibration routine at {_local(store, int(t_ns[routine.stand_start]))} "
+                        f"is unusable: {check.reason}")
     first = int(t_ns[routine.stand_start]) - _MARGIN_NS
     last = int(t_ns[min(routine.bend_stop, len(t_ns) - 1)]) + _MARGIN_NS
     store.add_calibration_mark(first, last, source=source)

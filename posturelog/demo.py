@@ -72,11 +72,12 @@ def run_demo(
     rate_hz: float = 50.0,
     start: date | None = None,
     console: Console | None = None,
+    workers: int = 1,
 ) -> ReportPaths:
     """Simulate ``days`` of wear, record them through the recorder, log pain, write the report.
 
     By default the simulated days end on the last Sunday before today (``default_start``), so
-    the report covers the last complete week.
+    the report covers the last complete week. ``workers``: processes the report may use.
     """
     console = console or Console()
     if not 1 <= days <= 28:
@@ -114,6 +115,7 @@ def run_demo(
     out = Path(out_dir) if out_dir else Path.cwd() / "posturelog-demo-report"
     settings = load_settings(store.data_dir)
     with task_progress(console, "Analysing") as progress:
-        paths = build_report(store, _report_week(first_day, days), out, settings, progress=progress)
+        paths = build_report(store, _report_week(first_day, days), out, settings, progress=progress,
+                             workers=workers)
     store.close()
     return paths

@@ -303,11 +303,11 @@ def test_generator_reproduces_the_shipped_samples(tmp_path: Path) -> None:
 def test_analysis_sees_the_phone_tilt(tmp_path: Path) -> None:
     from datetime import date
 
-    from posturelog.analyze import compute_epochs
+    from posturelog.analyze import epochs_for_days
 
     data = tmp_path / "data"
     assert import_(PHONE / "sensor_logger_example.zip", data)[0] == 0
-    epochs = compute_epochs(Store(data), date(2026, 11, 17), date(2026, 11, 17), use_cache=False, workers=1)
+    epochs = epochs_for_days(Store(data), date(2026, 11, 17), date(2026, 11, 17), use_cache=False).epochs
     t = (epochs.index - epochs.index[0]).total_seconds()
     incl = epochs["inclination_deg"]
     assert incl[(t >= 5) & (t < 25)].abs().max() < 2.0
