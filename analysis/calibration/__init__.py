@@ -27,7 +27,11 @@ from analysis.calibration.routine import (
     find_routine,
     fit_routine,
 )
-from analysis.calibration.upright import estimate_upright, movement_spread_deg
+from analysis.calibration.upright import (
+    estimate_upright,
+    movement_drift_deg,
+    movement_spread_deg,
+)
 from analysis.calibration.walking import fit_from_walking
 
 __all__ = [
@@ -41,5 +45,6 @@ __all__ = [
     "find_routine",
     "fit_from_walking",
     "fit_routine",
+    "movement_drift_deg",
     "movement_spread_deg",
 ]

@@ -10,7 +10,7 @@ from numpy.typing import ArrayLike
 
 from analysis.calibration._common import FloatArray, check_up, mean_direction
 
-__all__ = ["estimate_upright", "movement_spread_deg"]
+__all__ = ["estimate_upright", "movement_drift_deg", "movement_spread_deg"]
 
 
 def movement_spread_deg(
@@ -40,26 +40,74 @@ def movement_spread_deg(
     -------
     ndarray, shape (E,)
     """
+    tot, cnt = _window_sums(sec, dir_mean, n_samples, window_s, centre=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = np.linalg.norm(tot, axis=1) / cnt
+    return np.asarray(np.degrees(np.arccos(np.clip(np.nan_to_num(r, nan=1.0), 0.0, 1.0))))
+
+
+def _window_sums(
+    sec: ArrayLike, dir_mean: ArrayLike, n_samples: ArrayLike, window_s: int, *, centre: bool
+) -> tuple[FloatArray, FloatArray]:
+    """Sample-weighted sums of the direction vectors and sample counts over a rolling window
+    of ``window_s`` seconds (centred, or trailing: ending at each second), on the 1-s grid."""
     s = np.asarray(sec, dtype=np.int64)
     d = np.asarray(dir_mean, dtype=float)
     n = np.asarray(n_samples, dtype=float)
     if d.shape != (s.size, 3) or n.shape != (s.size,):
         raise ValueError(f"dir_mean must have shape ({s.size}, 3) and n_samples ({s.size},)")
     if s.size == 0:
-        return np.zeros(0)
+        return np.zeros((0, 3)), np.zeros(0)
     pos = s - s[0]
     size = int(pos[-1]) + 1
-    gn = np.zeros(size)
-    gn[pos] = n
-    cnt = pd.Series(gn).rolling(window_s, center=True, min_periods=1).sum().to_numpy()[pos]
-    tot = np.zeros((s.size, 3))
-    for i in range(3):
+
+    def rolling(values: FloatArray) -> FloatArray:
         g = np.zeros(size)
-        g[pos] = np.nan_to_num(d[:, i]) * n
-        tot[:, i] = pd.Series(g).rolling(window_s, center=True, min_periods=1).sum().to_numpy()[pos]
+        g[pos] = values
+        out = pd.Series(g).rolling(window_s, center=centre, min_periods=1).sum().to_numpy()
+        return np.asarray(out[pos], dtype=float)
+
+    cnt = rolling(n)
+    tot = np.stack([rolling(np.nan_to_num(d[:, i]) * n) for i in range(3)], axis=1)
+    return tot, cnt
+
+
+def movement_drift_deg(
+    sec: ArrayLike, dir_mean: ArrayLike, n_samples: ArrayLike, window_s: int = 3
+) -> FloatArray:
+    """Net change (degrees) of the acceleration direction across each second, per second.
+
+    The angle between the mean direction of the ``window_s`` seconds ending at a second and
+    that of the ``window_s`` seconds starting after it. Walking sways the trunk back and forth
+    about one direction (a spread of ~10°, little net change); bending forward, lying down or
+    sitting up moves it from one posture to another (a net change of tens of degrees). So a
+    second that moves (:func:`movement_spread_deg`) but barely drifts is locomotion-like.
+
+    Parameters
+    ----------
+    sec, dir_mean, n_samples
+        As for :func:`movement_spread_deg`.
+    window_s : int
+        Length (s) of each of the two windows compared.
+
+    Returns
+    -------
+    ndarray, shape (E,)
+        Degrees; NaN where one of the windows holds no samples.
+    """
+    before, _ = _window_sums(sec, dir_mean, n_samples, window_s, centre=False)
+    s = np.asarray(sec, dtype=np.int64)
+    rev_sec = (s[-1] - s[::-1]) if s.size else s
+    after_rev, _ = _window_sums(rev_sec, np.asarray(dir_mean, dtype=float)[::-1],
+                                np.asarray(n_samples, dtype=float)[::-1], window_s, centre=False)
+    after = np.zeros_like(before)
+    if s.size > 1:
+        after[:-1] = after_rev[::-1][1:]
     with np.errstate(invalid="ignore", divide="ignore"):
-        r = np.linalg.norm(tot, axis=1) / cnt
-    return np.asarray(np.degrees(np.arccos(np.clip(np.nan_to_num(r, nan=1.0), 0.0, 1.0))))
+        a = before / np.linalg.norm(before, axis=1, keepdims=True)
+        b = after / np.linalg.norm(after, axis=1, keepdims=True)
+        cos = np.clip(np.sum(a * b, axis=1), -1.0, 1.0)
+    return np.asarray(np.degrees(np.arccos(cos)))
 
 
 def estimate_upright(

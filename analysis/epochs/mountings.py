@@ -38,6 +38,7 @@ from analysis.calibration import (
     detect_reattachment,
     estimate_upright,
     fit_from_walking,
+    movement_drift_deg,
     movement_spread_deg,
 )
 from analysis.epochs.features import unit_rows
@@ -412,7 +413,8 @@ class BoutAngles:
 
 def _estimated_up(k: int, idx: np.ndarray, feats: pd.DataFrame, bout: np.ndarray,
                   upv: np.ndarray, intensity: np.ndarray,
-                  s: AnalysisSettings) -> tuple[np.ndarray, str, str]:
+                  s: AnalysisSettings,
+                  fallback: np.ndarray | None = None) -> tuple[np.ndarray, str, str]:
     """Upright of a bout without a mounting: ``(up, source, confidence)``.
 
     Estimated from the bout's active periods (``analysis.calibration.estimate_upright``),
@@ -427,6 +429,11 @@ def _estimated_up(k: int, idx: np.ndarray, feats: pd.DataFrame, bout: np.ndarray
     if est is not None:
         conf = "medium" if est[1] >= s.estimate_confident_active_s else "low"
         return est[0], "estimated", conf
+    if fallback is not None:  # any movement, transitions included: a weaker reference
+        est = estimate_upright(upv[idx], fallback[idx], active_deg=s.estimate_active_deg,
+                               min_active_s=s.estimate_min_active_s)
+        if est is not None:
+            return est[0], "estimated", "low"
     return unit_rows(np.nanmedian(upv[idx], axis=0)), "none", "low"
 
 
@@ -453,6 +460,7 @@ def bout_angles(feats: pd.DataFrame, fitted: Sequence[Mounting | None],
                      np.full(n, "none", dtype=object), np.full(n, "low", dtype=object),
                      [], initial, np.zeros(n, dtype=bool))
     intensity: np.ndarray | None = None
+    locomotion: np.ndarray | None = None
     for k, m in enumerate(fitted):
         idx = np.flatnonzero(bout == k)
         up_est: np.ndarray | None = None
@@ -463,10 +471,15 @@ def bout_angles(feats: pd.DataFrame, fitted: Sequence[Mounting | None],
             out.confidence[idx] = _confidence(m)
             out.last = m
         else:
-            if intensity is None:
-                intensity = movement_spread_deg(
-                    sec, feats[[f"accdir_{a}" for a in "xyz"]].to_numpy(), counts)
-            up_est, source, conf = _estimated_up(k, idx, feats, bout, upv, intensity, s)
+            if intensity is None or locomotion is None:
+                dirs = feats[[f"accdir_{a}" for a in "xyz"]].to_numpy()
+                intensity = movement_spread_deg(sec, dirs, counts)
+                # upright is estimated from movement about one direction (locomotion), not
+                # from movement between postures (bending, lying down)
+                drift = movement_drift_deg(sec, dirs, counts)
+                locomotion = np.where(drift <= intensity, intensity, 0.0)
+            up_est, source, conf = _estimated_up(k, idx, feats, bout, upv, locomotion, s,
+                                                 fallback=intensity)
             if source == "estimated":
                 split = split_upright_lying(upv[idx], intensity[idx], up_est)
                 if split is not None:
