@@ -1,7 +1,7 @@
 """Settings of the analysis steps after the tilt filter: wear, context, slouch, bands, pain.
 
 Every processing step in :mod:`analysis` takes one :class:`AnalysisSettings`. The defaults are
-justified in the field comments (sources in ``/work/shared/DOMAIN.md`` §3–4); the tuned values
+justified in the field comments (sources in ``docs/domain.md`` §3–4); the tuned values
 (wear and walking thresholds) were measured on the simulator (``sensor/simulate.py``), see
 ``tests/analysis/test_truth.py``.
 """
@@ -35,7 +35,7 @@ class AnalysisSettings:
         breathing and fidgeting sway of the trunk), so noise does not split one episode.
     slouch_min_duration_s : float
         Minimum duration of a slouch episode (seconds). 60 s: between Lumo Lift's default
-        delay (2 min) and the 30 s lower end in DOMAIN.md; reaching for a cup is not a slouch.
+        delay (2 min) and the 30 s lower end in docs/domain.md; reaching for a cup is not a slouch.
     slouch_max_gap_s : float
         Missing data (link loss) up to this long does not split an episode; the missing
         seconds are not counted as slouch.
@@ -94,7 +94,7 @@ class AnalysisSettings:
     lying_min_duration_s : float
         Shorter runs above the lying inclination (a deep bend) are not lying.
     walking_band_hz : tuple of float
-        Step-frequency band of the acceleration magnitude (1.5–2.5 Hz, DOMAIN.md §3).
+        Step-frequency band of the acceleration magnitude (1.5–2.5 Hz, docs/domain.md §3).
     walking_rms_mps2 : float
         Band-limited RMS of |acc| (m/s²) above which an epoch is walking; tuned on the
         simulator.
