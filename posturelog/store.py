@@ -37,6 +37,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.dataset as ds
 
+from posturelog.errors import InputError
 from posturelog.ownership import OwnerLock, is_owned
 from posturelog.paths import ensure_private_dir
 from posturelog.segments import SAMPLE_COLUMNS, SAMPLE_SCHEMA, SegmentWriter, compact_segment
@@ -126,7 +127,7 @@ class Store:
 
     def __init__(self, data_dir: Path | str, participant: str = "me") -> None:
         if not participant or "/" in participant or "=" in participant:
-            raise ValueError(f"participant must be a plain name, got {participant!r}")
+            raise InputError(f"participant must be a plain name, got {participant!r}")
         self.data_dir = ensure_private_dir(Path(data_dir))
         self.participant = participant
         self.db_path = self.data_dir / "posturelog.db"
@@ -280,7 +281,7 @@ class Store:
     def add_gap(self, session_id: int, start_ns: int, end_ns: int, reason: str = "") -> None:
         """Record that no samples exist between two times of a session."""
         if end_ns <= start_ns:
-            raise ValueError(f"gap end {end_ns} must be after its start {start_ns}")
+            raise InputError(f"gap end {end_ns} must be after its start {start_ns}")
         with self.transaction() as db:
             db.execute(
                 "INSERT INTO gaps(session_id, start_ns, end_ns, reason) VALUES (?, ?, ?, ?)",
@@ -356,12 +357,12 @@ class Store:
             If there is no such session, or a running process still records or imports it.
         """
         if self.session_status(session_id) is None:
-            raise ValueError(f"no session with id {session_id} (see 'posturelog sessions list')")
+            raise InputError(f"no session with id {session_id} (see 'posturelog sessions list')")
         if session_id in self._owned:
-            raise ValueError(f"session {session_id} is being recorded by this process")
+            raise InputError(f"session {session_id} is being recorded by this process")
         lock = OwnerLock.try_acquire(self._session_dir(session_id))
         if lock is None:
-            raise ValueError(
+            raise InputError(
                 f"session {session_id} is being recorded or imported by a running posturelog "
                 "process; stop it first"
             )
@@ -430,7 +431,7 @@ class Store:
     def _session_timezone(self, session_id: int) -> str:
         row = self._db.execute("SELECT timezone FROM sessions WHERE id = ?", (session_id,)).fetchone()
         if row is None:
-            raise ValueError(f"no session {session_id}")
+            raise InputError(f"no session {session_id}")
         return str(row[0])
 
     def _compact(self, segment: Path, target: Path | None = None) -> None:
@@ -598,22 +599,22 @@ class Store:
     def add_pain(self, t_ns: int, score: int, note: str = "") -> int:
         """Log a pain rating (0–10 numeric rating scale) at ``t_ns``; returns its id."""
         if isinstance(score, bool) or int(score) != score or not 0 <= int(score) <= 10:
-            raise ValueError(f"pain score must be a whole number from 0 to 10, got {score!r}")
+            raise InputError(f"pain score must be a whole number from 0 to 10, got {score!r}")
         return self._add_event(t_ns, "pain", int(score), note)
 
     def add_remedy(self, t_ns: int, kind: str, note: str = "") -> int:
         """Log a remedy (one of :data:`REMEDY_KINDS`) at ``t_ns``; returns its id."""
         if kind not in REMEDY_KINDS:
-            raise ValueError(f"unknown remedy {kind!r}; use one of {', '.join(REMEDY_KINDS)}")
+            raise InputError(f"unknown remedy {kind!r}; use one of {', '.join(REMEDY_KINDS)}")
         return self._add_event(t_ns, kind, None, note)
 
     def add_events(self, rows: list[tuple[int, str, int | None, str]]) -> list[int]:
         """Add several log entries ``(t_ns, kind, score, note)`` in one transaction."""
         for t_ns, kind, score, _ in rows:
             if kind not in EVENT_KINDS:
-                raise ValueError(f"unknown log kind {kind!r}; use pain or one of {', '.join(REMEDY_KINDS)}")
+                raise InputError(f"unknown log kind {kind!r}; use pain or one of {', '.join(REMEDY_KINDS)}")
             if kind == "pain" and (score is None or not 0 <= score <= 10):
-                raise ValueError(f"pain score must be 0–10, got {score!r} at {t_ns}")
+                raise InputError(f"pain score must be 0–10, got {score!r} at {t_ns}")
         ids = []
         with self.transaction() as db:
             for t_ns, kind, score, note in rows:
@@ -676,17 +677,17 @@ class Store:
         """Change fields of a log entry; raises ValueError if it does not exist or is invalid."""
         current = self.get_entry(entry_id)
         if current is None:
-            raise ValueError(f"no log entry with id {entry_id}")
+            raise InputError(f"no log entry with id {entry_id}")
         new_kind = str(current["kind"]) if kind is None else kind
         if new_kind not in EVENT_KINDS:
-            raise ValueError(f"unknown log kind {new_kind!r}")
+            raise InputError(f"unknown log kind {new_kind!r}")
         new_score = current["score"] if score is None else score
         if new_kind == "pain":
             if new_score is None or not 0 <= int(str(new_score)) <= 10:
-                raise ValueError(f"pain score must be 0–10, got {new_score!r}")
+                raise InputError(f"pain score must be 0–10, got {new_score!r}")
         else:
             if score is not None:
-                raise ValueError(f"entry {entry_id} is a remedy ({new_kind}); it has no score")
+                raise InputError(f"entry {entry_id} is a remedy ({new_kind}); it has no score")
             new_score = None
         with self.transaction() as db:
             db.execute(
@@ -707,13 +708,13 @@ class Store:
                 "DELETE FROM events WHERE id = ? AND participant = ?", (entry_id, self.participant)
             )
             if cur.rowcount == 0:
-                raise ValueError(f"no log entry with id {entry_id}")
+                raise InputError(f"no log entry with id {entry_id}")
 
     # -- calibration marks ------------------------------------------------------------------
     def add_calibration_mark(self, start_ns: int, end_ns: int, source: str = "marked") -> int:
         """Mark an interval of recorded data that holds a stand-tall + bend-forward routine."""
         if end_ns <= start_ns:
-            raise ValueError("calibration mark must end after it starts")
+            raise InputError("calibration mark must end after it starts")
         with self.transaction() as db:
             cur = db.execute(
                 "INSERT INTO calibration_marks(participant, start_ns, end_ns, source, created_ns) "

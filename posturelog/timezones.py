@@ -9,6 +9,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from posturelog.errors import InputError
+
 __all__ = [
     "MAX_TIME_NS",
     "MIN_TIME_NS",
@@ -56,11 +58,11 @@ def machine_timezone() -> str:
 
 
 def check_timezone(name: str) -> str:
-    """Return ``name`` if it is a known IANA zone, else raise ValueError saying so."""
+    """Return ``name`` if it is a known IANA zone, else raise InputError saying so."""
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown time zone {name!r} (use an IANA name such as Europe/London)") from None
+        raise InputError(f"unknown time zone {name!r} (use an IANA name such as Europe/London)") from None
     return name
 
 
@@ -73,7 +75,7 @@ def parse_time(text: str, timezone: str, *, now_ns: int | None = None) -> int:
 
     Raises
     ------
-    ValueError
+    InputError
         If the text is not an ISO 8601 date-time, is a local time that a DST change skips, or
         lies outside the supported range (1970 to 2199).
     """
@@ -83,7 +85,7 @@ def parse_time(text: str, timezone: str, *, now_ns: int | None = None) -> int:
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
-        raise ValueError(
+        raise InputError(
             f"cannot read time {text!r}; use ISO 8601 like 2026-11-20T14:30 or 2026-11-20T14:30+01:00"
         ) from None
     if parsed.tzinfo is None:
@@ -91,9 +93,9 @@ def parse_time(text: str, timezone: str, *, now_ns: int | None = None) -> int:
         naive = parsed
         parsed = naive.replace(tzinfo=zone)
         if parsed.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != naive:
-            raise ValueError(gap_message(text.strip(), timezone))
+            raise InputError(gap_message(text.strip(), timezone))
     if not 1 < parsed.year < 9999:
-        raise ValueError(f"time {text!r} is outside the supported range {_RANGE_TEXT}")
+        raise InputError(f"time {text!r} is outside the supported range {_RANGE_TEXT}")
     epoch = datetime(1970, 1, 1, tzinfo=UTC)
     delta = parsed.astimezone(UTC) - epoch
     t_ns = (delta.days * 86400 + delta.seconds) * _NS + delta.microseconds * 1000
@@ -112,7 +114,7 @@ def check_time_range(t_ns: int, text: str | None = None) -> int:
     """``t_ns`` if it lies in the supported range (1970 to 2199), else ValueError saying so."""
     if not MIN_TIME_NS <= t_ns < MAX_TIME_NS:
         what = f"time {text!r}" if text is not None else "a time"
-        raise ValueError(f"{what} is outside the supported range {_RANGE_TEXT}")
+        raise InputError(f"{what} is outside the supported range {_RANGE_TEXT}")
     return t_ns
 
 
