@@ -54,10 +54,10 @@ def import_csv(
         On any bad row (nothing is imported then) or when the samples overlap stored ones.
     """
     samples = read_samples_csv(path, timezone) if samples is None else samples
-    existing = store.read_samples_arrow(int(samples.t_ns[0]), int(samples.t_ns[-1]) + 1)
-    if existing.num_rows:
+    existing = store.read_arrays(int(samples.t_ns[0]), int(samples.t_ns[-1]) + 1)
+    if len(existing):
         raise UserError(
-            f"{path}: its {samples.t_ns.size} samples overlap {existing.num_rows} already stored "
+            f"{path}: its {samples.t_ns.size} samples overlap {len(existing)} already stored "
             "samples (was it imported before?); nothing imported"
         )
     info = SourceInfo(

@@ -26,6 +26,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from posturelog.layout import date_dir, participant_dir
 from sensor.batch import SampleBatch
 
 __all__ = [
@@ -284,7 +285,7 @@ def compact_segment(path: Path, samples_dir: Path, participant: str) -> Path | N
     if table.num_rows == 0:
         path.unlink(missing_ok=True)
         return None
-    part_dir = samples_dir / f"participant={participant}" / f"date={local_date}"
+    part_dir = date_dir(participant_dir(samples_dir, participant), local_date)
     part_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     out = part_dir / f"{session_dir}-{seq}.parquet"
     tmp = part_dir / f".{out.name}.tmp"  # dot-prefixed and not *.parquet: no reader lists it

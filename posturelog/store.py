@@ -28,7 +28,7 @@ import sqlite3
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, datetime, timedelta
+from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -38,8 +38,10 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 
 from posturelog.errors import InputError
+from posturelog.layout import DATE_KEY, candidate_date_bounds, date_dirs, date_of, participant_dir
 from posturelog.ownership import OwnerLock, is_owned
 from posturelog.paths import ensure_private_dir
+from posturelog.samplearrays import SampleArrays
 from posturelog.segments import SAMPLE_COLUMNS, SAMPLE_SCHEMA, SegmentWriter, compact_segment
 from posturelog.sessionfiles import count_samples, move_tree, remove_tree, session_files, session_of
 from posturelog.timezones import machine_timezone
@@ -259,7 +261,7 @@ class Store:
         return self.staging_dir / f"session-{session_id:06d}"
 
     def _participant_dir(self) -> Path:
-        return self.samples_dir / f"participant={self.participant}"
+        return participant_dir(self.samples_dir, self.participant)
 
     def _release(self, session_id: int) -> None:
         lock = self._owned.pop(session_id, None)
@@ -522,7 +524,9 @@ class Store:
             int(r[0])
             for r in self._db.execute(f"SELECT id FROM sessions WHERE status IN {HIDDEN_STATUSES}")
         }
-        return sorted(p for p in root.glob("date=*/*.parquet") if session_of(p.name) not in hidden)
+        return sorted(
+            p for _, folder in date_dirs(root) for p in folder.glob("*.parquet") if session_of(p.name) not in hidden
+        )
 
     def _dataset(self) -> ds.Dataset | None:
         files = self._committed_files()
@@ -531,18 +535,58 @@ class Store:
         return ds.dataset(
             [str(p) for p in files],
             format="parquet",
-            partitioning=ds.partitioning(pa.schema([("date", pa.string())]), flavor="hive"),
+            partitioning=ds.partitioning(pa.schema([(DATE_KEY, pa.string())]), flavor="hive"),
             partition_base_dir=str(self._participant_dir()),
             schema=_PARTITIONED_SCHEMA,
         )
 
     def local_dates(self) -> list[date]:
         """Local dates (wearer's zone at recording time) that hold samples, ascending."""
-        found = {date.fromisoformat(p.parent.name.removeprefix("date=")) for p in self._committed_files()}
-        return sorted(found)
+        return sorted({date_of(p) for p in self._committed_files()})
+
+    def read_arrays(self, start_ns: int | None = None, end_ns: int | None = None) -> SampleArrays:
+        """Samples in ``[start_ns, end_ns)`` as recorded: the one reader of stored samples.
+
+        Parameters
+        ----------
+        start_ns, end_ns
+            UTC ns bounds (``None``: open on that side).
+
+        Returns
+        -------
+        SampleArrays
+            ``t_ns`` (int64, ascending, no duplicate times: the first stored sample of a time is
+            kept), ``acc_mps2`` (N, 3) and ``gyr_rads`` (N, 3; NaN for accelerometer-only
+            sensors), float64.
+        """
+        dataset = self._dataset()
+        if dataset is None:
+            return SampleArrays.empty()
+        expr = None
+        first, last = candidate_date_bounds(start_ns, end_ns)
+        if start_ns is not None:
+            expr = ds.field("time") >= pa.scalar(int(start_ns), pa.timestamp("ns", tz="UTC"))
+            expr &= ds.field(DATE_KEY) >= first
+        if end_ns is not None:
+            upper = ds.field("time") < pa.scalar(int(end_ns), pa.timestamp("ns", tz="UTC"))
+            upper &= ds.field(DATE_KEY) <= last
+            expr = upper if expr is None else expr & upper
+        table = dataset.to_table(columns=["time", *SAMPLE_COLUMNS], filter=expr)
+        t_ns = table.column("time").cast(pa.int64()).to_numpy()
+        values = np.column_stack(
+            [table.column(name).to_numpy().astype(np.float64) for name in SAMPLE_COLUMNS]
+        ) if table.num_rows else np.empty((0, len(SAMPLE_COLUMNS)))
+        order = np.argsort(t_ns, kind="stable")
+        t_ns, values = t_ns[order], values[order]
+        keep = np.ones(t_ns.size, dtype=bool)
+        keep[1:] = t_ns[1:] != t_ns[:-1]
+        if not keep.all():
+            t_ns, values = t_ns[keep], values[keep]
+        return SampleArrays(np.ascontiguousarray(t_ns, dtype=np.int64),
+                            np.ascontiguousarray(values[:, :3]), np.ascontiguousarray(values[:, 3:]))
 
     def read_samples(self, start_ns: int | None = None, end_ns: int | None = None) -> pd.DataFrame:
-        """Samples in ``[start_ns, end_ns)`` as recorded.
+        """:meth:`read_arrays` as a DataFrame.
 
         Returns
         -------
@@ -551,47 +595,17 @@ class Store:
             ``gyr_x, gyr_y, gyr_z`` (rad/s; NaN for accelerometer-only sensors), float64, sorted
             by time, without duplicate times.
         """
-        table = self.read_samples_arrow(start_ns, end_ns)
-        t = table.column("time").to_numpy().astype("datetime64[ns]")
-        data = {name: table.column(name).to_numpy().astype(np.float64) for name in SAMPLE_COLUMNS}
-        index = pd.DatetimeIndex(pd.to_datetime(t, utc=True), name="time")
-        df = pd.DataFrame(data, index=index)
-        if not df.index.is_monotonic_increasing:
-            df = df.sort_index(kind="stable")
-        if df.index.has_duplicates:
-            df = df[~df.index.duplicated(keep="first")]
-        return df
-
-    def read_samples_arrow(self, start_ns: int | None = None, end_ns: int | None = None) -> pa.Table:
-        """Like :meth:`read_samples` but as an Arrow table (``time``, sample columns, ``session``)."""
-        dataset = self._dataset()
-        if dataset is None:
-            return SAMPLE_SCHEMA.empty_table()
-        expr = None
-        if start_ns is not None:
-            expr = ds.field("time") >= pa.scalar(int(start_ns), pa.timestamp("ns", tz="UTC"))
-            expr &= ds.field("date") >= self._partition_bound(start_ns, -1)
-        if end_ns is not None:
-            upper = ds.field("time") < pa.scalar(int(end_ns), pa.timestamp("ns", tz="UTC"))
-            upper &= ds.field("date") <= self._partition_bound(end_ns, +1)
-            expr = upper if expr is None else expr & upper
-        table = dataset.to_table(columns=list(SAMPLE_SCHEMA.names), filter=expr)
-        return table.sort_by("time")
-
-    @staticmethod
-    def _partition_bound(t_ns: int, days: int) -> str:
-        # Partitions are local dates; no zone is more than 14 h from UTC, so widening by a day
-        # keeps every candidate partition and the time filter does the rest.
-        utc_day = datetime.fromtimestamp(t_ns / _NS, tz=ZoneInfo("UTC")).date()
-        return (utc_day + timedelta(days=days)).isoformat()
+        arrays = self.read_arrays(start_ns, end_ns)
+        values = np.hstack([arrays.acc_mps2, arrays.gyr_rads])
+        index = pd.DatetimeIndex(pd.to_datetime(arrays.t_ns, utc=True), name="time")
+        return pd.DataFrame(values, index=index, columns=list(SAMPLE_COLUMNS))
 
     def samples_fingerprint(self, local_day: date) -> str:
         """Identity of the raw files of a local date (names, sizes, mtimes), for caches."""
-        part = f"date={local_day.isoformat()}"
         items = sorted(
             f"{p.name}:{p.stat().st_size}:{p.stat().st_mtime_ns}"
             for p in self._committed_files()
-            if p.parent.name == part
+            if date_of(p) == local_day
         )
         return "|".join(items)
 
@@ -746,4 +760,4 @@ class Store:
         }
 
 
-_PARTITIONED_SCHEMA = pa.schema(list(SAMPLE_SCHEMA) + [pa.field("date", pa.string())])
+_PARTITIONED_SCHEMA = pa.schema(list(SAMPLE_SCHEMA) + [pa.field(DATE_KEY, pa.string())])
