@@ -21,6 +21,7 @@ import pandas as pd
 from scipy import stats
 
 from analysis.settings import AnalysisSettings
+from vocab.units import NS_PER_S
 
 __all__ = [
     "Correlation",
@@ -382,10 +383,10 @@ def _within_day(
     """Slouch minutes in the hours before each rating vs the rating; bootstrap over days."""
     if "slouch" not in epochs.columns:
         raise ValueError("epochs lack the 'slouch' column")
-    sec = pd.DatetimeIndex(epochs.index).as_unit("ns").asi8 // 1_000_000_000
+    sec = pd.DatetimeIndex(epochs.index).as_unit("ns").asi8 // NS_PER_S
     cs_slouch = np.concatenate(([0], np.cumsum(epochs["slouch"].to_numpy(dtype=bool))))
     cs_rec = np.arange(sec.size + 1)
-    t = pd.DatetimeIndex(pd.to_datetime(pain["time"], utc=True)).as_unit("ns").asi8 // 1_000_000_000
+    t = pd.DatetimeIndex(pd.to_datetime(pain["time"], utc=True)).as_unit("ns").asi8 // NS_PER_S
     w = int(round(s.pain_hours_before * 3600))
     lo = np.searchsorted(sec, t - w)
     hi = np.searchsorted(sec, t)

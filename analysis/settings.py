@@ -13,10 +13,11 @@ import json
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
-__all__ = ["AnalysisSettings", "CONTEXT_NAMES"]
+from vocab.terms import CONTEXTS
+
+__all__ = ["AnalysisSettings"]
 
 #: Context labels of an epoch, in the order of the simulator's codes.
-CONTEXT_NAMES: tuple[str, ...] = ("nonwear", "lying", "upright", "walking")
 
 
 @dataclass(frozen=True)
@@ -209,7 +210,7 @@ class AnalysisSettings:
             )
         if self.slouch_min_duration_s < 0:
             raise ValueError("slouch_min_duration_s must be >= 0")
-        unknown = set(self.slouch_contexts) - set(CONTEXT_NAMES)
+        unknown = set(self.slouch_contexts) - set(CONTEXTS)
         if unknown or {"lying", "nonwear"} & set(self.slouch_contexts):
             raise ValueError(
                 f"slouch_contexts must be a subset of ('upright', 'walking'), got {self.slouch_contexts}"

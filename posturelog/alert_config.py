@@ -27,6 +27,7 @@ from posturelog.alerts import CHANNELS, AlertSettings
 from posturelog.config import CONFIG_NAME
 from posturelog.errors import UserError
 from posturelog.store import Store
+from vocab.units import NS_PER_S
 
 __all__ = [
     "SNOOZE_KEY",
@@ -44,7 +45,6 @@ SNOOZE_KEY = "alerts_snooze_until_ns"
 _DURATION_RE = re.compile(r"^\s*(?:(\d+(?:\.\d+)?)\s*h)?\s*(?:(\d+(?:\.\d+)?)\s*m)?\s*"
                           r"(?:(\d+(?:\.\d+)?)\s*s)?\s*$", re.IGNORECASE)
 _RANGE_RE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
-_NS = 1_000_000_000
 
 
 def parse_duration_s(text: str) -> float:
@@ -144,7 +144,7 @@ def load_alert_settings(data_dir: Path, *, alert_after_s: float | None = None) -
 
 def set_snooze(store: Store, now_ns: int, duration_s: float) -> int:
     """Snooze alerts for ``duration_s`` from ``now_ns``; returns the end (UTC ns)."""
-    until = int(now_ns + duration_s * _NS)
+    until = int(now_ns + duration_s * NS_PER_S)
     store.set_setting(SNOOZE_KEY, str(until))
     return until
 
@@ -169,5 +169,5 @@ def snooze_message(store: Store, text: str, now_ns: int) -> str:
         store.set_setting(SNOOZE_KEY, "")
         return "Alerts are on again."
     until = set_snooze(store, now_ns, parse_duration_s(text))
-    local = datetime.fromtimestamp(until / _NS, tz=ZoneInfo(store.timezone()))
+    local = datetime.fromtimestamp(until / NS_PER_S, tz=ZoneInfo(store.timezone()))
     return f"Alerts snoozed until {local.isoformat(timespec='minutes')}."

@@ -28,6 +28,7 @@ import pandas as pd
 from posturelog.alerts import ALERT_KINDS, CHANNELS, Alert
 from posturelog.errors import InputError
 from posturelog.store import Store
+from vocab.units import NS_PER_S
 
 __all__ = [
     "ALERT_COLUMNS",
@@ -42,7 +43,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-_NS = 1_000_000_000
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS alerts (
@@ -97,7 +97,7 @@ def add_alert(store: Store, alert: Alert) -> int:
     with store.transaction() as db:
         cur = db.execute(
             "INSERT INTO alerts(t_ns, kind, channel, seconds_to_correct) VALUES (?, ?, ?, ?)",
-            (int(round(alert.t_s * _NS)), alert.kind, channel, stc),
+            (int(round(alert.t_s * NS_PER_S)), alert.kind, channel, stc),
         )
         alert.id = int(cur.lastrowid or 0)
     return alert.id

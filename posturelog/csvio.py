@@ -25,13 +25,13 @@ import pandas as pd
 from posturelog.errors import UserError
 from posturelog.outputs import private_text_file
 from posturelog.timezones import MAX_TIME_NS, MIN_TIME_NS, gap_message, has_offset
+from vocab.samples import ACC_COLUMNS, GYR_COLUMNS, rate_from_times
+from vocab.units import NS_PER_S
 
-__all__ = ["ACC_COLUMNS", "GYR_COLUMNS", "CsvSamples", "read_samples_csv", "write_samples_csv"]
+__all__ = ["CsvSamples", "read_samples_csv", "write_samples_csv"]
 
 log = logging.getLogger(__name__)
 
-ACC_COLUMNS = ("acc_x", "acc_y", "acc_z")
-GYR_COLUMNS = ("gyr_x", "gyr_y", "gyr_z")
 _DATE_ONLY = re.compile(r"\d{4}-?\d{2}-?\d{2}")
 _MIN_TIME = pd.Timestamp(MIN_TIME_NS, unit="ns", tz="UTC")
 _MAX_TIME = pd.Timestamp(MAX_TIME_NS, unit="ns", tz="UTC")
@@ -164,7 +164,7 @@ def read_samples_csv(path: Path, timezone: str) -> CsvSamples:
             raise _fail(path, int(line_of[bad]), "gyroscope row is partly empty (give all three or none)")
         if np.isnan(gyr).all():
             gyr = None
-    rate = float(1e9 / np.median(steps)) if steps.size else 0.0
+    rate = rate_from_times(t_ns)
     return CsvSamples(t_ns=t_ns, acc_mps2=acc, gyr_rads=gyr, rate_hz=rate)
 
 
@@ -230,7 +230,7 @@ def write_samples_csv(
 def format_times(index: pd.DatetimeIndex, zone: ZoneInfo) -> np.ndarray:
     """ISO 8601 local times with nanoseconds and UTC offset, e.g. ``2026-11-20T10:00:00.000000001+01:00``."""
     local = index.tz_convert(zone)
-    ns = (index.as_unit("ns").asi8 % 1_000_000_000).astype(str)
+    ns = (index.as_unit("ns").asi8 % NS_PER_S).astype(str)
     offset = local.strftime("%z").str.replace(r"([+-]\d{2})(\d{2})$", r"\1:\2", regex=True)
     seconds = local.strftime("%Y-%m-%dT%H:%M:%S")
     return np.asarray(seconds + "." + pd.Index(ns).str.zfill(9) + offset, dtype=object)

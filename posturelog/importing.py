@@ -14,17 +14,17 @@ from posturelog.recorder import RecordResult, record_batches
 from posturelog.store import Store
 from posturelog.timezones import parse_time
 from sensor.batch import SampleBatch, SourceInfo
+from vocab.units import NS_PER_S
 
 __all__ = ["export_csv", "import_csv"]
 
-_NS = 1_000_000_000
 _GAP_FACTOR = 5.0
 
 
 def _batches(t_ns: np.ndarray, acc: np.ndarray, gyr: np.ndarray | None, rate_hz: float) -> Iterator[SampleBatch]:
     """Cut validated samples into ~10 s batches, flagging gaps longer than a few periods."""
     step = np.diff(t_ns)
-    gap_after = np.flatnonzero(step > _GAP_FACTOR * _NS / max(rate_hz, 1e-9)) + 1
+    gap_after = np.flatnonzero(step > _GAP_FACTOR * NS_PER_S / max(rate_hz, 1e-9)) + 1
     edges = sorted(set(range(0, t_ns.size, max(1, int(rate_hz * 10)))) | set(gap_after.tolist()))
     edges.append(t_ns.size)
     gap_starts = set(gap_after.tolist())
@@ -99,7 +99,7 @@ def export_csv(store: Store, out: Path, start: str | None, end: str | None) -> i
     def frames() -> Iterator[pd.DataFrame]:
         # Read one UTC day at a time (memory stays at about a day of samples); the windows are
         # contiguous and cover every local-date partition with a day's margin each side.
-        day_ns = 86400 * _NS
+        day_ns = 86400 * NS_PER_S
         first = pd.Timestamp(days[0]).tz_localize("UTC").value - day_ns
         last = pd.Timestamp(days[-1]).tz_localize("UTC").value + 2 * day_ns
         lo = first if start_ns is None else max(first, start_ns)

@@ -21,12 +21,12 @@ from posturelog.errors import UserError
 from posturelog.outputs import check_output_file, private_text_file
 from posturelog.store import Store
 from posturelog.timezones import parse_time
+from vocab.units import NS_PER_S
 
 __all__ = ["MINUTE_COLUMNS", "export_minutes", "minute_table"]
 
 log = logging.getLogger(__name__)
 
-_NS = 1_000_000_000
 
 #: Columns of the per-minute CSV, in order.
 MINUTE_COLUMNS: tuple[str, ...] = (
@@ -79,7 +79,7 @@ def minute_table(epochs: pd.DataFrame, tz: str) -> pd.DataFrame:
         if c not in epochs.columns:
             raise ValueError(f"epochs lack column '{c}'")
     t = pd.DatetimeIndex(epochs.index).as_unit("ns").asi8
-    minute = t // (60 * _NS)
+    minute = t // (60 * NS_PER_S)
     worn = epochs["worn"].to_numpy(dtype=bool)
     ctx = epochs["context"].astype(str)
     flex = epochs["flexion_deg"].to_numpy(dtype=float)
@@ -97,7 +97,7 @@ def minute_table(epochs: pd.DataFrame, tz: str) -> pd.DataFrame:
     cal_keys = np.where(worn | ~np.isin(minute, minute[worn]), minute, -1)
     cal = _mode(epochs["calibration"], cal_keys).reindex(keys).to_numpy()
     conf = _mode(epochs["calibration_confidence"], cal_keys).reindex(keys).to_numpy()
-    local = pd.DatetimeIndex(keys * 60 * _NS, tz="UTC").tz_convert(tz)
+    local = pd.DatetimeIndex(keys * 60 * NS_PER_S, tz="UTC").tz_convert(tz)
     return pd.DataFrame({
         "time": [x.isoformat() for x in local],
         "seconds": seconds,

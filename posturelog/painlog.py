@@ -24,8 +24,10 @@ from rich.text import Text
 from posturelog.display import literal
 from posturelog.errors import InputError, UserError
 from posturelog.outputs import private_text_file
+from posturelog.painscore import check_pain_score
 from posturelog.store import EVENT_KINDS, REMEDY_KINDS, Store
 from posturelog.timezones import check_timezone, parse_time, time_ns
+from vocab.units import NS_PER_S
 
 __all__ = [
     "edit_entry",
@@ -39,23 +41,16 @@ __all__ = [
     "entry_time",
 ]
 
-_NS = 1_000_000_000
 LOG_COLUMNS = ("time", "kind", "score", "note")
 #: How far ahead of the clock an entry may be (clock skew between devices).
-FUTURE_SLACK_NS = 60 * _NS
+FUTURE_SLACK_NS = 60 * NS_PER_S
 _ASCII_INT = re.compile(r"[0-9]+")
 _MAX_ID = 2**63 - 1
 
 
 def parse_score(text: str | int) -> int:
     """A pain score 0–10 from user text (ASCII digits only); InputError with the reason otherwise."""
-    value = str(text).strip()
-    if not _ASCII_INT.fullmatch(value):
-        raise InputError(f"pain score must be a whole number from 0 to 10, got {value!r}")
-    score = int(value)
-    if not 0 <= score <= 10:
-        raise InputError(f"pain score must be from 0 to 10, got {value}")
-    return score
+    return check_pain_score(str(text))
 
 
 def parse_entry_id(text: str | int) -> int:
@@ -88,7 +83,7 @@ def _when(store: Store, at: str | None) -> int:
 
 
 def _local(store: Store, t_ns: int) -> str:
-    return datetime.fromtimestamp(t_ns / _NS, tz=ZoneInfo(store.timezone())).isoformat(timespec="minutes")
+    return datetime.fromtimestamp(t_ns / NS_PER_S, tz=ZoneInfo(store.timezone())).isoformat(timespec="minutes")
 
 
 def log_pain(store: Store, score: str | int, at: str | None, note: str = "") -> tuple[int, str]:

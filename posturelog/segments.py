@@ -28,6 +28,8 @@ import pyarrow.parquet as pq
 
 from posturelog.layout import date_dir, participant_dir
 from sensor.batch import SampleBatch
+from vocab.samples import SAMPLE_COLUMNS
+from vocab.units import NS_PER_S
 
 __all__ = [
     "SAMPLE_COLUMNS",
@@ -39,23 +41,21 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-#: Sample columns in SI units (acc m/s², gyr rad/s), stored as float32.
-SAMPLE_COLUMNS = ("acc_x", "acc_y", "acc_z", "gyr_x", "gyr_y", "gyr_z")
-
+#: One row per sample: time, the sample columns in SI units (acc m/s², gyr rad/s) as float32,
+#: and the session id.
 SAMPLE_SCHEMA = pa.schema(
     [pa.field("time", pa.timestamp("ns", tz="UTC"), nullable=False)]
     + [pa.field(name, pa.float32()) for name in SAMPLE_COLUMNS]
     + [pa.field("session", pa.int32(), nullable=False)]
 )
 
-_NS = 1_000_000_000
 
 
 def _hour_window(t_ns: int, zone: ZoneInfo) -> tuple[int, str]:
     """End (exclusive, UTC ns) of the local hour containing ``t_ns`` and that hour's local date."""
-    local = datetime.fromtimestamp(t_ns / _NS, tz=zone)
+    local = datetime.fromtimestamp(t_ns / NS_PER_S, tz=zone)
     start = local.replace(minute=0, second=0, microsecond=0)
-    end_ns = int(start.timestamp()) * _NS + 3600 * _NS
+    end_ns = int(start.timestamp()) * NS_PER_S + 3600 * NS_PER_S
     return end_ns, start.date().isoformat()
 
 

@@ -40,19 +40,20 @@ import pyarrow.dataset as ds
 from posturelog.errors import InputError
 from posturelog.layout import DATE_KEY, candidate_date_bounds, date_dirs, date_of, participant_dir
 from posturelog.ownership import OwnerLock, is_owned
+from posturelog.painscore import check_pain_score
 from posturelog.paths import ensure_private_dir
 from posturelog.samplearrays import SampleArrays
-from posturelog.segments import SAMPLE_COLUMNS, SAMPLE_SCHEMA, SegmentWriter, compact_segment
+from posturelog.segments import SAMPLE_SCHEMA, SegmentWriter, compact_segment
 from posturelog.sessionfiles import count_samples, move_tree, remove_tree, session_files, session_of
 from posturelog.timezones import machine_timezone
 from sensor.batch import SourceInfo
+from vocab.samples import SAMPLE_COLUMNS
+from vocab.terms import REMEDY_KINDS
 
 __all__ = ["EVENT_KINDS", "REMEDY_KINDS", "Store"]
 
 log = logging.getLogger(__name__)
 
-#: Remedies the log understands (DOMAIN.md §4: stretches, heat, ice, painkillers, physiotherapy).
-REMEDY_KINDS = ("stretch", "heat", "ice", "painkiller", "physio")
 #: Every kind of log entry.
 EVENT_KINDS = ("pain", *REMEDY_KINDS)
 
@@ -106,7 +107,6 @@ CREATE TABLE IF NOT EXISTS settings (
 );
 """
 
-_NS = 1_000_000_000
 
 #: Session states whose samples readers never see.
 HIDDEN_STATUSES = ("staging", "deleting")
@@ -612,9 +612,7 @@ class Store:
     # -- pain and remedy log ----------------------------------------------------------------
     def add_pain(self, t_ns: int, score: int, note: str = "") -> int:
         """Log a pain rating (0–10 numeric rating scale) at ``t_ns``; returns its id."""
-        if isinstance(score, bool) or int(score) != score or not 0 <= int(score) <= 10:
-            raise InputError(f"pain score must be a whole number from 0 to 10, got {score!r}")
-        return self._add_event(t_ns, "pain", int(score), note)
+        return self._add_event(t_ns, "pain", check_pain_score(score), note)
 
     def add_remedy(self, t_ns: int, kind: str, note: str = "") -> int:
         """Log a remedy (one of :data:`REMEDY_KINDS`) at ``t_ns``; returns its id."""
@@ -627,8 +625,8 @@ class Store:
         for t_ns, kind, score, _ in rows:
             if kind not in EVENT_KINDS:
                 raise InputError(f"unknown log kind {kind!r}; use pain or one of {', '.join(REMEDY_KINDS)}")
-            if kind == "pain" and (score is None or not 0 <= score <= 10):
-                raise InputError(f"pain score must be 0–10, got {score!r} at {t_ns}")
+            if kind == "pain":
+                check_pain_score(score, f" at {t_ns}")
         ids = []
         with self.transaction() as db:
             for t_ns, kind, score, note in rows:
@@ -697,8 +695,7 @@ class Store:
             raise InputError(f"unknown log kind {new_kind!r}")
         new_score = current["score"] if score is None else score
         if new_kind == "pain":
-            if new_score is None or not 0 <= int(str(new_score)) <= 10:
-                raise InputError(f"pain score must be 0–10, got {new_score!r}")
+            new_score = check_pain_score(new_score)
         else:
             if score is not None:
                 raise InputError(f"entry {entry_id} is a remedy ({new_kind}); it has no score")

@@ -10,6 +10,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from posturelog.errors import InputError
+from vocab.units import NS_PER_S
 
 __all__ = [
     "MAX_TIME_NS",
@@ -23,12 +24,11 @@ __all__ = [
     "time_ns",
 ]
 
-_NS = 1_000_000_000
 #: Supported times: from 1970-01-01 (inclusive) to 2200-01-01 (exclusive), UTC. Every stored
 #: time (samples and log entries) lies in this range, so it fits int64 nanoseconds and pandas
 #: timestamps with room for a day's margin either side.
 MIN_TIME_NS = 0
-MAX_TIME_NS = 7_258_118_400 * _NS
+MAX_TIME_NS = 7_258_118_400 * NS_PER_S
 _RANGE_TEXT = "1970-01-01 to 2199-12-31"
 _OFFSET = re.compile(r"(Z|[+-]\d{2}(:?\d{2})?)$", re.IGNORECASE)
 
@@ -98,7 +98,7 @@ def parse_time(text: str, timezone: str, *, now_ns: int | None = None) -> int:
         raise InputError(f"time {text!r} is outside the supported range {_RANGE_TEXT}")
     epoch = datetime(1970, 1, 1, tzinfo=UTC)
     delta = parsed.astimezone(UTC) - epoch
-    t_ns = (delta.days * 86400 + delta.seconds) * _NS + delta.microseconds * 1000
+    t_ns = (delta.days * 86400 + delta.seconds) * NS_PER_S + delta.microseconds * 1000
     return check_time_range(t_ns, text)
 
 

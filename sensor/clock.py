@@ -50,6 +50,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from vocab.units import require_positive_finite
+
 __all__ = ["ClockResult", "SampleClock", "lower_hull_slope"]
 
 logger = logging.getLogger(__name__)
@@ -161,8 +163,7 @@ class SampleClock:
         max_device_jump_s: float = 3600.0,
         min_step_fraction: float = 0.25,
     ) -> None:
-        if not (math.isfinite(nominal_rate_hz) and nominal_rate_hz > 0):
-            raise ValueError(f"nominal_rate_hz must be positive, got {nominal_rate_hz}")
+        require_positive_finite("nominal_rate_hz", nominal_rate_hz)
         for nm, v in {
             "gap_factor": gap_factor,
             "block_s": block_s,
@@ -174,8 +175,7 @@ class SampleClock:
             "max_device_jump_s": max_device_jump_s,
             "min_step_fraction": min_step_fraction,
         }.items():
-            if not (math.isfinite(v) and v > 0):
-                raise ValueError(f"{nm} must be positive, got {v}")
+            require_positive_finite(nm, v)
         if not (math.isfinite(min_gap_s) and min_gap_s >= 0):
             raise ValueError(f"min_gap_s must be >= 0, got {min_gap_s}")
         self.nominal_rate_hz = float(nominal_rate_hz)

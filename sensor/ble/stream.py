@@ -61,6 +61,7 @@ from sensor.ble.scan import FoundDevice, unsupported_message
 from sensor.clock import SampleClock
 from sensor.profiles import profile_by_key
 from sensor.profiles.base import ConfigWrite
+from vocab.units import require_positive_finite
 
 __all__ = ["SensorStream"]
 
@@ -133,8 +134,8 @@ class SensorStream:
     ) -> None:
         if device.profile_key is None:
             raise UnsupportedDeviceError(unsupported_message(device))
-        if rate_hz is not None and not rate_hz > 0:
-            raise ValueError(f"rate_hz must be positive, got {rate_hz}")
+        if rate_hz is not None:
+            require_positive_finite("rate_hz", rate_hz)
         self.device = device
         self.connect_timeout_s = connect_timeout_s
         self.backoff_initial_s = backoff_initial_s

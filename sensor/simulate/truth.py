@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
+from vocab.terms import CONTEXTS, REMEDY_KINDS
+
 __all__ = [
     "CONTEXTS",
     "GRAVITY_MPS2",
@@ -26,14 +28,10 @@ FloatArray = NDArray[np.float64]
 GRAVITY_MPS2 = 9.81
 """Gravity magnitude used by the simulator, m/s²."""
 
-CONTEXTS: tuple[str, ...] = ("nonwear", "lying", "upright", "walking")
-"""Context names; ``SimulatedDay.context`` holds uint8 indices into this tuple."""
 
 NONWEAR, LYING, UPRIGHT, WALKING = 0, 1, 2, 3
 """Codes of :data:`CONTEXTS`."""
 
-REMEDY_KINDS: tuple[str, ...] = ("stretch", "heat", "ice", "painkiller")
-"""Remedy kinds the simulated wearer logs."""
 
 
 @dataclass

@@ -21,9 +21,10 @@ import pytest
 
 from analysis.epochs import compute_epochs
 from analysis.metrics import daily_metrics, hourly_profile
-from analysis.settings import CONTEXT_NAMES, AnalysisSettings
+from analysis.settings import AnalysisSettings
 from analysis.wear import runs
 from sensor.simulate import SimulatedDay, SimulatedWearer, SimulationSettings
+from vocab.terms import CONTEXTS
 
 log = logging.getLogger(__name__)
 TZ = "Europe/London"
@@ -51,7 +52,7 @@ def _truth_seconds(day: SimulatedDay) -> pd.DataFrame:
     def share(x: np.ndarray) -> np.ndarray:
         return np.add.reduceat(x.astype(float), st) / cnt
 
-    ctx = np.stack([share(day.context == k) for k in range(len(CONTEXT_NAMES))], 1).argmax(1)
+    ctx = np.stack([share(day.context == k) for k in range(len(CONTEXTS))], 1).argmax(1)
     idx = pd.DatetimeIndex(pd.to_datetime(sec[st], unit="s", utc=True), name="time")
     return pd.DataFrame({"worn": share(day.worn) > 0.5, "slouch": share(day.slouch) > 0.5,
                          "context": ctx}, index=idx)
