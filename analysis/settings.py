@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from vocab.terms import CONTEXTS
@@ -240,7 +240,3 @@ class AnalysisSettings:
         """Short stable hash of the settings (used in cache keys)."""
         text = json.dumps(self.to_dict(), sort_keys=True, default=str)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-    def with_(self, **changes: Any) -> AnalysisSettings:
-        """A copy with some fields changed (validated)."""
-        return replace(self, **changes)

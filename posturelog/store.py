@@ -746,15 +746,5 @@ class Store:
         df["end"] = pd.to_datetime(df.pop("end_ns"), unit="ns", utc=True)
         return df[["id", "start", "end", "source"]]
 
-    def describe(self) -> dict[str, object]:
-        """A small summary for status output."""
-        return {
-            "data_dir": str(self.data_dir),
-            "participant": self.participant,
-            "sessions": int(self._db.execute("SELECT COUNT(*) FROM sessions").fetchone()[0]),
-            "local_dates": [d.isoformat() for d in self.local_dates()],
-            "timezone": self.timezone(),
-        }
-
 
 _PARTITIONED_SCHEMA = pa.schema(list(SAMPLE_SCHEMA) + [pa.field(DATE_KEY, pa.string())])
