@@ -167,30 +167,7 @@ def import_log_csv(store: Store, path: Path, timezone: str | None = None) -> tup
         raise UserError(f"{path}: is a directory, not a CSV file")
     if not path.is_file():
         raise UserError(f"{path}: no such file")
-    now = time_ns()
-    rows: list[tuple[int, str, int | None, str]] = []
-    line = 1
-    try:
-        with open(path, newline="", encoding="utf-8-sig") as fh:
-            reader = csv.DictReader(fh)
-            header = [(h or "").strip() for h in (reader.fieldnames or [])]
-            missing = [c for c in ("time", "kind") if c not in header]
-            if missing:
-                raise UserError(
-                    f"{path}, line 1: missing column(s) {', '.join(missing)}; expected time,kind,score,note"
-                )
-            reader.fieldnames = header
-            for rec in reader:
-                line = reader.line_num
-                rows.append(_log_row(rec, zone, now))
-    except ValueError as exc:  # UnicodeDecodeError included
-        if isinstance(exc, UnicodeDecodeError):
-            raise UserError(f"{path}: not UTF-8 text (is it a CSV file?)") from None
-        raise UserError(f"{path}, line {line}: {exc}") from None
-    except csv.Error as exc:
-        raise UserError(f"{path}, line {line + 1}: not a readable CSV ({exc})") from None
-    except OSError as exc:
-        raise UserError(f"{path}: cannot read it ({(exc.strerror or str(exc)).lower()})") from None
+    rows = _read_log_rows(path, zone, time_ns())
     if not rows:
         raise UserError(f"{path}: no entries after the header")
     seen = {
@@ -205,6 +182,34 @@ def import_log_csv(store: Store, path: Path, timezone: str | None = None) -> tup
     if new:
         store.add_events(new)
     return len(new), len(rows) - len(new)
+
+
+def _read_log_rows(path: Path, zone: str, now_ns: int) -> list[tuple[int, str, int | None, str]]:
+    """Every row of a log CSV, validated; UserError with file, line and reason otherwise."""
+    rows: list[tuple[int, str, int | None, str]] = []
+    line = 1
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as fh:
+            reader = csv.DictReader(fh)
+            header = [(h or "").strip() for h in (reader.fieldnames or [])]
+            missing = [c for c in ("time", "kind") if c not in header]
+            if missing:
+                raise UserError(
+                    f"{path}, line 1: missing column(s) {', '.join(missing)}; expected time,kind,score,note"
+                )
+            reader.fieldnames = header
+            for rec in reader:
+                line = reader.line_num
+                rows.append(_log_row(rec, zone, now_ns))
+    except UnicodeDecodeError:
+        raise UserError(f"{path}: not UTF-8 text (is it a CSV file?)") from None
+    except InputError as exc:
+        raise UserError(f"{path}, line {line}: {exc}") from None
+    except csv.Error as exc:
+        raise UserError(f"{path}, line {line + 1}: not a readable CSV ({exc})") from None
+    except OSError as exc:
+        raise UserError(f"{path}: cannot read it ({(exc.strerror or str(exc)).lower()})") from None
+    return rows
 
 
 def _log_row(rec: dict[str, str | None], zone: str, now_ns: int) -> tuple[int, str, int | None, str]:

@@ -222,6 +222,19 @@ class SampleClock:
         self._anchored = False
         self._pending_gap = True
 
+    def _device_times(self, n: int, device_time_ns: np.ndarray | None) -> np.ndarray | None:
+        """Checked per-sample device times (int64, shape (n,), increasing), or None if unused."""
+        if not self.has_device_time:
+            return None
+        if device_time_ns is None:
+            raise ValueError("device_time_ns is required when has_device_time=True")
+        dev = np.asarray(device_time_ns, dtype=np.int64)
+        if dev.shape != (n,):
+            raise ValueError(f"device_time_ns must have shape ({n},), got {dev.shape}")
+        if n > 1 and not bool(np.all(np.diff(dev) > 0)):
+            raise ValueError("device_time_ns must be strictly increasing")
+        return dev
+
     def assign(
         self, n_samples: int, arrival_ns: int, device_time_ns: np.ndarray | None = None
     ) -> ClockResult:
@@ -253,15 +266,7 @@ class SampleClock:
         if n == 0:
             return ClockResult(np.zeros(0, dtype=np.int64), False)
         arrival = int(arrival_ns)
-        dev: np.ndarray | None = None
-        if self.has_device_time:
-            if device_time_ns is None:
-                raise ValueError("device_time_ns is required when has_device_time=True")
-            dev = np.asarray(device_time_ns, dtype=np.int64)
-            if dev.shape != (n,):
-                raise ValueError(f"device_time_ns must have shape ({n},), got {dev.shape}")
-            if n > 1 and not bool(np.all(np.diff(dev) > 0)):
-                raise ValueError("device_time_ns must be strictly increasing")
+        dev = self._device_times(n, device_time_ns)
         gap = self._pending_gap
         self._pending_gap = False
 
