@@ -294,7 +294,7 @@ def test_generator_reproduces_the_shipped_samples(tmp_path: Path) -> None:
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    module.HERE = tmp_path
+    module.HERE = tmp_path  # type: ignore[attr-defined]
     module.main()
     for name in SAMPLES:
         assert members(tmp_path / name) == members(PHONE / name), name

@@ -509,4 +509,5 @@ def test_band_edges_setting_drives_csv_columns_tables_and_legend(tmp_path: Path)
     when = next(s for s in report_sections(data) if s.key == "when")
     plot = next(b for b in when.blocks if isinstance(b, Plot) and b.alt.startswith("Flexion"))
     legend = plot.draw(None).axes[0].get_legend()
+    assert legend is not None
     assert [t.get_text() for t in legend.get_texts()][:2] == ["15–45° band", "over 45° band"]
