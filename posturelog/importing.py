@@ -10,9 +10,9 @@ import pandas as pd
 
 from posturelog.csvio import CsvSamples, read_samples_csv, write_samples_csv
 from posturelog.errors import UserError
+from posturelog.exportrange import export_range
 from posturelog.recorder import RecordResult, record_batches
 from posturelog.store import Store
-from posturelog.timezones import parse_time
 from sensor.batch import SampleBatch, SourceInfo
 from vocab.units import NS_PER_S
 
@@ -84,14 +84,8 @@ def export_csv(store: Store, out: Path, start: str | None, end: str | None) -> i
     UserError
         When the times cannot be read, the range is empty or there are no samples in it.
     """
-    zone = store.timezone()
-    start_ns = parse_time(start, zone) if start else None
-    end_ns = parse_time(end, zone) if end else None
-    if start_ns is not None and end_ns is not None and end_ns <= start_ns:
-        raise UserError(f"--to ({end}) must be after --from ({start})")
-    days = store.local_dates()
-    if not days:
-        raise UserError(f"no samples stored in {store.data_dir}")
+    bounds = export_range(store, start, end)
+    zone, start_ns, end_ns, days = bounds.zone, bounds.start_ns, bounds.end_ns, bounds.days
     out = Path(out)
     if not out.parent.exists():
         raise UserError(f"{out.parent}: directory does not exist")

@@ -18,9 +18,9 @@ import pandas as pd
 
 from analysis.settings import AnalysisSettings
 from posturelog.errors import UserError
+from posturelog.exportrange import export_range
 from posturelog.outputs import check_output_file, private_text_file
 from posturelog.store import Store
-from posturelog.timezones import parse_time
 from vocab.units import NS_PER_S
 
 __all__ = ["MINUTE_COLUMNS", "export_minutes", "minute_table"]
@@ -144,14 +144,8 @@ def export_minutes(store: Store, out: Path, start: str | None, end: str | None,
     from posturelog.analyze import compute_epochs  # heavy imports only when needed
 
     out = check_output_file(Path(out))
-    zone = store.timezone()
-    start_ns = parse_time(start, zone) if start else None
-    end_ns = parse_time(end, zone) if end else None
-    if start_ns is not None and end_ns is not None and end_ns <= start_ns:
-        raise UserError(f"--to ({end}) must be after --from ({start})")
-    days = store.local_dates()
-    if not days:
-        raise UserError(f"no samples stored in {store.data_dir}")
+    bounds = export_range(store, start, end)
+    zone, start_ns, end_ns, days = bounds.zone, bounds.start_ns, bounds.end_ns, bounds.days
     first = days[0] if start_ns is None else max(days[0], _local_date(start_ns, zone))
     last = days[-1] if end_ns is None else min(days[-1], _local_date(end_ns - 1, zone))
     if last < first:
