@@ -34,16 +34,15 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.dataset as ds
 
 from posturelog.errors import InputError
-from posturelog.layout import DATE_KEY, candidate_date_bounds, date_dirs, date_of, participant_dir
+from posturelog.layout import candidate_date_bounds, date_dirs, date_of, participant_dir
 from posturelog.ownership import OwnerLock, is_owned
 from posturelog.painscore import check_pain_score
 from posturelog.paths import ensure_private_dir
 from posturelog.samplearrays import SampleArrays
-from posturelog.segments import SAMPLE_SCHEMA, SegmentWriter, compact_segment
+from posturelog.samplereader import read_sample_files
+from posturelog.segments import SegmentWriter, compact_segment
 from posturelog.sessionfiles import count_samples, move_tree, remove_tree, session_files, session_of
 from posturelog.timezones import machine_timezone
 from sensor.batch import SourceInfo
@@ -528,21 +527,22 @@ class Store:
             p for _, folder in date_dirs(root) for p in folder.glob("*.parquet") if session_of(p.name) not in hidden
         )
 
-    def _dataset(self) -> ds.Dataset | None:
-        files = self._committed_files()
-        if not files:
-            return None
-        return ds.dataset(
-            [str(p) for p in files],
-            format="parquet",
-            partitioning=ds.partitioning(pa.schema([(DATE_KEY, pa.string())]), flavor="hive"),
-            partition_base_dir=str(self._participant_dir()),
-            schema=_PARTITIONED_SCHEMA,
-        )
-
     def local_dates(self) -> list[date]:
         """Local dates (wearer's zone at recording time) that hold samples, ascending."""
         return sorted({date_of(p) for p in self._committed_files()})
+
+    def sample_files(self, start_ns: int | None = None, end_ns: int | None = None) -> list[Path]:
+        """Committed sample files that may hold samples in ``[start_ns, end_ns)``.
+
+        Only the local-date partitions from the UTC day before ``start_ns`` to the UTC day
+        after ``end_ns``; never files of sessions being imported or deleted.
+        """
+        first, last = candidate_date_bounds(start_ns, end_ns)
+        return [
+            p
+            for p in self._committed_files()
+            if (first is None or date_of(p).isoformat() >= first) and (last is None or date_of(p).isoformat() <= last)
+        ]
 
     def read_arrays(self, start_ns: int | None = None, end_ns: int | None = None) -> SampleArrays:
         """Samples in ``[start_ns, end_ns)`` as recorded: the one reader of stored samples.
@@ -559,31 +559,7 @@ class Store:
             kept), ``acc_mps2`` (N, 3) and ``gyr_rads`` (N, 3; NaN for accelerometer-only
             sensors), float64.
         """
-        dataset = self._dataset()
-        if dataset is None:
-            return SampleArrays.empty()
-        expr = None
-        first, last = candidate_date_bounds(start_ns, end_ns)
-        if start_ns is not None:
-            expr = ds.field("time") >= pa.scalar(int(start_ns), pa.timestamp("ns", tz="UTC"))
-            expr &= ds.field(DATE_KEY) >= first
-        if end_ns is not None:
-            upper = ds.field("time") < pa.scalar(int(end_ns), pa.timestamp("ns", tz="UTC"))
-            upper &= ds.field(DATE_KEY) <= last
-            expr = upper if expr is None else expr & upper
-        table = dataset.to_table(columns=["time", *SAMPLE_COLUMNS], filter=expr)
-        t_ns = table.column("time").cast(pa.int64()).to_numpy()
-        values = np.column_stack(
-            [table.column(name).to_numpy().astype(np.float64) for name in SAMPLE_COLUMNS]
-        ) if table.num_rows else np.empty((0, len(SAMPLE_COLUMNS)))
-        order = np.argsort(t_ns, kind="stable")
-        t_ns, values = t_ns[order], values[order]
-        keep = np.ones(t_ns.size, dtype=bool)
-        keep[1:] = t_ns[1:] != t_ns[:-1]
-        if not keep.all():
-            t_ns, values = t_ns[keep], values[keep]
-        return SampleArrays(np.ascontiguousarray(t_ns, dtype=np.int64),
-                            np.ascontiguousarray(values[:, :3]), np.ascontiguousarray(values[:, 3:]))
+        return read_sample_files(self.sample_files(start_ns, end_ns), start_ns, end_ns)
 
     def read_samples(self, start_ns: int | None = None, end_ns: int | None = None) -> pd.DataFrame:
         """:meth:`read_arrays` as a DataFrame.
@@ -747,4 +723,3 @@ class Store:
         return df[["id", "start", "end", "source"]]
 
 
-_PARTITIONED_SCHEMA = pa.schema(list(SAMPLE_SCHEMA) + [pa.field(DATE_KEY, pa.string())])
