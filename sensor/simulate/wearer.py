@@ -28,7 +28,14 @@ from sensor.simulate.schedule import PlanBuilder
 from sensor.simulate.settings import SimulationSettings
 from sensor.simulate.synthesis import Synthesizer
 from sensor.simulate.timebase import local_ns
-from sensor.simulate.truth import GRAVITY_MPS2, UPRIGHT, PainRating, Remedy, SimulatedDay
+from sensor.simulate.truth import (
+    GRAVITY_MPS2,
+    UPRIGHT,
+    PainRating,
+    Remedy,
+    SampleTruth,
+    SimulatedDay,
+)
 
 __all__ = ["SimulatedWearer"]
 
@@ -422,19 +429,8 @@ class SimulatedWearer:
 
 
 @dataclass
-class _Columns:
+class _Columns(SampleTruth):
     """Per-sample columns of (part of) a day, named as in :class:`SimulatedDay`."""
-
-    t_ns: NDArray[np.int64]
-    sample_index: NDArray[np.int64]
-    acc_mps2: FloatArray
-    gyr_rads: FloatArray
-    up_sensor: FloatArray
-    flexion_deg: FloatArray
-    lateral_deg: FloatArray
-    context: NDArray[np.uint8]
-    worn: NDArray[np.bool_]
-    slouch: NDArray[np.bool_]
 
     @classmethod
     def empty(cls, n: int) -> _Columns:
