@@ -20,19 +20,21 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analysis.settings import CONTEXT_NAMES, AnalysisSettings
+from analysis.settings import AnalysisSettings
 from analysis.wear import runs
+from vocab.terms import CONTEXTS
+from vocab.units import NS_PER_S
 
 __all__ = ["CONTEXT_DTYPE", "classify_context", "walking_flag"]
 
 log = logging.getLogger(__name__)
 
 #: Categorical dtype of the ``context`` column.
-CONTEXT_DTYPE = pd.CategoricalDtype(categories=list(CONTEXT_NAMES), ordered=False)
+CONTEXT_DTYPE = pd.CategoricalDtype(categories=list(CONTEXTS), ordered=False)
 
 
 def _grid_pos(index: pd.DatetimeIndex) -> np.ndarray:
-    sec = index.as_unit("ns").asi8 // 1_000_000_000
+    sec = index.as_unit("ns").asi8 // NS_PER_S
     if sec.size and np.any(np.diff(sec) <= 0):
         raise ValueError("epochs index must be strictly increasing whole seconds")
     return sec - (sec[0] if sec.size else 0)
@@ -97,7 +99,7 @@ def classify_context(
     Returns
     -------
     epochs : DataFrame, shape (E, ...)
-        Copy with ``context`` (categorical of :data:`CONTEXT_NAMES`).
+        Copy with ``context`` (categorical of :data:`CONTEXTS`).
     info : dict
         Seconds per context.
     """
@@ -108,7 +110,7 @@ def classify_context(
         raise ValueError(f"classify_context needs columns {missing}")
     out = epochs.copy()
     n = len(out)
-    codes = np.full(n, CONTEXT_NAMES.index("upright"), dtype=np.int8)
+    codes = np.full(n, CONTEXTS.index("upright"), dtype=np.int8)
     if n:
         pos = _grid_pos(pd.DatetimeIndex(out.index))
         worn = out["worn"].to_numpy(dtype=bool)
@@ -118,11 +120,11 @@ def classify_context(
             lying |= out["lying_hint"].to_numpy(dtype=bool)
         lying = _drop_short(lying & worn, pos, s.lying_min_duration_s)
         walking = walking_flag(out, s) & worn & ~lying
-        codes[walking] = CONTEXT_NAMES.index("walking")
-        codes[lying] = CONTEXT_NAMES.index("lying")
-        codes[~worn] = CONTEXT_NAMES.index("nonwear")
+        codes[walking] = CONTEXTS.index("walking")
+        codes[lying] = CONTEXTS.index("lying")
+        codes[~worn] = CONTEXTS.index("nonwear")
     out["context"] = pd.Categorical.from_codes(codes, dtype=CONTEXT_DTYPE)
-    counts = np.bincount(codes, minlength=len(CONTEXT_NAMES))
-    info = {f"{name}_seconds": int(c) for name, c in zip(CONTEXT_NAMES, counts, strict=True)}
+    counts = np.bincount(codes, minlength=len(CONTEXTS))
+    info = {f"{name}_seconds": int(c) for name, c in zip(CONTEXTS, counts, strict=True)}
     log.debug("context: %s", info)
     return out, info

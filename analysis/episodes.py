@@ -31,6 +31,7 @@ import pandas as pd
 
 from analysis.settings import AnalysisSettings
 from analysis.wear import runs
+from vocab.units import NS_PER_S
 
 __all__ = [
     "EPISODE_COLUMNS",
@@ -65,7 +66,7 @@ def _check(epochs: pd.DataFrame, cols: Sequence[str]) -> None:
 
 
 def _seconds(epochs: pd.DataFrame) -> np.ndarray:
-    sec = pd.DatetimeIndex(epochs.index).as_unit("ns").asi8 // 1_000_000_000
+    sec = pd.DatetimeIndex(epochs.index).as_unit("ns").asi8 // NS_PER_S
     if sec.size and np.any(np.diff(sec) <= 0):
         raise ValueError("epochs index must be strictly increasing whole seconds")
     return np.asarray(sec)

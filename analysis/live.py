@@ -51,12 +51,12 @@ from analysis.flexion import flexion_angles
 from analysis.settings import AnalysisSettings
 from analysis.tilt import TiltFilter, TiltSettings
 from analysis.wear import G_MPS2
+from vocab.units import NS_PER_S
 
 __all__ = ["LIVE_STATES", "LiveEngine", "LiveSecond", "LiveSettings"]
 
 log = logging.getLogger(__name__)
 
-_NS = 1_000_000_000
 
 #: Values of :attr:`LiveSecond.state`.
 LIVE_STATES: tuple[str, ...] = ("upright", "slouched", "lying", "walking", "nonwear")
@@ -139,7 +139,7 @@ class LiveSecond:
     @property
     def time(self) -> pd.Timestamp:
         """The second as a UTC timestamp."""
-        return pd.Timestamp(self.t_s * _NS, tz="UTC")
+        return pd.Timestamp(self.t_s * NS_PER_S, tz="UTC")
 
 
 def _floor(sd_within: NDArray[np.float64], n: NDArray[np.float64]) -> float:
@@ -316,7 +316,7 @@ class LiveEngine:
             gyr = None if gyr is None else gyr[good]
             if t.size == 0:
                 return []
-        max_gap = int(self.settings.max_gap_s * _NS)
+        max_gap = int(self.settings.max_gap_s * NS_PER_S)
         cut = list(np.flatnonzero(np.diff(t) > max_gap) + 1)
         restart = gap_before or (self._last_ns is not None and int(t[0]) - self._last_ns > max_gap)
         out: list[LiveSecond] = []
@@ -341,7 +341,7 @@ class LiveEngine:
 
     def _add(self, t: NDArray[np.int64], acc: NDArray[np.float64], gyr: NDArray[np.float64] | None,
              up: NDArray[np.float64], band: NDArray[np.float64]) -> list[LiveSecond]:
-        sec = t // _NS
+        sec = t // NS_PER_S
         out: list[LiveSecond] = []
         starts = np.concatenate(([0], np.flatnonzero(np.diff(sec)) + 1, [sec.size]))
         for i in range(starts.size - 1):

@@ -21,6 +21,7 @@ import pandas as pd
 from scipy import stats
 
 from analysis.settings import AnalysisSettings
+from vocab.units import NS_PER_S
 
 __all__ = [
     "Correlation",
@@ -264,6 +265,37 @@ def _local_day(times: pd.Series | pd.DatetimeIndex, tz: str) -> np.ndarray:
     return idx.tz_convert(ZoneInfo(tz)).tz_localize(None).to_numpy().astype("datetime64[D]")
 
 
+def _same_day(paired: pd.DataFrame, s: AnalysisSettings) -> tuple[Correlation | None, Withheld | None]:
+    """Slouch minutes vs mean pain on the same day, over days both worn and rated."""
+    need_days = s.pain_min_paired_days
+    if len(paired) < need_days:
+        return None, Withheld("same_day", "few_paired_days", len(paired), need_days)
+    lag0 = spearman_block_bootstrap(
+        paired["slouch_minutes"].to_numpy(), paired["pain_mean"].to_numpy(),
+        np.arange(len(paired)), s, analysis="same_day")
+    return lag0, None if lag0 is not None else Withheld("same_day", "no_variation")
+
+
+def _next_day(
+    d: pd.DataFrame, worn: np.ndarray, rated: np.ndarray, s: AnalysisSettings
+) -> tuple[Correlation | None, Withheld | None]:
+    """Slouch minutes on a worn day vs mean pain on the next (rated) day."""
+    need_days = s.pain_min_paired_days
+    dates = np.array([np.datetime64(x, "D") for x in d["date"]]) if len(d) else np.zeros(0, "datetime64[D]")
+    pos = {v: i for i, v in enumerate(dates)}
+    xs, ys = [], []
+    for i in np.flatnonzero(worn):
+        j = pos.get(dates[i] + np.timedelta64(1, "D"))
+        if j is not None and rated[j]:
+            xs.append(d["slouch_minutes"].iloc[i])
+            ys.append(d["pain_mean"].iloc[j])
+    if len(xs) < need_days:
+        return None, Withheld("next_day", "few_day_pairs", len(xs), need_days)
+    lag1 = spearman_block_bootstrap(np.array(xs), np.array(ys), np.arange(len(xs)), s,
+                                    analysis="next_day")
+    return lag1, None if lag1 is not None else Withheld("next_day", "no_variation")
+
+
 def analyse_pain(
     daily: pd.DataFrame,
     pain_log: pd.DataFrame | None,
@@ -307,40 +339,9 @@ def analyse_pain(
     d = daily.sort_values("date").reset_index(drop=True)
     worn = d["wear_minutes"].to_numpy(dtype=float) > 0
     rated = d["pain_ratings"].to_numpy() > 0
-    paired = worn & rated
-    n_paired = int(paired.sum())
-    need_days = s.pain_min_paired_days
 
-    # lag 0
-    lag0: Correlation | None = None
-    lag0_why: Withheld | None = None
-    if n_paired < need_days:
-        lag0_why = Withheld("same_day", "few_paired_days", n_paired, need_days)
-    else:
-        dd = d[paired]
-        lag0 = spearman_block_bootstrap(
-            dd["slouch_minutes"].to_numpy(), dd["pain_mean"].to_numpy(),
-            np.arange(len(dd)), s, analysis="same_day")
-        if lag0 is None:
-            lag0_why = Withheld("same_day", "no_variation")
-    # lag 1
-    lag1: Correlation | None = None
-    lag1_why: Withheld | None = None
-    dates = np.array([np.datetime64(x, "D") for x in d["date"]]) if len(d) else np.zeros(0, "datetime64[D]")
-    pos = {v: i for i, v in enumerate(dates)}
-    xs, ys = [], []
-    for i in np.flatnonzero(worn):
-        j = pos.get(dates[i] + np.timedelta64(1, "D"))
-        if j is not None and rated[j]:
-            xs.append(d["slouch_minutes"].iloc[i])
-            ys.append(d["pain_mean"].iloc[j])
-    if len(xs) < need_days:
-        lag1_why = Withheld("next_day", "few_day_pairs", len(xs), need_days)
-    else:
-        lag1 = spearman_block_bootstrap(np.array(xs), np.array(ys), np.arange(len(xs)), s,
-                                        analysis="next_day")
-        if lag1 is None:
-            lag1_why = Withheld("next_day", "no_variation")
+    lag0, lag0_why = _same_day(d[worn & rated], s)
+    lag1, lag1_why = _next_day(d, worn, rated, s)
     # within day
     within: Correlation | None = None
     within_why: Withheld | None = None
@@ -366,7 +367,7 @@ def analyse_pain(
             half = len(per_day) // 2
             fewer_later = bool(per_day.iloc[half:].mean() < 0.7 * per_day.iloc[:half].mean())
     return PainAnalysis(
-        n_rating_days=int(rated.sum()), n_paired_days=n_paired, n_ratings=n_ratings,
+        n_rating_days=int(rated.sum()), n_paired_days=int((worn & rated).sum()), n_ratings=n_ratings,
         daily_lag0=lag0, daily_lag0_reason=lag0_why,
         daily_lag1=lag1, daily_lag1_reason=lag1_why,
         within_day=within, within_day_reason=within_why,
@@ -382,10 +383,10 @@ def _within_day(
     """Slouch minutes in the hours before each rating vs the rating; bootstrap over days."""
     if "slouch" not in epochs.columns:
         raise ValueError("epochs lack the 'slouch' column")
-    sec = pd.DatetimeIndex(epochs.index).as_unit("ns").asi8 // 1_000_000_000
+    sec = pd.DatetimeIndex(epochs.index).as_unit("ns").asi8 // NS_PER_S
     cs_slouch = np.concatenate(([0], np.cumsum(epochs["slouch"].to_numpy(dtype=bool))))
     cs_rec = np.arange(sec.size + 1)
-    t = pd.DatetimeIndex(pd.to_datetime(pain["time"], utc=True)).as_unit("ns").asi8 // 1_000_000_000
+    t = pd.DatetimeIndex(pd.to_datetime(pain["time"], utc=True)).as_unit("ns").asi8 // NS_PER_S
     w = int(round(s.pain_hours_before * 3600))
     lo = np.searchsorted(sec, t - w)
     hi = np.searchsorted(sec, t)

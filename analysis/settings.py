@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from typing import Any
 
-__all__ = ["AnalysisSettings", "CONTEXT_NAMES"]
+from vocab.terms import CONTEXTS
+
+__all__ = ["AnalysisSettings"]
 
 #: Context labels of an epoch, in the order of the simulator's codes.
-CONTEXT_NAMES: tuple[str, ...] = ("nonwear", "lying", "upright", "walking")
 
 
 @dataclass(frozen=True)
@@ -218,11 +219,15 @@ class AnalysisSettings:
             )
         if self.slouch_min_duration_s < 0:
             raise ValueError("slouch_min_duration_s must be >= 0")
-        unknown = set(self.slouch_contexts) - set(CONTEXT_NAMES)
+        unknown = set(self.slouch_contexts) - set(CONTEXTS)
         if unknown or {"lying", "nonwear"} & set(self.slouch_contexts):
             raise ValueError(
                 f"slouch_contexts must be a subset of ('upright', 'walking'), got {self.slouch_contexts}"
             )
+        self._check_detection()
+
+    def _check_detection(self) -> None:
+        """Checks of the wear, walking, band, routine and bootstrap settings."""
         if self.wear_window_s < 2:
             raise ValueError("wear_window_s must be >= 2 seconds")
         if not 1 <= self.wear_axes_still <= 3:
@@ -252,7 +257,3 @@ class AnalysisSettings:
         """Short stable hash of the settings (used in cache keys)."""
         text = json.dumps(self.to_dict(), sort_keys=True, default=str)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-    def with_(self, **changes: Any) -> AnalysisSettings:
-        """A copy with some fields changed (validated)."""
-        return replace(self, **changes)

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.settings import AnalysisSettings
+from vocab.units import NS_PER_S
 
 __all__ = [
     "G_MPS2",
@@ -86,7 +87,7 @@ def runs(flag: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 def _second_grid(index: pd.DatetimeIndex) -> tuple[np.ndarray, np.ndarray]:
     """Whole-second positions of ``index`` on a gap-free grid from its first second."""
-    sec = index.as_unit("ns").asi8 // 1_000_000_000
+    sec = index.as_unit("ns").asi8 // NS_PER_S
     if sec.size and np.any(np.diff(sec) <= 0):
         raise ValueError("epochs index must be strictly increasing whole seconds")
     pos = sec - (sec[0] if sec.size else 0)

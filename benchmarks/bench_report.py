@@ -56,6 +56,7 @@ TARGET_PEAK_MB = 2048.0
 def simulate_week(data_dir: Path, *, days: int, rate_hz: float, seed: int,
                   first: dt.date, timezone: str) -> None:
     """Record ``days`` of the simulated wearer (with pain/remedy log) into ``data_dir``."""
+    from posturelog.demo import log_simulated_wearer
     from posturelog.recorder import record_batches
     from posturelog.store import Store
     from sensor.simulate import SimulatedWearer, SimulationSettings
@@ -66,12 +67,7 @@ def simulate_week(data_dir: Path, *, days: int, rate_hz: float, seed: int,
                                                 start_date=first, timezone=timezone))
     result = record_batches(wearer.batches(batch_s=60.0), store, wearer.info, timezone,
                             source="benchmark simulation")
-    rows: list[tuple[int, str, int | None, str]] = [
-        (r.t_ns, "pain", r.score, r.note) for r in wearer.pain_ratings()]
-    rows += [(r.t_ns, r.kind, None, r.note) for r in wearer.remedies()]
-    store.add_events(rows)
-    for start_ns, end_ns in wearer.routines():
-        store.add_calibration_mark(start_ns, end_ns, source="routine")
+    log_simulated_wearer(store, wearer)
     log.info("simulated %d days at %g Hz: %d samples", days, rate_hz, result.n_samples)
     store.close()
 

@@ -47,12 +47,13 @@ import pandas as pd
 from posturelog.analyze import epochs_for_days
 from posturelog.importing import import_csv
 from posturelog.store import Store
+from vocab.terms import WORN_CONTEXTS
+from vocab.units import NS_PER_S
 
 log = logging.getLogger("validate_real")
 
 G = 9.80665
-_NS = 1_000_000_000
-CONTEXTS = ("lying", "upright", "walking")
+CONTEXTS = WORN_CONTEXTS
 
 
 @dataclass
@@ -154,7 +155,7 @@ def _write_csv(rec: Recording, start: pd.Timestamp, path: Path) -> None:
 
 
 def _second_labels(rec: Recording, start: pd.Timestamp) -> pd.Series:
-    sec = (start.value // _NS) + np.floor(rec.t_s).astype(np.int64)
+    sec = (start.value // NS_PER_S) + np.floor(rec.t_s).astype(np.int64)
     df = pd.DataFrame({"sec": sec, "label": rec.label}).dropna()
     if df.empty:
         return pd.Series(dtype=object)

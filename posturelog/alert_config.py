@@ -27,6 +27,7 @@ from posturelog.alerts import CHANNELS, AlertSettings
 from posturelog.config import CONFIG_NAME
 from posturelog.errors import UserError
 from posturelog.store import Store
+from vocab.units import NS_PER_S
 
 __all__ = [
     "SNOOZE_KEY",
@@ -44,7 +45,6 @@ SNOOZE_KEY = "alerts_snooze_until_ns"
 _DURATION_RE = re.compile(r"^\s*(?:(\d+(?:\.\d+)?)\s*h)?\s*(?:(\d+(?:\.\d+)?)\s*m)?\s*"
                           r"(?:(\d+(?:\.\d+)?)\s*s)?\s*$", re.IGNORECASE)
 _RANGE_RE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
-_NS = 1_000_000_000
 
 
 def parse_duration_s(text: str) -> float:
@@ -89,6 +89,46 @@ def _number(path: Path, key: str, value: Any) -> float:
     return float(value)
 
 
+def _alerts_section(path: Path) -> dict[str, Any]:
+    """The ``[alerts]`` table of ``config.toml`` (empty if the file or table is missing)."""
+    if not path.exists():
+        return {}
+    try:
+        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise UserError(f"{path}: not valid TOML ({exc})") from None
+    section = doc.get("alerts", {})
+    if not isinstance(section, dict):
+        raise UserError(f"{path}: [alerts] must be a table")
+    return section
+
+
+def _alert_setting(path: Path, key: str, value: Any) -> tuple[str, Any]:
+    """One ``[alerts]`` entry as an ``AlertSettings`` field name and value."""
+    if key == "enabled":
+        if not isinstance(value, bool):
+            raise UserError(f"{path}: [alerts] enabled must be true or false, got {value!r}")
+        return key, value
+    if key in ("alert_after_s", "repeat_after_s"):
+        return key, _number(path, key, value)
+    if key == "break_after_min":
+        return "break_after_s", 60.0 * _number(path, key, value)
+    if key == "max_per_hour":
+        n = _number(path, key, value)
+        if not n.is_integer():
+            raise UserError(f"{path}: [alerts] max_per_hour must be a whole number, got {value!r}")
+        return key, int(n)
+    if key == "quiet_hours":
+        if not isinstance(value, list):
+            raise UserError(f"{path}: [alerts] quiet_hours must be a list like [\"22:00-07:00\"]")
+        return key, tuple(parse_quiet_range(v, f"{path}: [alerts] quiet_hours") for v in value)
+    if key == "channels":
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise UserError(f"{path}: [alerts] channels must be a list of {list(CHANNELS)}")
+        return key, tuple(value)
+    raise UserError(f"{path}: unknown setting [alerts] {key}")
+
+
 def load_alert_settings(data_dir: Path, *, alert_after_s: float | None = None) -> AlertSettings:
     """Alert settings from the defaults, ``[alerts]`` in ``config.toml`` and ``--alert-after``.
 
@@ -100,39 +140,9 @@ def load_alert_settings(data_dir: Path, *, alert_after_s: float | None = None) -
     """
     path = Path(data_dir) / CONFIG_NAME
     kw: dict[str, Any] = {}
-    if path.exists():
-        try:
-            doc = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise UserError(f"{path}: not valid TOML ({exc})") from None
-        section = doc.get("alerts", {})
-        if not isinstance(section, dict):
-            raise UserError(f"{path}: [alerts] must be a table")
-        for key, value in section.items():
-            if key == "enabled":
-                if not isinstance(value, bool):
-                    raise UserError(f"{path}: [alerts] enabled must be true or false, got {value!r}")
-                kw["enabled"] = value
-            elif key in ("alert_after_s", "repeat_after_s"):
-                kw[key] = _number(path, key, value)
-            elif key == "break_after_min":
-                kw["break_after_s"] = 60.0 * _number(path, key, value)
-            elif key == "max_per_hour":
-                n = _number(path, key, value)
-                if not n.is_integer():
-                    raise UserError(f"{path}: [alerts] max_per_hour must be a whole number, got {value!r}")
-                kw["max_per_hour"] = int(n)
-            elif key == "quiet_hours":
-                if not isinstance(value, list):
-                    raise UserError(f"{path}: [alerts] quiet_hours must be a list like [\"22:00-07:00\"]")
-                kw["quiet_hours"] = tuple(
-                    parse_quiet_range(v, f"{path}: [alerts] quiet_hours") for v in value)
-            elif key == "channels":
-                if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                    raise UserError(f"{path}: [alerts] channels must be a list of {list(CHANNELS)}")
-                kw["channels"] = tuple(value)
-            else:
-                raise UserError(f"{path}: unknown setting [alerts] {key}")
+    for key, value in _alerts_section(path).items():
+        name, converted = _alert_setting(path, key, value)
+        kw[name] = converted
     if alert_after_s is not None:
         kw["alert_after_s"] = float(alert_after_s)
     try:
@@ -144,7 +154,7 @@ def load_alert_settings(data_dir: Path, *, alert_after_s: float | None = None) -
 
 def set_snooze(store: Store, now_ns: int, duration_s: float) -> int:
     """Snooze alerts for ``duration_s`` from ``now_ns``; returns the end (UTC ns)."""
-    until = int(now_ns + duration_s * _NS)
+    until = int(now_ns + duration_s * NS_PER_S)
     store.set_setting(SNOOZE_KEY, str(until))
     return until
 
@@ -169,5 +179,5 @@ def snooze_message(store: Store, text: str, now_ns: int) -> str:
         store.set_setting(SNOOZE_KEY, "")
         return "Alerts are on again."
     until = set_snooze(store, now_ns, parse_duration_s(text))
-    local = datetime.fromtimestamp(until / _NS, tz=ZoneInfo(store.timezone()))
+    local = datetime.fromtimestamp(until / NS_PER_S, tz=ZoneInfo(store.timezone()))
     return f"Alerts snoozed until {local.isoformat(timespec='minutes')}."

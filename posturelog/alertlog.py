@@ -26,7 +26,9 @@ import numpy as np
 import pandas as pd
 
 from posturelog.alerts import ALERT_KINDS, CHANNELS, Alert
+from posturelog.errors import InputError
 from posturelog.store import Store
+from vocab.units import NS_PER_S
 
 __all__ = [
     "ALERT_COLUMNS",
@@ -41,7 +43,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-_NS = 1_000_000_000
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS alerts (
@@ -74,7 +75,7 @@ def ensure_alert_table(store: Store) -> None:
 def _check_channels(channels: Sequence[str]) -> str:
     bad = [c for c in channels if c not in CHANNELS]
     if bad or not channels:
-        raise ValueError(f"alert channels must be a non-empty subset of {list(CHANNELS)}, got {list(channels)}")
+        raise InputError(f"alert channels must be a non-empty subset of {list(CHANNELS)}, got {list(channels)}")
     return ",".join(channels)
 
 
@@ -87,16 +88,16 @@ def add_alert(store: Store, alert: Alert) -> int:
         Unknown kind or channel, or a negative time-to-correct.
     """
     if alert.kind not in ALERT_KINDS:
-        raise ValueError(f"alert kind must be one of {list(ALERT_KINDS)}, got {alert.kind!r}")
+        raise InputError(f"alert kind must be one of {list(ALERT_KINDS)}, got {alert.kind!r}")
     channel = _check_channels(alert.channels)
     stc = alert.seconds_to_correct
     if stc is not None and not stc >= 0:
-        raise ValueError(f"seconds_to_correct must be >= 0, got {stc}")
+        raise InputError(f"seconds_to_correct must be >= 0, got {stc}")
     ensure_alert_table(store)
     with store.transaction() as db:
         cur = db.execute(
             "INSERT INTO alerts(t_ns, kind, channel, seconds_to_correct) VALUES (?, ?, ?, ?)",
-            (int(round(alert.t_s * _NS)), alert.kind, channel, stc),
+            (int(round(alert.t_s * NS_PER_S)), alert.kind, channel, stc),
         )
         alert.id = int(cur.lastrowid or 0)
     return alert.id
@@ -111,13 +112,13 @@ def set_seconds_to_correct(store: Store, alert_id: int, seconds: float) -> None:
         Negative seconds or no alert with that id.
     """
     if not seconds >= 0:
-        raise ValueError(f"seconds_to_correct must be >= 0, got {seconds}")
+        raise InputError(f"seconds_to_correct must be >= 0, got {seconds}")
     ensure_alert_table(store)
     with store.transaction() as db:
         cur = db.execute("UPDATE alerts SET seconds_to_correct = ? WHERE id = ?",
                          (float(seconds), int(alert_id)))
         if cur.rowcount != 1:
-            raise ValueError(f"no alert with id {alert_id}")
+            raise InputError(f"no alert with id {alert_id}")
 
 
 def read_alerts(store: Store, start_ns: int | None = None, end_ns: int | None = None) -> pd.DataFrame:

@@ -30,6 +30,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
+from posturelog.errors import InputError
+
 __all__ = [
     "ALERT_KINDS",
     "CHANNELS",
@@ -81,19 +83,19 @@ class AlertSettings:
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.alert_after_s) and 1 <= self.alert_after_s <= 3600):
-            raise ValueError(f"alert_after_s must be 1–3600 seconds, got {self.alert_after_s}")
+            raise InputError(f"alert_after_s must be 1–3600 seconds, got {self.alert_after_s}")
         if not (math.isfinite(self.repeat_after_s) and 0 <= self.repeat_after_s <= 86400):
-            raise ValueError(f"repeat_after_s must be 0–86400 seconds, got {self.repeat_after_s}")
+            raise InputError(f"repeat_after_s must be 0–86400 seconds, got {self.repeat_after_s}")
         if isinstance(self.max_per_hour, bool) or not 1 <= int(self.max_per_hour) <= 60:
-            raise ValueError(f"max_per_hour must be 1–60, got {self.max_per_hour}")
+            raise InputError(f"max_per_hour must be 1–60, got {self.max_per_hour}")
         if not (math.isfinite(self.break_after_s) and 60 <= self.break_after_s <= 86400):
-            raise ValueError(f"break_after_s must be 60–86400 seconds, got {self.break_after_s}")
+            raise InputError(f"break_after_s must be 60–86400 seconds, got {self.break_after_s}")
         for rng in self.quiet_hours:
             if len(rng) != 2 or not all(isinstance(x, time) for x in rng) or rng[0] == rng[1]:
-                raise ValueError(f"quiet hours must be (start, end) local times that differ, got {rng!r}")
+                raise InputError(f"quiet hours must be (start, end) local times that differ, got {rng!r}")
         unknown = set(self.channels) - set(CHANNELS)
         if unknown:
-            raise ValueError(f"unknown alert channel(s) {sorted(unknown)}; choose from {list(CHANNELS)}")
+            raise InputError(f"unknown alert channel(s) {sorted(unknown)}; choose from {list(CHANNELS)}")
 
 
 @dataclass

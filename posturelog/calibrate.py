@@ -16,7 +16,6 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import numpy as np
 from rich.console import Console
 
 from analysis.calibration import check_routine
@@ -26,18 +25,19 @@ from posturelog.config import load_settings
 from posturelog.errors import UserError
 from posturelog.store import Store
 from posturelog.timezones import parse_time, time_ns
+from vocab.samples import ACC_COLUMNS, rate_from_times
+from vocab.units import NS_PER_S
 
 __all__ = ["calibrate_at", "calibrate_live", "mark_routine"]
 
-_NS = 1_000_000_000
 #: How far before and after the given time a routine is looked for.
 SEARCH_BEFORE_S = 60.0
 SEARCH_AFTER_S = 120.0
-_MARGIN_NS = 2 * _NS
+_MARGIN_NS = 2 * NS_PER_S
 
 
 def _local(store: Store, t_ns: int) -> str:
-    return datetime.fromtimestamp(t_ns / _NS, tz=ZoneInfo(store.timezone())).isoformat(timespec="seconds")
+    return datetime.fromtimestamp(t_ns / NS_PER_S, tz=ZoneInfo(store.timezone())).isoformat(timespec="seconds")
 
 
 def mark_routine(store: Store, start_ns: int, end_ns: int, source: str = "marked",
@@ -63,8 +63,8 @@ def mark_routine(store: Store, start_ns: int, end_ns: int, source: str = "marked
             f"no recorded samples between {_local(store, start_ns)} and {_local(store, end_ns)}"
         )
     t_ns = samples.index.asi8
-    fs_hz = float(1e9 / np.median(np.diff(t_ns)))
-    acc = samples[["acc_x", "acc_y", "acc_z"]].to_numpy()
+    fs_hz = rate_from_times(t_ns)
+    acc = samples[list(ACC_COLUMNS)].to_numpy()
     gyr_df = samples[["gyr_x", "gyr_y", "gyr_z"]]
     gyr = None if gyr_df.isna().all().all() else gyr_df.to_numpy()
     s = settings or load_settings(store.data_dir)
@@ -96,7 +96,7 @@ def calibrate_at(store: Store, at: str) -> str:
     """Mark the routine done around local time ``at`` in already recorded data."""
     t_ns = parse_time(at, store.timezone())
     return mark_routine(
-        store, t_ns - int(SEARCH_BEFORE_S * _NS), t_ns + int(SEARCH_AFTER_S * _NS)
+        store, t_ns - int(SEARCH_BEFORE_S * NS_PER_S), t_ns + int(SEARCH_AFTER_S * NS_PER_S)
     )
 
 

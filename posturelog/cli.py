@@ -66,13 +66,16 @@ def _os_error_text(exc: OSError) -> str:
 
 
 def user_errors(func: F) -> F:
-    """Turn UserError/ValueError/OSError from a command into one line on stderr and exit code 1."""
+    """Turn UserError/OSError/sqlite3.Error from a command into one line on stderr and exit code 1.
+
+    Any other exception, ``ValueError`` included, is a bug and shows its traceback.
+    """
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
-        except (UserError, ValueError) as exc:
+        except UserError as exc:
             _fail(str(exc))
         except OSError as exc:
             _fail(_os_error_text(exc))

@@ -25,13 +25,13 @@ import pandas as pd
 from posturelog.errors import UserError
 from posturelog.outputs import private_text_file
 from posturelog.timezones import MAX_TIME_NS, MIN_TIME_NS, gap_message, has_offset
+from vocab.samples import ACC_COLUMNS, GYR_COLUMNS, rate_from_times
+from vocab.units import NS_PER_S
 
-__all__ = ["ACC_COLUMNS", "GYR_COLUMNS", "CsvSamples", "read_samples_csv", "write_samples_csv"]
+__all__ = ["CsvSamples", "read_samples_csv", "write_samples_csv"]
 
 log = logging.getLogger(__name__)
 
-ACC_COLUMNS = ("acc_x", "acc_y", "acc_z")
-GYR_COLUMNS = ("gyr_x", "gyr_y", "gyr_z")
 _DATE_ONLY = re.compile(r"\d{4}-?\d{2}-?\d{2}")
 _MIN_TIME = pd.Timestamp(MIN_TIME_NS, unit="ns", tz="UTC")
 _MAX_TIME = pd.Timestamp(MAX_TIME_NS, unit="ns", tz="UTC")
@@ -76,6 +76,16 @@ def read_samples_csv(path: Path, timezone: str) -> CsvSamples:
         raise _fail(path, None, "is a directory, not a CSV file")
     if not path.is_file():
         raise UserError(f"{path}: no such file")
+    raw, has_gyr = _read_table(path)
+    line_of = np.arange(raw.shape[0]) + 2  # header is line 1
+    t_ns = _sample_times(raw, path, line_of, timezone)
+    acc = _numeric(raw, ACC_COLUMNS, False, path, line_of)
+    gyr = _gyroscope(raw, path, line_of) if has_gyr else None
+    return CsvSamples(t_ns=t_ns, acc_mps2=acc, gyr_rads=gyr, rate_hz=rate_from_times(t_ns))
+
+
+def _read_table(path: Path) -> tuple[pd.DataFrame, bool]:
+    """The CSV as text cells with checked columns, and whether it has gyroscope columns."""
     try:
         raw = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
     except pd.errors.EmptyDataError:
@@ -97,8 +107,11 @@ def read_samples_csv(path: Path, timezone: str) -> CsvSamples:
         raise _fail(path, 1, f"gyroscope columns must be all of gyr_x,gyr_y,gyr_z, found {', '.join(gyr_present)}")
     if raw.empty:
         raise _fail(path, None, "no samples after the header")
-    line_of = np.arange(raw.shape[0]) + 2  # header is line 1
+    return raw, bool(gyr_present)
 
+
+def _sample_times(raw: pd.DataFrame, path: Path, line_of: np.ndarray, timezone: str) -> np.ndarray:
+    """UTC ns of every row: ISO 8601, all with an offset or all local, in range, increasing."""
     times = raw["time"].str.strip()
     date_only = times.map(lambda t: bool(_DATE_ONLY.fullmatch(t)))
     if date_only.any():
@@ -132,40 +145,43 @@ def read_samples_csv(path: Path, timezone: str) -> CsvSamples:
             int(line_of[bad]),
             f"time {times.iloc[bad]} does not come after the previous sample ({times.iloc[bad - 1]})",
         )
+    return t_ns
 
-    def numeric(columns: tuple[str, ...], allow_empty: bool) -> np.ndarray:
-        out = np.empty((raw.shape[0], len(columns)))
-        for j, col in enumerate(columns):
-            text = raw[col].str.strip()
-            values = pd.to_numeric(text, errors="coerce")
-            bad_mask = values.isna() & ~(allow_empty & (text == ""))
-            bad_mask |= np.isinf(values.fillna(0.0))
-            if bad_mask.any():
-                bad = int(np.argmax(bad_mask.to_numpy()))
-                raise _fail(path, int(line_of[bad]), f"{col} value {raw[col].iloc[bad]!r} is not a number")
-            with np.errstate(over="ignore"):
-                too_big = np.isinf(values.fillna(0.0).to_numpy(dtype=float).astype(np.float32))
-            if too_big.any():
-                bad = int(np.argmax(too_big))
-                raise _fail(
-                    path,
-                    int(line_of[bad]),
-                    f"column {col}: value {raw[col].iloc[bad]!r} is out of range (at most ±3.4e38)",
-                )
-            out[:, j] = values.to_numpy(dtype=float)
-        return out
 
-    acc = numeric(ACC_COLUMNS, allow_empty=False)
-    gyr = numeric(GYR_COLUMNS, allow_empty=True) if gyr_present else None
-    if gyr is not None:
-        partial = np.isnan(gyr).any(axis=1) & ~np.isnan(gyr).all(axis=1)
-        if partial.any():
-            bad = int(np.argmax(partial))
-            raise _fail(path, int(line_of[bad]), "gyroscope row is partly empty (give all three or none)")
-        if np.isnan(gyr).all():
-            gyr = None
-    rate = float(1e9 / np.median(steps)) if steps.size else 0.0
-    return CsvSamples(t_ns=t_ns, acc_mps2=acc, gyr_rads=gyr, rate_hz=rate)
+def _numeric(
+    raw: pd.DataFrame, columns: tuple[str, ...], allow_empty: bool, path: Path, line_of: np.ndarray
+) -> np.ndarray:
+    """The numeric ``columns`` of ``raw``; UserError naming the first bad cell."""
+    out = np.empty((raw.shape[0], len(columns)))
+    for j, col in enumerate(columns):
+        text = raw[col].str.strip()
+        values = pd.to_numeric(text, errors="coerce")
+        bad_mask = values.isna() & ~(allow_empty & (text == ""))
+        bad_mask |= np.isinf(values.fillna(0.0))
+        if bad_mask.any():
+            bad = int(np.argmax(bad_mask.to_numpy()))
+            raise _fail(path, int(line_of[bad]), f"{col} value {raw[col].iloc[bad]!r} is not a number")
+        with np.errstate(over="ignore"):
+            too_big = np.isinf(values.fillna(0.0).to_numpy(dtype=float).astype(np.float32))
+        if too_big.any():
+            bad = int(np.argmax(too_big))
+            raise _fail(
+                path,
+                int(line_of[bad]),
+                f"column {col}: value {raw[col].iloc[bad]!r} is out of range (at most ±3.4e38)",
+            )
+        out[:, j] = values.to_numpy(dtype=float)
+    return out
+
+
+def _gyroscope(raw: pd.DataFrame, path: Path, line_of: np.ndarray) -> np.ndarray | None:
+    """The gyroscope columns (None if every row is empty); rows must be all empty or all full."""
+    gyr = _numeric(raw, GYR_COLUMNS, True, path, line_of)
+    partial = np.isnan(gyr).any(axis=1) & ~np.isnan(gyr).all(axis=1)
+    if partial.any():
+        bad = int(np.argmax(partial))
+        raise _fail(path, int(line_of[bad]), "gyroscope row is partly empty (give all three or none)")
+    return None if np.isnan(gyr).all() else gyr
 
 
 def _localize(parsed: pd.Series, times: pd.Series, line_of: np.ndarray, path: Path, timezone: str) -> pd.Series:
@@ -230,7 +246,7 @@ def write_samples_csv(
 def format_times(index: pd.DatetimeIndex, zone: ZoneInfo) -> np.ndarray:
     """ISO 8601 local times with nanoseconds and UTC offset, e.g. ``2026-11-20T10:00:00.000000001+01:00``."""
     local = index.tz_convert(zone)
-    ns = (index.as_unit("ns").asi8 % 1_000_000_000).astype(str)
+    ns = (index.as_unit("ns").asi8 % NS_PER_S).astype(str)
     offset = local.strftime("%z").str.replace(r"([+-]\d{2})(\d{2})$", r"\1:\2", regex=True)
     seconds = local.strftime("%Y-%m-%dT%H:%M:%S")
     return np.asarray(seconds + "." + pd.Index(ns).str.zfill(9) + offset, dtype=object)

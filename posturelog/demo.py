@@ -63,6 +63,15 @@ def _report_week(start: date, days: int) -> str:
     return f"{iso.year}-W{iso.week:02d}"
 
 
+def log_simulated_wearer(store: Store, wearer: SimulatedWearer) -> None:
+    """Log a simulated wearer's pain ratings, remedies and calibration routines in ``store``."""
+    rows: list[tuple[int, str, int | None, str]] = [(r.t_ns, "pain", r.score, r.note) for r in wearer.pain_ratings()]
+    rows += [(r.t_ns, r.kind, None, r.note) for r in wearer.remedies()]
+    store.add_events(rows)
+    for start_ns, end_ns in wearer.routines():
+        store.add_calibration_mark(start_ns, end_ns, source="routine")
+
+
 def run_demo(
     *,
     data_dir: Path | None,
@@ -106,11 +115,7 @@ def run_demo(
         progress("Recording simulated wear", result.n_samples, result.n_samples)
     console.print(f"Recorded {result.n_samples:,} samples in session {result.session_id}, {len(result.gaps)} gaps.")
 
-    rows: list[tuple[int, str, int | None, str]] = [(r.t_ns, "pain", r.score, r.note) for r in wearer.pain_ratings()]
-    rows += [(r.t_ns, r.kind, None, r.note) for r in wearer.remedies()]
-    store.add_events(rows)
-    for start_ns, end_ns in wearer.routines():
-        store.add_calibration_mark(start_ns, end_ns, source="routine")
+    log_simulated_wearer(store, wearer)
 
     out = Path(out_dir) if out_dir else Path.cwd() / "posturelog-demo-report"
     settings = load_settings(store.data_dir)

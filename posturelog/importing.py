@@ -10,21 +10,21 @@ import pandas as pd
 
 from posturelog.csvio import CsvSamples, read_samples_csv, write_samples_csv
 from posturelog.errors import UserError
+from posturelog.exportrange import export_range
 from posturelog.recorder import RecordResult, record_batches
 from posturelog.store import Store
-from posturelog.timezones import parse_time
 from sensor.batch import SampleBatch, SourceInfo
+from vocab.units import NS_PER_S
 
 __all__ = ["export_csv", "import_csv"]
 
-_NS = 1_000_000_000
 _GAP_FACTOR = 5.0
 
 
 def _batches(t_ns: np.ndarray, acc: np.ndarray, gyr: np.ndarray | None, rate_hz: float) -> Iterator[SampleBatch]:
     """Cut validated samples into ~10 s batches, flagging gaps longer than a few periods."""
     step = np.diff(t_ns)
-    gap_after = np.flatnonzero(step > _GAP_FACTOR * _NS / max(rate_hz, 1e-9)) + 1
+    gap_after = np.flatnonzero(step > _GAP_FACTOR * NS_PER_S / max(rate_hz, 1e-9)) + 1
     edges = sorted(set(range(0, t_ns.size, max(1, int(rate_hz * 10)))) | set(gap_after.tolist()))
     edges.append(t_ns.size)
     gap_starts = set(gap_after.tolist())
@@ -54,10 +54,10 @@ def import_csv(
         On any bad row (nothing is imported then) or when the samples overlap stored ones.
     """
     samples = read_samples_csv(path, timezone) if samples is None else samples
-    existing = store.read_samples_arrow(int(samples.t_ns[0]), int(samples.t_ns[-1]) + 1)
-    if existing.num_rows:
+    existing = store.read_arrays(int(samples.t_ns[0]), int(samples.t_ns[-1]) + 1)
+    if len(existing):
         raise UserError(
-            f"{path}: its {samples.t_ns.size} samples overlap {existing.num_rows} already stored "
+            f"{path}: its {samples.t_ns.size} samples overlap {len(existing)} already stored "
             "samples (was it imported before?); nothing imported"
         )
     info = SourceInfo(
@@ -84,14 +84,8 @@ def export_csv(store: Store, out: Path, start: str | None, end: str | None) -> i
     UserError
         When the times cannot be read, the range is empty or there are no samples in it.
     """
-    zone = store.timezone()
-    start_ns = parse_time(start, zone) if start else None
-    end_ns = parse_time(end, zone) if end else None
-    if start_ns is not None and end_ns is not None and end_ns <= start_ns:
-        raise UserError(f"--to ({end}) must be after --from ({start})")
-    days = store.local_dates()
-    if not days:
-        raise UserError(f"no samples stored in {store.data_dir}")
+    bounds = export_range(store, start, end)
+    zone, start_ns, end_ns, days = bounds.zone, bounds.start_ns, bounds.end_ns, bounds.days
     out = Path(out)
     if not out.parent.exists():
         raise UserError(f"{out.parent}: directory does not exist")
@@ -99,7 +93,7 @@ def export_csv(store: Store, out: Path, start: str | None, end: str | None) -> i
     def frames() -> Iterator[pd.DataFrame]:
         # Read one UTC day at a time (memory stays at about a day of samples); the windows are
         # contiguous and cover every local-date partition with a day's margin each side.
-        day_ns = 86400 * _NS
+        day_ns = 86400 * NS_PER_S
         first = pd.Timestamp(days[0]).tz_localize("UTC").value - day_ns
         last = pd.Timestamp(days[-1]).tz_localize("UTC").value + 2 * day_ns
         lo = first if start_ns is None else max(first, start_ns)

@@ -18,15 +18,15 @@ import pandas as pd
 
 from analysis.settings import AnalysisSettings
 from posturelog.errors import UserError
+from posturelog.exportrange import export_range
 from posturelog.outputs import check_output_file, private_text_file
 from posturelog.store import Store
-from posturelog.timezones import parse_time
+from vocab.units import NS_PER_S
 
 __all__ = ["MINUTE_COLUMNS", "export_minutes", "minute_table"]
 
 log = logging.getLogger(__name__)
 
-_NS = 1_000_000_000
 
 #: Columns of the per-minute CSV, in order.
 MINUTE_COLUMNS: tuple[str, ...] = (
@@ -79,7 +79,7 @@ def minute_table(epochs: pd.DataFrame, tz: str) -> pd.DataFrame:
         if c not in epochs.columns:
             raise ValueError(f"epochs lack column '{c}'")
     t = pd.DatetimeIndex(epochs.index).as_unit("ns").asi8
-    minute = t // (60 * _NS)
+    minute = t // (60 * NS_PER_S)
     worn = epochs["worn"].to_numpy(dtype=bool)
     ctx = epochs["context"].astype(str)
     flex = epochs["flexion_deg"].to_numpy(dtype=float)
@@ -97,7 +97,7 @@ def minute_table(epochs: pd.DataFrame, tz: str) -> pd.DataFrame:
     cal_keys = np.where(worn | ~np.isin(minute, minute[worn]), minute, -1)
     cal = _mode(epochs["calibration"], cal_keys).reindex(keys).to_numpy()
     conf = _mode(epochs["calibration_confidence"], cal_keys).reindex(keys).to_numpy()
-    local = pd.DatetimeIndex(keys * 60 * _NS, tz="UTC").tz_convert(tz)
+    local = pd.DatetimeIndex(keys * 60 * NS_PER_S, tz="UTC").tz_convert(tz)
     return pd.DataFrame({
         "time": [x.isoformat() for x in local],
         "seconds": seconds,
@@ -144,14 +144,8 @@ def export_minutes(store: Store, out: Path, start: str | None, end: str | None,
     from posturelog.analyze import epochs_for_days  # heavy imports only when needed
 
     out = check_output_file(Path(out))
-    zone = store.timezone()
-    start_ns = parse_time(start, zone) if start else None
-    end_ns = parse_time(end, zone) if end else None
-    if start_ns is not None and end_ns is not None and end_ns <= start_ns:
-        raise UserError(f"--to ({end}) must be after --from ({start})")
-    days = store.local_dates()
-    if not days:
-        raise UserError(f"no samples stored in {store.data_dir}")
+    bounds = export_range(store, start, end)
+    zone, start_ns, end_ns, days = bounds.zone, bounds.start_ns, bounds.end_ns, bounds.days
     first = days[0] if start_ns is None else max(days[0], _local_date(start_ns, zone))
     last = days[-1] if end_ns is None else min(days[-1], _local_date(end_ns - 1, zone))
     if last < first:

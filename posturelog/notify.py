@@ -46,6 +46,7 @@ from typing import Any, Protocol
 from rich.console import Console
 
 from posturelog.alerts import Alert
+from posturelog.errors import InputError
 
 __all__ = [
     "DesktopChannel",
@@ -100,14 +101,14 @@ THINGY_COLOURS: dict[str, int] = {
 
 def _byte(name: str, value: int, lo: int, hi: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
-        raise ValueError(f"{name} must be an integer in {lo}..{hi}, got {value!r}")
+        raise InputError(f"{name} must be an integer in {lo}..{hi}, got {value!r}")
     return value
 
 
 def _colour(colour: str | int) -> int:
     if isinstance(colour, str):
         if colour not in THINGY_COLOURS:
-            raise ValueError(f"Thingy LED colour must be one of {list(THINGY_COLOURS)}, got {colour!r}")
+            raise InputError(f"Thingy LED colour must be one of {list(THINGY_COLOURS)}, got {colour!r}")
         return THINGY_COLOURS[colour]
     return _byte("colour", colour, 1, 7)
 
@@ -159,7 +160,7 @@ def microbit_led_matrix(rows: Sequence[str]) -> bytes:
     Each row is one byte, the leftmost LED in bit 4 (value 16), the rightmost in bit 0.
     """
     if len(rows) != 5 or any(len(r) != 5 or set(r) - {"#", "."} for r in rows):
-        raise ValueError(f"LED matrix must be 5 rows of 5 '#'/'.' characters, got {list(rows)!r}")
+        raise InputError(f"LED matrix must be 5 rows of 5 '#'/'.' characters, got {list(rows)!r}")
     return bytes(sum(16 >> i for i, c in enumerate(r) if c == "#") for r in rows)
 
 
@@ -167,7 +168,7 @@ def microbit_led_text(text: str) -> bytes:
     """micro:bit LED Text: UTF-8, at most 20 bytes (one ATT write), scrolled across the matrix."""
     data = str(text).encode("utf-8")
     if not data or len(data) > 20:
-        raise ValueError(f"micro:bit LED text must be 1–20 UTF-8 bytes, got {len(data)} ({text!r})")
+        raise InputError(f"micro:bit LED text must be 1–20 UTF-8 bytes, got {len(data)} ({text!r})")
     return data
 
 
@@ -207,7 +208,7 @@ def sensor_cue(model: str, kind: str) -> list[GattWrite]:
         the text "BREAK" (break). Other models: none (no actuator in the stock firmware).
     """
     if kind not in ("slouch", "break"):
-        raise ValueError(f"alert kind must be 'slouch' or 'break', got {kind!r}")
+        raise InputError(f"alert kind must be 'slouch' or 'break', got {kind!r}")
     if model == "Nordic Thingy:52":
         tone = thingy_speaker_tone(880 if kind == "slouch" else 440, 300, 60)
         led = thingy_led_one_shot("red" if kind == "slouch" else "blue", 80)

@@ -22,10 +22,12 @@ from rich.table import Table
 from rich.text import Text
 
 from posturelog.display import literal
-from posturelog.errors import UserError
+from posturelog.errors import InputError, UserError
 from posturelog.outputs import private_text_file
+from posturelog.painscore import check_pain_score
 from posturelog.store import EVENT_KINDS, REMEDY_KINDS, Store
 from posturelog.timezones import check_timezone, parse_time, time_ns
+from vocab.units import NS_PER_S
 
 __all__ = [
     "edit_entry",
@@ -39,30 +41,23 @@ __all__ = [
     "entry_time",
 ]
 
-_NS = 1_000_000_000
 LOG_COLUMNS = ("time", "kind", "score", "note")
 #: How far ahead of the clock an entry may be (clock skew between devices).
-FUTURE_SLACK_NS = 60 * _NS
+FUTURE_SLACK_NS = 60 * NS_PER_S
 _ASCII_INT = re.compile(r"[0-9]+")
 _MAX_ID = 2**63 - 1
 
 
 def parse_score(text: str | int) -> int:
-    """A pain score 0–10 from user text (ASCII digits only); ValueError with the reason otherwise."""
-    value = str(text).strip()
-    if not _ASCII_INT.fullmatch(value):
-        raise ValueError(f"pain score must be a whole number from 0 to 10, got {value!r}")
-    score = int(value)
-    if not 0 <= score <= 10:
-        raise ValueError(f"pain score must be from 0 to 10, got {value}")
-    return score
+    """A pain score 0–10 from user text (ASCII digits only); InputError with the reason otherwise."""
+    return check_pain_score(str(text))
 
 
 def parse_entry_id(text: str | int) -> int:
-    """A log entry id (a positive whole number in ASCII digits); ValueError otherwise."""
+    """A log entry id (a positive whole number in ASCII digits); InputError otherwise."""
     value = str(text).strip()
     if not _ASCII_INT.fullmatch(value) or not 0 < int(value) <= _MAX_ID:
-        raise ValueError(f"entry id must be a whole number from 'posturelog log list', got {value!r}")
+        raise InputError(f"entry id must be a whole number from 'posturelog log list', got {value!r}")
     return int(value)
 
 
@@ -79,7 +74,7 @@ def entry_time(text: str | None, timezone: str, *, now_ns: int | None = None) ->
     now = time_ns() if now_ns is None else now_ns
     t_ns = now if text is None else parse_time(text, timezone, now_ns=now)
     if t_ns > now + FUTURE_SLACK_NS:
-        raise ValueError(f"time {text} is in the future")
+        raise InputError(f"time {text} is in the future")
     return t_ns
 
 
@@ -88,7 +83,7 @@ def _when(store: Store, at: str | None) -> int:
 
 
 def _local(store: Store, t_ns: int) -> str:
-    return datetime.fromtimestamp(t_ns / _NS, tz=ZoneInfo(store.timezone())).isoformat(timespec="minutes")
+    return datetime.fromtimestamp(t_ns / NS_PER_S, tz=ZoneInfo(store.timezone())).isoformat(timespec="minutes")
 
 
 def log_pain(store: Store, score: str | int, at: str | None, note: str = "") -> tuple[int, str]:
@@ -102,7 +97,7 @@ def log_remedy(store: Store, kind: str, at: str | None, note: str = "") -> tuple
     """Validate and log a remedy; returns (entry id, local time text)."""
     kind = kind.strip().lower()
     if kind not in REMEDY_KINDS:
-        raise ValueError(f"unknown remedy {kind!r}; use one of {', '.join(REMEDY_KINDS)}")
+        raise InputError(f"unknown remedy {kind!r}; use one of {', '.join(REMEDY_KINDS)}")
     t_ns = _when(store, at)
     return store.add_remedy(t_ns, kind, note), _local(store, t_ns)
 
@@ -118,7 +113,7 @@ def edit_entry(
 ) -> None:
     """Change fields of a log entry after validating them."""
     if score is None and at is None and kind is None and note is None:
-        raise ValueError("nothing to change: give --score, --at, --kind or --note")
+        raise InputError("nothing to change: give --score, --at, --kind or --note")
     store.edit_entry(
         entry_id,
         t_ns=None if at is None else _when(store, at),
@@ -172,30 +167,7 @@ def import_log_csv(store: Store, path: Path, timezone: str | None = None) -> tup
         raise UserError(f"{path}: is a directory, not a CSV file")
     if not path.is_file():
         raise UserError(f"{path}: no such file")
-    now = time_ns()
-    rows: list[tuple[int, str, int | None, str]] = []
-    line = 1
-    try:
-        with open(path, newline="", encoding="utf-8-sig") as fh:
-            reader = csv.DictReader(fh)
-            header = [(h or "").strip() for h in (reader.fieldnames or [])]
-            missing = [c for c in ("time", "kind") if c not in header]
-            if missing:
-                raise UserError(
-                    f"{path}, line 1: missing column(s) {', '.join(missing)}; expected time,kind,score,note"
-                )
-            reader.fieldnames = header
-            for rec in reader:
-                line = reader.line_num
-                rows.append(_log_row(rec, zone, now))
-    except ValueError as exc:  # UnicodeDecodeError included
-        if isinstance(exc, UnicodeDecodeError):
-            raise UserError(f"{path}: not UTF-8 text (is it a CSV file?)") from None
-        raise UserError(f"{path}, line {line}: {exc}") from None
-    except csv.Error as exc:
-        raise UserError(f"{path}, line {line + 1}: not a readable CSV ({exc})") from None
-    except OSError as exc:
-        raise UserError(f"{path}: cannot read it ({(exc.strerror or str(exc)).lower()})") from None
+    rows = _read_log_rows(path, zone, time_ns())
     if not rows:
         raise UserError(f"{path}: no entries after the header")
     seen = {
@@ -212,20 +184,48 @@ def import_log_csv(store: Store, path: Path, timezone: str | None = None) -> tup
     return len(new), len(rows) - len(new)
 
 
+def _read_log_rows(path: Path, zone: str, now_ns: int) -> list[tuple[int, str, int | None, str]]:
+    """Every row of a log CSV, validated; UserError with file, line and reason otherwise."""
+    rows: list[tuple[int, str, int | None, str]] = []
+    line = 1
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as fh:
+            reader = csv.DictReader(fh)
+            header = [(h or "").strip() for h in (reader.fieldnames or [])]
+            missing = [c for c in ("time", "kind") if c not in header]
+            if missing:
+                raise UserError(
+                    f"{path}, line 1: missing column(s) {', '.join(missing)}; expected time,kind,score,note"
+                )
+            reader.fieldnames = header
+            for rec in reader:
+                line = reader.line_num
+                rows.append(_log_row(rec, zone, now_ns))
+    except UnicodeDecodeError:
+        raise UserError(f"{path}: not UTF-8 text (is it a CSV file?)") from None
+    except InputError as exc:
+        raise UserError(f"{path}, line {line}: {exc}") from None
+    except csv.Error as exc:
+        raise UserError(f"{path}, line {line + 1}: not a readable CSV ({exc})") from None
+    except OSError as exc:
+        raise UserError(f"{path}: cannot read it ({(exc.strerror or str(exc)).lower()})") from None
+    return rows
+
+
 def _log_row(rec: dict[str, str | None], zone: str, now_ns: int) -> tuple[int, str, int | None, str]:
-    """One validated log CSV record as ``(t_ns, kind, score, note)``; ValueError otherwise."""
+    """One validated log CSV record as ``(t_ns, kind, score, note)``; InputError otherwise."""
     if None in rec:
-        raise ValueError("more cells than columns")
+        raise InputError("more cells than columns")
     kind = (rec.get("kind") or "").strip().lower()
     if kind not in EVENT_KINDS:
-        raise ValueError(f"unknown kind {kind!r}; use pain or one of {', '.join(REMEDY_KINDS)}")
+        raise InputError(f"unknown kind {kind!r}; use pain or one of {', '.join(REMEDY_KINDS)}")
     t_ns = entry_time(rec.get("time") or "", zone, now_ns=now_ns)
     score_text = (rec.get("score") or "").strip()
     score: int | None = None
     if kind == "pain":
         score = parse_score(score_text)
     elif score_text:
-        raise ValueError(f"a {kind} entry has no score, got {score_text!r}")
+        raise InputError(f"a {kind} entry has no score, got {score_text!r}")
     return t_ns, kind, score, (rec.get("note") or "").strip()
 
 

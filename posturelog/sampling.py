@@ -13,9 +13,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from vocab.units import NS_PER_S
+
 __all__ = ["Availability", "SamplingSummary", "describe_sampling", "summarize_sampling"]
 
-_NS = 1_000_000_000
 #: Intervals longer than this count as gaps in the summary, seconds.
 GAP_S = 1.0
 #: Lowest median rate at which walking (1.5–2.5 Hz steps) can be detected, Hz.
@@ -113,7 +114,7 @@ def summarize_sampling(t_ns: np.ndarray, gyr_rads: np.ndarray | None) -> Samplin
     SamplingSummary
     """
     t = np.asarray(t_ns, dtype=np.int64)
-    steps_s = np.diff(t) / _NS
+    steps_s = np.diff(t) / NS_PER_S
     if steps_s.size:
         median = float(np.median(steps_s))
         rate = 1.0 / median if median > 0 else 0.0
@@ -129,7 +130,7 @@ def summarize_sampling(t_ns: np.ndarray, gyr_rads: np.ndarray | None) -> Samplin
     gyroscope = share > 0.0
     return SamplingSummary(
         n_samples=int(t.size),
-        duration_s=float((t[-1] - t[0]) / _NS) if t.size else 0.0,
+        duration_s=float((t[-1] - t[0]) / NS_PER_S) if t.size else 0.0,
         median_rate_hz=rate,
         interval_p5_s=p5,
         interval_p95_s=p95,

@@ -19,14 +19,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from types import TracebackType
 from zoneinfo import ZoneInfo
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from posturelog.layout import date_dir, participant_dir
 from sensor.batch import SampleBatch
+from vocab.samples import SAMPLE_COLUMNS
+from vocab.units import NS_PER_S
 
 __all__ = [
     "SAMPLE_COLUMNS",
@@ -38,23 +40,21 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-#: Sample columns in SI units (acc m/s², gyr rad/s), stored as float32.
-SAMPLE_COLUMNS = ("acc_x", "acc_y", "acc_z", "gyr_x", "gyr_y", "gyr_z")
-
+#: One row per sample: time, the sample columns in SI units (acc m/s², gyr rad/s) as float32,
+#: and the session id.
 SAMPLE_SCHEMA = pa.schema(
     [pa.field("time", pa.timestamp("ns", tz="UTC"), nullable=False)]
     + [pa.field(name, pa.float32()) for name in SAMPLE_COLUMNS]
     + [pa.field("session", pa.int32(), nullable=False)]
 )
 
-_NS = 1_000_000_000
 
 
 def _hour_window(t_ns: int, zone: ZoneInfo) -> tuple[int, str]:
     """End (exclusive, UTC ns) of the local hour containing ``t_ns`` and that hour's local date."""
-    local = datetime.fromtimestamp(t_ns / _NS, tz=zone)
+    local = datetime.fromtimestamp(t_ns / NS_PER_S, tz=zone)
     start = local.replace(minute=0, second=0, microsecond=0)
-    end_ns = int(start.timestamp()) * _NS + 3600 * _NS
+    end_ns = int(start.timestamp()) * NS_PER_S + 3600 * NS_PER_S
     return end_ns, start.date().isoformat()
 
 
@@ -195,12 +195,7 @@ class SegmentWriter:
     def __enter__(self) -> SegmentWriter:
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.close()
 
     # -- internals --------------------------------------------------------------------------
@@ -284,7 +279,7 @@ def compact_segment(path: Path, samples_dir: Path, participant: str) -> Path | N
     if table.num_rows == 0:
         path.unlink(missing_ok=True)
         return None
-    part_dir = samples_dir / f"participant={participant}" / f"date={local_date}"
+    part_dir = date_dir(participant_dir(samples_dir, participant), local_date)
     part_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     out = part_dir / f"{session_dir}-{seq}.parquet"
     tmp = part_dir / f".{out.name}.tmp"  # dot-prefixed and not *.parquet: no reader lists it

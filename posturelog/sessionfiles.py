@@ -15,6 +15,8 @@ from pathlib import Path
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from posturelog.layout import date_dirs
+
 __all__ = ["count_samples", "move_tree", "remove_tree", "session_files", "session_of"]
 
 log = logging.getLogger(__name__)
@@ -34,7 +36,10 @@ def session_files(participant_dir: Path, session_id: int) -> list[Path]:
         return []
     stem = f"session-{session_id:06d}-"
     return sorted(
-        p for p in participant_dir.glob("date=*/*") if p.name.startswith((stem, "." + stem))
+        p
+        for _, folder in date_dirs(participant_dir)
+        for p in folder.iterdir()
+        if p.name.startswith((stem, "." + stem))
     )
 
 

@@ -28,28 +28,31 @@ import sqlite3
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, datetime, timedelta
+from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.dataset as ds
 
+from posturelog.errors import InputError
+from posturelog.layout import candidate_date_bounds, date_dirs, date_of, participant_dir
 from posturelog.ownership import OwnerLock, is_owned
+from posturelog.painscore import check_pain_score
 from posturelog.paths import ensure_private_dir
-from posturelog.segments import SAMPLE_COLUMNS, SAMPLE_SCHEMA, SegmentWriter, compact_segment
+from posturelog.samplearrays import SampleArrays
+from posturelog.samplereader import read_sample_files
+from posturelog.segments import SegmentWriter, compact_segment
 from posturelog.sessionfiles import count_samples, move_tree, remove_tree, session_files, session_of
 from posturelog.timezones import machine_timezone
 from sensor.batch import SourceInfo
+from vocab.samples import SAMPLE_COLUMNS
+from vocab.terms import REMEDY_KINDS
 
 __all__ = ["EVENT_KINDS", "REMEDY_KINDS", "Store"]
 
 log = logging.getLogger(__name__)
 
-#: Remedies the log understands (docs/domain.md §4: stretches, heat, ice, painkillers, physiotherapy).
-REMEDY_KINDS = ("stretch", "heat", "ice", "painkiller", "physio")
 #: Every kind of log entry.
 EVENT_KINDS = ("pain", *REMEDY_KINDS)
 
@@ -103,7 +106,6 @@ CREATE TABLE IF NOT EXISTS settings (
 );
 """
 
-_NS = 1_000_000_000
 
 #: Session states whose samples readers never see.
 HIDDEN_STATUSES = ("staging", "deleting")
@@ -126,7 +128,7 @@ class Store:
 
     def __init__(self, data_dir: Path | str, participant: str = "me") -> None:
         if not participant or "/" in participant or "=" in participant:
-            raise ValueError(f"participant must be a plain name, got {participant!r}")
+            raise InputError(f"participant must be a plain name, got {participant!r}")
         self.data_dir = ensure_private_dir(Path(data_dir))
         self.participant = participant
         self.db_path = self.data_dir / "posturelog.db"
@@ -258,7 +260,7 @@ class Store:
         return self.staging_dir / f"session-{session_id:06d}"
 
     def _participant_dir(self) -> Path:
-        return self.samples_dir / f"participant={self.participant}"
+        return participant_dir(self.samples_dir, self.participant)
 
     def _release(self, session_id: int) -> None:
         lock = self._owned.pop(session_id, None)
@@ -280,7 +282,7 @@ class Store:
     def add_gap(self, session_id: int, start_ns: int, end_ns: int, reason: str = "") -> None:
         """Record that no samples exist between two times of a session."""
         if end_ns <= start_ns:
-            raise ValueError(f"gap end {end_ns} must be after its start {start_ns}")
+            raise InputError(f"gap end {end_ns} must be after its start {start_ns}")
         with self.transaction() as db:
             db.execute(
                 "INSERT INTO gaps(session_id, start_ns, end_ns, reason) VALUES (?, ?, ?, ?)",
@@ -356,12 +358,12 @@ class Store:
             If there is no such session, or a running process still records or imports it.
         """
         if self.session_status(session_id) is None:
-            raise ValueError(f"no session with id {session_id} (see 'posturelog sessions list')")
+            raise InputError(f"no session with id {session_id} (see 'posturelog sessions list')")
         if session_id in self._owned:
-            raise ValueError(f"session {session_id} is being recorded by this process")
+            raise InputError(f"session {session_id} is being recorded by this process")
         lock = OwnerLock.try_acquire(self._session_dir(session_id))
         if lock is None:
-            raise ValueError(
+            raise InputError(
                 f"session {session_id} is being recorded or imported by a running posturelog "
                 "process; stop it first"
             )
@@ -430,7 +432,7 @@ class Store:
     def _session_timezone(self, session_id: int) -> str:
         row = self._db.execute("SELECT timezone FROM sessions WHERE id = ?", (session_id,)).fetchone()
         if row is None:
-            raise ValueError(f"no session {session_id}")
+            raise InputError(f"no session {session_id}")
         return str(row[0])
 
     def _compact(self, segment: Path, target: Path | None = None) -> None:
@@ -521,27 +523,46 @@ class Store:
             int(r[0])
             for r in self._db.execute(f"SELECT id FROM sessions WHERE status IN {HIDDEN_STATUSES}")
         }
-        return sorted(p for p in root.glob("date=*/*.parquet") if session_of(p.name) not in hidden)
-
-    def _dataset(self) -> ds.Dataset | None:
-        files = self._committed_files()
-        if not files:
-            return None
-        return ds.dataset(
-            [str(p) for p in files],
-            format="parquet",
-            partitioning=ds.partitioning(pa.schema([("date", pa.string())]), flavor="hive"),
-            partition_base_dir=str(self._participant_dir()),
-            schema=_PARTITIONED_SCHEMA,
+        return sorted(
+            p for _, folder in date_dirs(root) for p in folder.glob("*.parquet") if session_of(p.name) not in hidden
         )
 
     def local_dates(self) -> list[date]:
         """Local dates (wearer's zone at recording time) that hold samples, ascending."""
-        found = {date.fromisoformat(p.parent.name.removeprefix("date=")) for p in self._committed_files()}
-        return sorted(found)
+        return sorted({date_of(p) for p in self._committed_files()})
+
+    def sample_files(self, start_ns: int | None = None, end_ns: int | None = None) -> list[Path]:
+        """Committed sample files that may hold samples in ``[start_ns, end_ns)``.
+
+        Only the local-date partitions from the UTC day before ``start_ns`` to the UTC day
+        after ``end_ns``; never files of sessions being imported or deleted.
+        """
+        first, last = candidate_date_bounds(start_ns, end_ns)
+        return [
+            p
+            for p in self._committed_files()
+            if (first is None or date_of(p).isoformat() >= first) and (last is None or date_of(p).isoformat() <= last)
+        ]
+
+    def read_arrays(self, start_ns: int | None = None, end_ns: int | None = None) -> SampleArrays:
+        """Samples in ``[start_ns, end_ns)`` as recorded: the one reader of stored samples.
+
+        Parameters
+        ----------
+        start_ns, end_ns
+            UTC ns bounds (``None``: open on that side).
+
+        Returns
+        -------
+        SampleArrays
+            ``t_ns`` (int64, ascending, no duplicate times: the first stored sample of a time is
+            kept), ``acc_mps2`` (N, 3) and ``gyr_rads`` (N, 3; NaN for accelerometer-only
+            sensors), float64.
+        """
+        return read_sample_files(self.sample_files(start_ns, end_ns), start_ns, end_ns)
 
     def read_samples(self, start_ns: int | None = None, end_ns: int | None = None) -> pd.DataFrame:
-        """Samples in ``[start_ns, end_ns)`` as recorded.
+        """:meth:`read_arrays` as a DataFrame.
 
         Returns
         -------
@@ -550,70 +571,38 @@ class Store:
             ``gyr_x, gyr_y, gyr_z`` (rad/s; NaN for accelerometer-only sensors), float64, sorted
             by time, without duplicate times.
         """
-        table = self.read_samples_arrow(start_ns, end_ns)
-        t = table.column("time").to_numpy().astype("datetime64[ns]")
-        data = {name: table.column(name).to_numpy().astype(np.float64) for name in SAMPLE_COLUMNS}
-        index = pd.DatetimeIndex(pd.to_datetime(t, utc=True), name="time")
-        df = pd.DataFrame(data, index=index)
-        if not df.index.is_monotonic_increasing:
-            df = df.sort_index(kind="stable")
-        if df.index.has_duplicates:
-            df = df[~df.index.duplicated(keep="first")]
-        return df
-
-    def read_samples_arrow(self, start_ns: int | None = None, end_ns: int | None = None) -> pa.Table:
-        """Like :meth:`read_samples` but as an Arrow table (``time``, sample columns, ``session``)."""
-        dataset = self._dataset()
-        if dataset is None:
-            return SAMPLE_SCHEMA.empty_table()
-        expr = None
-        if start_ns is not None:
-            expr = ds.field("time") >= pa.scalar(int(start_ns), pa.timestamp("ns", tz="UTC"))
-            expr &= ds.field("date") >= self._partition_bound(start_ns, -1)
-        if end_ns is not None:
-            upper = ds.field("time") < pa.scalar(int(end_ns), pa.timestamp("ns", tz="UTC"))
-            upper &= ds.field("date") <= self._partition_bound(end_ns, +1)
-            expr = upper if expr is None else expr & upper
-        table = dataset.to_table(columns=list(SAMPLE_SCHEMA.names), filter=expr)
-        return table.sort_by("time")
-
-    @staticmethod
-    def _partition_bound(t_ns: int, days: int) -> str:
-        # Partitions are local dates; no zone is more than 14 h from UTC, so widening by a day
-        # keeps every candidate partition and the time filter does the rest.
-        utc_day = datetime.fromtimestamp(t_ns / _NS, tz=ZoneInfo("UTC")).date()
-        return (utc_day + timedelta(days=days)).isoformat()
+        arrays = self.read_arrays(start_ns, end_ns)
+        values = np.hstack([arrays.acc_mps2, arrays.gyr_rads])
+        index = pd.DatetimeIndex(pd.to_datetime(arrays.t_ns, utc=True), name="time")
+        return pd.DataFrame(values, index=index, columns=list(SAMPLE_COLUMNS))
 
     def samples_fingerprint(self, local_day: date) -> str:
         """Identity of the raw files of a local date (names, sizes, mtimes), for caches."""
-        part = f"date={local_day.isoformat()}"
         items = sorted(
             f"{p.name}:{p.stat().st_size}:{p.stat().st_mtime_ns}"
             for p in self._committed_files()
-            if p.parent.name == part
+            if date_of(p) == local_day
         )
         return "|".join(items)
 
     # -- pain and remedy log ----------------------------------------------------------------
     def add_pain(self, t_ns: int, score: int, note: str = "") -> int:
         """Log a pain rating (0–10 numeric rating scale) at ``t_ns``; returns its id."""
-        if isinstance(score, bool) or int(score) != score or not 0 <= int(score) <= 10:
-            raise ValueError(f"pain score must be a whole number from 0 to 10, got {score!r}")
-        return self._add_event(t_ns, "pain", int(score), note)
+        return self._add_event(t_ns, "pain", check_pain_score(score), note)
 
     def add_remedy(self, t_ns: int, kind: str, note: str = "") -> int:
         """Log a remedy (one of :data:`REMEDY_KINDS`) at ``t_ns``; returns its id."""
         if kind not in REMEDY_KINDS:
-            raise ValueError(f"unknown remedy {kind!r}; use one of {', '.join(REMEDY_KINDS)}")
+            raise InputError(f"unknown remedy {kind!r}; use one of {', '.join(REMEDY_KINDS)}")
         return self._add_event(t_ns, kind, None, note)
 
     def add_events(self, rows: list[tuple[int, str, int | None, str]]) -> list[int]:
         """Add several log entries ``(t_ns, kind, score, note)`` in one transaction."""
         for t_ns, kind, score, _ in rows:
             if kind not in EVENT_KINDS:
-                raise ValueError(f"unknown log kind {kind!r}; use pain or one of {', '.join(REMEDY_KINDS)}")
-            if kind == "pain" and (score is None or not 0 <= score <= 10):
-                raise ValueError(f"pain score must be 0–10, got {score!r} at {t_ns}")
+                raise InputError(f"unknown log kind {kind!r}; use pain or one of {', '.join(REMEDY_KINDS)}")
+            if kind == "pain":
+                check_pain_score(score, f" at {t_ns}")
         ids = []
         with self.transaction() as db:
             for t_ns, kind, score, note in rows:
@@ -676,17 +665,16 @@ class Store:
         """Change fields of a log entry; raises ValueError if it does not exist or is invalid."""
         current = self.get_entry(entry_id)
         if current is None:
-            raise ValueError(f"no log entry with id {entry_id}")
+            raise InputError(f"no log entry with id {entry_id}")
         new_kind = str(current["kind"]) if kind is None else kind
         if new_kind not in EVENT_KINDS:
-            raise ValueError(f"unknown log kind {new_kind!r}")
+            raise InputError(f"unknown log kind {new_kind!r}")
         new_score = current["score"] if score is None else score
         if new_kind == "pain":
-            if new_score is None or not 0 <= int(str(new_score)) <= 10:
-                raise ValueError(f"pain score must be 0–10, got {new_score!r}")
+            new_score = check_pain_score(new_score)
         else:
             if score is not None:
-                raise ValueError(f"entry {entry_id} is a remedy ({new_kind}); it has no score")
+                raise InputError(f"entry {entry_id} is a remedy ({new_kind}); it has no score")
             new_score = None
         with self.transaction() as db:
             db.execute(
@@ -707,13 +695,13 @@ class Store:
                 "DELETE FROM events WHERE id = ? AND participant = ?", (entry_id, self.participant)
             )
             if cur.rowcount == 0:
-                raise ValueError(f"no log entry with id {entry_id}")
+                raise InputError(f"no log entry with id {entry_id}")
 
     # -- calibration marks ------------------------------------------------------------------
     def add_calibration_mark(self, start_ns: int, end_ns: int, source: str = "marked") -> int:
         """Mark an interval of recorded data that holds a stand-tall + bend-forward routine."""
         if end_ns <= start_ns:
-            raise ValueError("calibration mark must end after it starts")
+            raise InputError("calibration mark must end after it starts")
         with self.transaction() as db:
             cur = db.execute(
                 "INSERT INTO calibration_marks(participant, start_ns, end_ns, source, created_ns) "
@@ -734,15 +722,4 @@ class Store:
         df["end"] = pd.to_datetime(df.pop("end_ns"), unit="ns", utc=True)
         return df[["id", "start", "end", "source"]]
 
-    def describe(self) -> dict[str, object]:
-        """A small summary for status output."""
-        return {
-            "data_dir": str(self.data_dir),
-            "participant": self.participant,
-            "sessions": int(self._db.execute("SELECT COUNT(*) FROM sessions").fetchone()[0]),
-            "local_dates": [d.isoformat() for d in self.local_dates()],
-            "timezone": self.timezone(),
-        }
 
-
-_PARTITIONED_SCHEMA = pa.schema(list(SAMPLE_SCHEMA) + [pa.field("date", pa.string())])

@@ -9,6 +9,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from posturelog.errors import InputError
+from vocab.units import NS_PER_S
+
 __all__ = [
     "MAX_TIME_NS",
     "MIN_TIME_NS",
@@ -21,12 +24,11 @@ __all__ = [
     "time_ns",
 ]
 
-_NS = 1_000_000_000
 #: Supported times: from 1970-01-01 (inclusive) to 2200-01-01 (exclusive), UTC. Every stored
 #: time (samples and log entries) lies in this range, so it fits int64 nanoseconds and pandas
 #: timestamps with room for a day's margin either side.
 MIN_TIME_NS = 0
-MAX_TIME_NS = 7_258_118_400 * _NS
+MAX_TIME_NS = 7_258_118_400 * NS_PER_S
 _RANGE_TEXT = "1970-01-01 to 2199-12-31"
 _OFFSET = re.compile(r"(Z|[+-]\d{2}(:?\d{2})?)$", re.IGNORECASE)
 
@@ -56,11 +58,11 @@ def machine_timezone() -> str:
 
 
 def check_timezone(name: str) -> str:
-    """Return ``name`` if it is a known IANA zone, else raise ValueError saying so."""
+    """Return ``name`` if it is a known IANA zone, else raise InputError saying so."""
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown time zone {name!r} (use an IANA name such as Europe/London)") from None
+        raise InputError(f"unknown time zone {name!r} (use an IANA name such as Europe/London)") from None
     return name
 
 
@@ -73,7 +75,7 @@ def parse_time(text: str, timezone: str, *, now_ns: int | None = None) -> int:
 
     Raises
     ------
-    ValueError
+    InputError
         If the text is not an ISO 8601 date-time, is a local time that a DST change skips, or
         lies outside the supported range (1970 to 2199).
     """
@@ -83,7 +85,7 @@ def parse_time(text: str, timezone: str, *, now_ns: int | None = None) -> int:
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
-        raise ValueError(
+        raise InputError(
             f"cannot read time {text!r}; use ISO 8601 like 2026-11-20T14:30 or 2026-11-20T14:30+01:00"
         ) from None
     if parsed.tzinfo is None:
@@ -91,12 +93,12 @@ def parse_time(text: str, timezone: str, *, now_ns: int | None = None) -> int:
         naive = parsed
         parsed = naive.replace(tzinfo=zone)
         if parsed.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != naive:
-            raise ValueError(gap_message(text.strip(), timezone))
+            raise InputError(gap_message(text.strip(), timezone))
     if not 1 < parsed.year < 9999:
-        raise ValueError(f"time {text!r} is outside the supported range {_RANGE_TEXT}")
+        raise InputError(f"time {text!r} is outside the supported range {_RANGE_TEXT}")
     epoch = datetime(1970, 1, 1, tzinfo=UTC)
     delta = parsed.astimezone(UTC) - epoch
-    t_ns = (delta.days * 86400 + delta.seconds) * _NS + delta.microseconds * 1000
+    t_ns = (delta.days * 86400 + delta.seconds) * NS_PER_S + delta.microseconds * 1000
     return check_time_range(t_ns, text)
 
 
@@ -112,7 +114,7 @@ def check_time_range(t_ns: int, text: str | None = None) -> int:
     """``t_ns`` if it lies in the supported range (1970 to 2199), else ValueError saying so."""
     if not MIN_TIME_NS <= t_ns < MAX_TIME_NS:
         what = f"time {text!r}" if text is not None else "a time"
-        raise ValueError(f"{what} is outside the supported range {_RANGE_TEXT}")
+        raise InputError(f"{what} is outside the supported range {_RANGE_TEXT}")
     return t_ns
 
 

@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from sensor.simulate import SimulatedWearer, SimulationSettings
+from vocab.samples import SAMPLE_COLUMNS
+from vocab.terms import CONTEXTS
 
 HERE = Path(__file__).resolve().parent
 ZONE = "Europe/London"
@@ -37,7 +39,7 @@ def main() -> None:
     keep = (day.t_ns >= start) & (day.t_ns < stop)
     with open(HERE / "recording.csv", "w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh, lineterminator="\n")
-        writer.writerow(["time", "acc_x", "acc_y", "acc_z", "gyr_x", "gyr_y", "gyr_z"])
+        writer.writerow(["time", *SAMPLE_COLUMNS])
         acc = day.acc_mps2[keep]
         gyr = day.gyr_rads[keep]
         for t, a, g in zip(_iso(day.t_ns[keep], zone), acc, gyr, strict=True):
@@ -46,10 +48,9 @@ def main() -> None:
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow(["time", "flexion_deg", "context", "slouch"])
         idx = np.flatnonzero(keep)[:: int(RATE_HZ)]  # one row per second
-        contexts = ("nonwear", "lying", "upright", "walking")
         for t, i in zip(_iso(day.t_ns[idx], zone), idx, strict=True):
             flex = day.flexion_deg[i]
-            writer.writerow([t, "" if np.isnan(flex) else f"{flex:.2f}", contexts[day.context[i]], int(day.slouch[i])])
+            writer.writerow([t, "" if np.isnan(flex) else f"{flex:.2f}", CONTEXTS[day.context[i]], int(day.slouch[i])])
     with open(HERE / "pain_log.csv", "w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow(["time", "kind", "score", "note"])

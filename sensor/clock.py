@@ -50,6 +50,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from vocab.units import require_positive_finite
+
 __all__ = ["ClockResult", "SampleClock", "lower_hull_slope"]
 
 logger = logging.getLogger(__name__)
@@ -161,8 +163,7 @@ class SampleClock:
         max_device_jump_s: float = 3600.0,
         min_step_fraction: float = 0.25,
     ) -> None:
-        if not (math.isfinite(nominal_rate_hz) and nominal_rate_hz > 0):
-            raise ValueError(f"nominal_rate_hz must be positive, got {nominal_rate_hz}")
+        require_positive_finite("nominal_rate_hz", nominal_rate_hz)
         for nm, v in {
             "gap_factor": gap_factor,
             "block_s": block_s,
@@ -174,8 +175,7 @@ class SampleClock:
             "max_device_jump_s": max_device_jump_s,
             "min_step_fraction": min_step_fraction,
         }.items():
-            if not (math.isfinite(v) and v > 0):
-                raise ValueError(f"{nm} must be positive, got {v}")
+            require_positive_finite(nm, v)
         if not (math.isfinite(min_gap_s) and min_gap_s >= 0):
             raise ValueError(f"min_gap_s must be >= 0, got {min_gap_s}")
         self.nominal_rate_hz = float(nominal_rate_hz)
@@ -222,6 +222,19 @@ class SampleClock:
         self._anchored = False
         self._pending_gap = True
 
+    def _device_times(self, n: int, device_time_ns: np.ndarray | None) -> np.ndarray | None:
+        """Checked per-sample device times (int64, shape (n,), increasing), or None if unused."""
+        if not self.has_device_time:
+            return None
+        if device_time_ns is None:
+            raise ValueError("device_time_ns is required when has_device_time=True")
+        dev = np.asarray(device_time_ns, dtype=np.int64)
+        if dev.shape != (n,):
+            raise ValueError(f"device_time_ns must have shape ({n},), got {dev.shape}")
+        if n > 1 and not bool(np.all(np.diff(dev) > 0)):
+            raise ValueError("device_time_ns must be strictly increasing")
+        return dev
+
     def assign(
         self, n_samples: int, arrival_ns: int, device_time_ns: np.ndarray | None = None
     ) -> ClockResult:
@@ -253,15 +266,7 @@ class SampleClock:
         if n == 0:
             return ClockResult(np.zeros(0, dtype=np.int64), False)
         arrival = int(arrival_ns)
-        dev: np.ndarray | None = None
-        if self.has_device_time:
-            if device_time_ns is None:
-                raise ValueError("device_time_ns is required when has_device_time=True")
-            dev = np.asarray(device_time_ns, dtype=np.int64)
-            if dev.shape != (n,):
-                raise ValueError(f"device_time_ns must have shape ({n},), got {dev.shape}")
-            if n > 1 and not bool(np.all(np.diff(dev) > 0)):
-                raise ValueError("device_time_ns must be strictly increasing")
+        dev = self._device_times(n, device_time_ns)
         gap = self._pending_gap
         self._pending_gap = False
 

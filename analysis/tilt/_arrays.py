@@ -7,6 +7,8 @@ import math
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from vocab.units import require_positive_finite
+
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
 
@@ -16,13 +18,7 @@ TINY = 1e-100  # norms below this count as zero (squares of smaller numbers unde
 
 def check_rate(fs_hz: float) -> float:
     """``fs_hz`` as a float; ValueError unless it is a finite positive number."""
-    try:
-        fs = float(fs_hz)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"fs_hz must be a number, got {fs_hz!r}") from exc
-    if not math.isfinite(fs) or fs <= 0:
-        raise ValueError(f"fs_hz must be finite and positive, got {fs_hz!r}")
-    return fs
+    return require_positive_finite("fs_hz", fs_hz)
 
 
 def _check_triaxial(x: ArrayLike, name: str, what: str) -> FloatArray:

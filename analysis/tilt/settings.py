@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from vocab.units import require_positive_finite
+
 __all__ = ["TiltSettings"]
 
 
@@ -121,9 +123,7 @@ class TiltSettings:
             "motion_bias_prior_s",
             "rest_bias_weight",
         ):
-            value = getattr(self, name)
-            if not (isinstance(value, int | float) and math.isfinite(value) and value > 0):
-                raise ValueError(f"TiltSettings.{name} must be a finite positive number, got {value!r}")
+            require_positive_finite(f"TiltSettings.{name}", getattr(self, name))
         if not (math.isfinite(self.rest_min_s) and self.rest_min_s >= 0):
             raise ValueError(f"TiltSettings.rest_min_s must be >= 0, got {self.rest_min_s!r}")
         if not isinstance(self.min_window_samples, int) or self.min_window_samples < 2:

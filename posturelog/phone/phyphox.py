@@ -36,12 +36,12 @@ from posturelog.phone.align import drop_repeated_times, interpolate_onto
 from posturelog.phone.samples import PhoneSamples, Stream, make_samples
 from posturelog.phone.source import ExportSource
 from posturelog.phone.table import Table, parse_table
+from vocab.units import NS_PER_S
 
 __all__ = ["looks_like_phyphox", "read_phyphox"]
 
 log = logging.getLogger(__name__)
 
-_NS = 1_000_000_000
 _TIME = re.compile(r"^(?:time|zeit|temps|tiempo|tempo)?\s*\(s\)$|^t \(s\)$", re.IGNORECASE)
 _ACC = re.compile(r"^acceleration ([xyz]) \(m/s(?:\^2|²)\)$", re.IGNORECASE)
 _LINEAR = re.compile(r"^linear acceleration ([xyz]) \(m/s(?:\^2|²)\)$", re.IGNORECASE)
@@ -95,7 +95,7 @@ def _experiment_to_utc(source: ExportSource) -> tuple[np.ndarray, np.ndarray]:
         bad = int(starts[np.argmax((sys_s < 946_684_800) | (sys_s > 4_102_444_800))])
         raise table.fail(bad, f"system time {table.text('system time').iloc[bad]} is not seconds since 1970 in 2000–2100")
     order = np.argsort(exp_s, kind="stable")
-    return exp_s[order], np.round(sys_s[order] * _NS).astype(np.int64)
+    return exp_s[order], np.round(sys_s[order] * NS_PER_S).astype(np.int64)
 
 
 def _stream(table: Table, axes: list[str], time_col: str, starts: tuple[np.ndarray, np.ndarray], scale: float) -> Stream:
@@ -111,7 +111,7 @@ def _stream(table: Table, axes: list[str], time_col: str, starts: tuple[np.ndarr
         raise table.fail(None, f"no values in {', '.join(axes)}")
     exp_s, sys_ns = starts
     seg = np.clip(np.searchsorted(exp_s, t_s[idx], side="right") - 1, 0, exp_s.size - 1)
-    t_ns = sys_ns[seg] + np.round((t_s[idx] - exp_s[seg]) * _NS).astype(np.int64)
+    t_ns = sys_ns[seg] + np.round((t_s[idx] - exp_s[seg]) * NS_PER_S).astype(np.int64)
     keep, dropped = drop_repeated_times(t_ns, table.where)
     return Stream(t_ns=t_ns[keep], values=values[idx][keep] * scale, where=table.where, n_dropped=dropped)
 

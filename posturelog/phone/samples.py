@@ -8,6 +8,7 @@ import numpy as np
 
 from posturelog.csvio import CsvSamples
 from posturelog.errors import UserError
+from vocab.samples import rate_from_times
 
 __all__ = ["PhoneSamples", "Stream", "check_gravity", "make_samples"]
 
@@ -98,5 +99,5 @@ def make_samples(acc: Stream, gyr: np.ndarray | None, model: str, notes: list[st
     if gyr is not None and np.isnan(gyr).all():
         notes.append("the gyroscope readings do not overlap the accelerometer's; imported without gyroscope")
         gyr = None
-    rate = float(1e9 / np.median(np.diff(acc.t_ns)))
+    rate = rate_from_times(acc.t_ns)
     return PhoneSamples(t_ns=acc.t_ns, acc_mps2=acc.values, gyr_rads=gyr, rate_hz=rate, model=model, notes=notes)

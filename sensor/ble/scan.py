@@ -16,6 +16,7 @@ from bleak.backends.scanner import AdvertisementData
 
 from sensor.ble.errors import DeviceNotFoundError, adapter_error
 from sensor.profiles import PROFILES, profile_for_advertisement
+from vocab.units import require_positive_finite
 
 __all__ = [
     "FoundDevice",
@@ -97,8 +98,7 @@ async def scan(timeout_s: float = 5.0) -> list[FoundDevice]:
     ValueError
         If ``timeout_s`` is not positive.
     """
-    if not timeout_s > 0:
-        raise ValueError(f"scan timeout must be positive, got {timeout_s}")
+    require_positive_finite("scan timeout", timeout_s)
     try:
         seen = await BleakScanner.discover(timeout=timeout_s, return_adv=True)
     except Exception as exc:

@@ -61,6 +61,7 @@ from sensor.ble.scan import FoundDevice, unsupported_message
 from sensor.clock import SampleClock
 from sensor.profiles import profile_by_key
 from sensor.profiles.base import ConfigWrite
+from vocab.units import require_positive_finite
 
 __all__ = ["SensorStream"]
 
@@ -133,8 +134,8 @@ class SensorStream:
     ) -> None:
         if device.profile_key is None:
             raise UnsupportedDeviceError(unsupported_message(device))
-        if rate_hz is not None and not rate_hz > 0:
-            raise ValueError(f"rate_hz must be positive, got {rate_hz}")
+        if rate_hz is not None:
+            require_positive_finite("rate_hz", rate_hz)
         self.device = device
         self.connect_timeout_s = connect_timeout_s
         self.backoff_initial_s = backoff_initial_s
@@ -331,34 +332,16 @@ class SensorStream:
         backoff = self.backoff_initial_s
         first_deadline = time.monotonic() + self.connect_timeout_s
         first = True
-        last_error: BaseException | None = None
         try:
             while not self._closing:
                 try:
                     await self._connect_once(first)
-                except SensorError as exc:
+                except (SensorError, BleakError, TimeoutError, OSError, EOFError) as exc:
                     await self._dispose()
-                    if first or not isinstance(exc, NoDataError):
-                        self._fail(exc, first)
-                        return
-                    last_error = exc
-                except (BleakError, TimeoutError, OSError, EOFError) as exc:
-                    await self._dispose()
-                    mapped = adapter_error(exc)
-                    if mapped is not None:
-                        self._fail(mapped, first)
-                        return
-                    last_error = exc
-                    logger.info("connect to %s failed: %r", self.device.address, exc)
-                    if first and time.monotonic() + backoff > first_deadline:
-                        self._fail(
-                            ConnectionFailedError(
-                                f"could not connect to {self.device.name or self.device.address} "
-                                f"({self.device.address}) within {self.connect_timeout_s:g} s: "
-                                f"{one_line(last_error)}"
-                            ),
-                            first,
-                        )
+                    out_of_time = time.monotonic() + backoff > first_deadline
+                    fatal = self._fatal_error(exc, first, out_of_time)
+                    if fatal is not None:
+                        self._fail(fatal, first)
                         return
                 else:
                     self._up = True
@@ -385,6 +368,26 @@ class SensorStream:
             if not self._started.done():
                 self._started.set_exception(SensorError("stream closed before it started"))
         self._queue.put_nowait(_END)
+
+    def _fatal_error(self, exc: BaseException, first: bool, out_of_time: bool) -> BaseException | None:
+        """The error that ends the stream after a failed connection attempt, or None to retry.
+
+        The first connection fails on any sensor error, or when the connect timeout is spent;
+        later, only a lost link that yields no data (``NoDataError``) and transient BLE errors
+        are retried. Adapter / BlueZ problems always end the stream.
+        """
+        if isinstance(exc, SensorError):
+            return exc if first or not isinstance(exc, NoDataError) else None
+        mapped = adapter_error(exc)
+        if mapped is not None:
+            return mapped
+        logger.info("connect to %s failed: %r", self.device.address, exc)
+        if first and out_of_time:
+            return ConnectionFailedError(
+                f"could not connect to {self.device.name or self.device.address} "
+                f"({self.device.address}) within {self.connect_timeout_s:g} s: {one_line(exc)}"
+            )
+        return None
 
     def _fail(self, exc: BaseException, first: bool) -> None:
         assert self._started is not None

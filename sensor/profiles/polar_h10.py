@@ -23,6 +23,7 @@ from sensor.profiles.base import (
     SensorProfile,
     notification_bytes,
 )
+from vocab.units import NS_PER_S
 
 __all__ = [
     "POLAR_EPOCH_OFFSET_NS",
@@ -40,7 +41,7 @@ POLAR_PMD_SERVICE_UUID = "fb005c80-02e7-f387-1cad-8acd2d8df0c8"
 POLAR_PMD_CONTROL_UUID = "fb005c81-02e7-f387-1cad-8acd2d8df0c8"
 POLAR_PMD_DATA_UUID = "fb005c82-02e7-f387-1cad-8acd2d8df0c8"
 #: Nanoseconds from the Unix epoch to the Polar epoch 2000-01-01T00:00:00Z.
-POLAR_EPOCH_OFFSET_NS = 946_684_800 * 1_000_000_000
+POLAR_EPOCH_OFFSET_NS = 946_684_800 * NS_PER_S
 
 #: PMD control-point error codes (polar-ble-sdk ``PmdControlPointResponse``).
 POLAR_PMD_ERRORS: dict[int, str] = {

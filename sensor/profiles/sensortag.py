@@ -112,20 +112,8 @@ class SensorTagProfile(SensorProfile):
         Source: TI CC2650 SensorTag User's Guide, Movement Sensor: 9 × int16 gyro x,y,z
         (raw / (65536/500) °/s), acc x,y,z (raw / (32768/range) g), mag x,y,z (µT, ignored).
 
-        Parameters
-        ----------
-        data : bytes
-            18 bytes (one sample); a positive multiple of 18 is accepted too.
-
-        Returns
-        -------
-        Decoded
-            ``acc_mps2`` (N, 3) m/s² (g = 9.80665), ``gyr_rads`` (N, 3) rad/s.
-
-        Raises
-        ------
-        DecodeError
-            If the length is not a positive multiple of 18 or ``data`` is not bytes-like.
+        One 18-byte sample per frame (a positive multiple of 18 bytes is accepted);
+        otherwise :class:`DecodeError`, as :meth:`SensorProfile.decode` says.
         """
         raw = int16_frames(data, _FRAME, "sensortag")
         return Decoded(acc_mps2=raw[:, 3:6] * self._acc_scale, gyr_rads=raw[:, 0:3] * _GYR_SCALE)

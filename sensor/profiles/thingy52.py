@@ -104,20 +104,8 @@ class Thingy52Profile(SensorProfile):
         Source: Nordic-Thingy52-FW ``ble_tms.h`` (``ble_tms_raw_t``): accel int16×3 /1024 = g,
         gyro int16×3 /32 = °/s, compass int16×3 /16 = µT (ignored here).
 
-        Parameters
-        ----------
-        data : bytes
-            18 bytes (one sample); a positive multiple of 18 is accepted too.
-
-        Returns
-        -------
-        Decoded
-            ``acc_mps2`` (N, 3) m/s² with g = 9.80665, ``gyr_rads`` (N, 3) rad/s.
-
-        Raises
-        ------
-        DecodeError
-            If the length is not a positive multiple of 18 or ``data`` is not bytes-like.
+        One 18-byte sample per frame (a positive multiple of 18 bytes is accepted);
+        otherwise :class:`DecodeError`, as :meth:`SensorProfile.decode` says.
         """
         raw = int16_frames(data, _FRAME, "thingy52 raw")
         return Decoded(acc_mps2=raw[:, 0:3] * _ACC_SCALE, gyr_rads=raw[:, 3:6] * _GYR_SCALE)

@@ -77,10 +77,27 @@ class SimulationSettings:
     chunk_samples: int = 1 << 18
 
     def __post_init__(self) -> None:
+        self._check_run()
+        self._check_sensor()
+        self._check_wearer()
+
+    def _check_run(self) -> None:
+        """Seed, length, chunking, start date and zone."""
         if not isinstance(self.seed, int | np.integer) or self.seed < 0:
             raise ValueError(f"seed must be a non-negative integer, got {self.seed!r}")
         if not 1 <= self.days <= 10000:
             raise ValueError(f"days must be in 1..10000, got {self.days}")
+        if self.chunk_samples < 1024:
+            raise ValueError(f"chunk_samples must be >= 1024, got {self.chunk_samples}")
+        if not isinstance(self.start_date, dt.date) or isinstance(self.start_date, dt.datetime):
+            raise ValueError(f"start_date must be a datetime.date, got {self.start_date!r}")
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown IANA time zone {self.timezone!r}") from exc
+
+    def _check_sensor(self) -> None:
+        """Rate, clock drift, noise and bias."""
         if not (math.isfinite(self.fs_hz) and 0.5 <= self.fs_hz <= 2000.0):
             raise ValueError(f"fs_hz must be in [0.5, 2000] Hz, got {self.fs_hz}")
         if not (math.isfinite(self.clock_drift_ppm) and abs(self.clock_drift_ppm) < 10000.0):
@@ -91,6 +108,9 @@ class SimulationSettings:
             value = getattr(self, name)
             if not (math.isfinite(value) and value >= 0.0):
                 raise ValueError(f"{name} must be finite and >= 0, got {value}")
+
+    def _check_wearer(self) -> None:
+        """Probabilities, slouch propensity and the pain model's gain."""
         for name in ("routine_probability", "night_wear_probability"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
@@ -101,11 +121,3 @@ class SimulationSettings:
             raise ValueError(
                 f"pain_slouch_gain must be finite and >= 0, got {self.pain_slouch_gain}"
             )
-        if self.chunk_samples < 1024:
-            raise ValueError(f"chunk_samples must be >= 1024, got {self.chunk_samples}")
-        if not isinstance(self.start_date, dt.date) or isinstance(self.start_date, dt.datetime):
-            raise ValueError(f"start_date must be a datetime.date, got {self.start_date!r}")
-        try:
-            ZoneInfo(self.timezone)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown IANA time zone {self.timezone!r}") from exc

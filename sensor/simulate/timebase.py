@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+from vocab.units import NS_PER_S
+
 __all__ = ["local_ns"]
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
@@ -30,4 +32,4 @@ def local_ns(tz: ZoneInfo, date: dt.date, hours: float) -> int:
     naive = dt.datetime.combine(date, dt.time()) + dt.timedelta(hours=hours)
     aware = naive.replace(tzinfo=tz)
     delta = aware - _EPOCH
-    return (delta.days * 86400 + delta.seconds) * 1_000_000_000 + delta.microseconds * 1000
+    return (delta.days * 86400 + delta.seconds) * NS_PER_S + delta.microseconds * 1000

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
+from vocab.terms import CONTEXTS, REMEDY_KINDS
+
 __all__ = [
     "CONTEXTS",
     "GRAVITY_MPS2",
@@ -18,6 +20,7 @@ __all__ = [
     "WALKING",
     "PainRating",
     "Remedy",
+    "SampleTruth",
     "SimulatedDay",
 ]
 
@@ -26,18 +29,30 @@ FloatArray = NDArray[np.float64]
 GRAVITY_MPS2 = 9.81
 """Gravity magnitude used by the simulator, m/s²."""
 
-CONTEXTS: tuple[str, ...] = ("nonwear", "lying", "upright", "walking")
-"""Context names; ``SimulatedDay.context`` holds uint8 indices into this tuple."""
 
 NONWEAR, LYING, UPRIGHT, WALKING = 0, 1, 2, 3
 """Codes of :data:`CONTEXTS`."""
 
-REMEDY_KINDS: tuple[str, ...] = ("stretch", "heat", "ice", "painkiller")
-"""Remedy kinds the simulated wearer logs."""
 
 
 @dataclass
-class SimulatedDay:
+class SampleTruth:
+    """The per-sample columns of simulated wear (described in :class:`SimulatedDay`)."""
+
+    t_ns: NDArray[np.int64]
+    sample_index: NDArray[np.int64]
+    acc_mps2: FloatArray
+    gyr_rads: FloatArray
+    up_sensor: FloatArray
+    flexion_deg: FloatArray
+    lateral_deg: FloatArray
+    context: NDArray[np.uint8]
+    worn: NDArray[np.bool_]
+    slouch: NDArray[np.bool_]
+
+
+@dataclass
+class SimulatedDay(SampleTruth):
     """One local day of simulated recording with per-sample truth.
 
     Arrays hold only the samples that reached the recorder (link-loss gaps are absent).
@@ -84,16 +99,6 @@ class SimulatedDay:
     date: dt.date
     day_start_ns: int
     day_end_ns: int
-    t_ns: NDArray[np.int64]
-    sample_index: NDArray[np.int64]
-    acc_mps2: FloatArray
-    gyr_rads: FloatArray
-    up_sensor: FloatArray
-    flexion_deg: FloatArray
-    lateral_deg: FloatArray
-    context: NDArray[np.uint8]
-    worn: NDArray[np.bool_]
-    slouch: NDArray[np.bool_]
     mount_changes: list[int] = field(default_factory=list)
     mounting: list[tuple[int, FloatArray]] = field(default_factory=list)
     routines: list[tuple[int, int]] = field(default_factory=list)

@@ -13,7 +13,7 @@ import asyncio
 import datetime as dt
 import logging
 import math
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, fields
 from zoneinfo import ZoneInfo
 
@@ -28,7 +28,14 @@ from sensor.simulate.schedule import PlanBuilder
 from sensor.simulate.settings import SimulationSettings
 from sensor.simulate.synthesis import Synthesizer
 from sensor.simulate.timebase import local_ns
-from sensor.simulate.truth import GRAVITY_MPS2, UPRIGHT, PainRating, Remedy, SimulatedDay
+from sensor.simulate.truth import (
+    GRAVITY_MPS2,
+    UPRIGHT,
+    PainRating,
+    Remedy,
+    SampleTruth,
+    SimulatedDay,
+)
 
 __all__ = ["SimulatedWearer"]
 
@@ -387,33 +394,30 @@ class SimulatedWearer:
             self.settings.pain_slouch_gain,
         )
 
-    def routines(self) -> list[tuple[int, int]]:
-        """``(start_ns, end_ns)`` of every calibration routine of the simulation (no raw signal).
-
-        Same intervals as ``SimulatedDay.routines``, day after day.
-        """
+    def _intervals_ns(self, of_plan: Callable[[Plan], list[tuple[float, float]]]) -> list[tuple[int, int]]:
+        """Intervals (s from the start of each day's plan) as UTC ns, day after day."""
         out: list[tuple[int, int]] = []
         for k in range(self.settings.days):
             plan = self._plan(k)
             out += [
                 (plan.day_start_ns + int(round(a * 1e9)), plan.day_start_ns + int(round(b * 1e9)))
-                for a, b in plan.routines
+                for a, b in of_plan(plan)
             ]
         return out
+
+    def routines(self) -> list[tuple[int, int]]:
+        """``(start_ns, end_ns)`` of every calibration routine of the simulation (no raw signal).
+
+        Same intervals as ``SimulatedDay.routines``, day after day.
+        """
+        return self._intervals_ns(lambda plan: plan.routines)
 
     def slouch_episodes(self) -> list[tuple[int, int]]:
         """``(start_ns, end_ns)`` of every intended slouch episode (no raw signal).
 
         ``SimulatedDay.slouch`` is true exactly for the samples inside these intervals.
         """
-        out: list[tuple[int, int]] = []
-        for k in range(self.settings.days):
-            plan = self._plan(k)
-            out += [
-                (plan.day_start_ns + int(round(a * 1e9)), plan.day_start_ns + int(round(b * 1e9)))
-                for a, b in plan.episodes
-            ]
-        return out
+        return self._intervals_ns(lambda plan: plan.episodes)
 
     def pain_ratings(self) -> list[PainRating]:
         """All momentary pain ratings of the simulation, in time order (no raw signal needed)."""
@@ -425,19 +429,8 @@ class SimulatedWearer:
 
 
 @dataclass
-class _Columns:
+class _Columns(SampleTruth):
     """Per-sample columns of (part of) a day, named as in :class:`SimulatedDay`."""
-
-    t_ns: NDArray[np.int64]
-    sample_index: NDArray[np.int64]
-    acc_mps2: FloatArray
-    gyr_rads: FloatArray
-    up_sensor: FloatArray
-    flexion_deg: FloatArray
-    lateral_deg: FloatArray
-    context: NDArray[np.uint8]
-    worn: NDArray[np.bool_]
-    slouch: NDArray[np.bool_]
 
     @classmethod
     def empty(cls, n: int) -> _Columns:

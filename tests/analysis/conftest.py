@@ -204,9 +204,9 @@ def fast_trajectory(
     q /= np.linalg.norm(q, axis=1, keepdims=True)
     # linear acceleration = second derivative of a bounded random displacement (~0.1 m): no
     # sustained low-frequency acceleration, as in real motion; a few m/s² during bursts
-    pos = np.stack([_smooth_noise(rng, n, fs, 1.0, 0.05, order=6) for _ in range(3)], axis=1)
-    pos *= env[:, None]
-    lin = np.gradient(np.gradient(pos, 1.0 / fs, axis=0), 1.0 / fs, axis=0)
+    disp = np.stack([_smooth_noise(rng, n, fs, 1.0, 0.05, order=6) for _ in range(3)], axis=1)
+    disp *= env[:, None]
+    lin = np.gradient(np.gradient(disp, 1.0 / fs, axis=0), 1.0 / fs, axis=0)
     del t
     bias = np.radians(gyro_bias_dps) * np.array([0.6, 0.7, -0.4])
     acc, gyr, up = simulate_imu(q, lin, fs, rng, bias, acc_noise, gyr_noise)

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.epochs import EPOCH_COLUMNS, FEATURE_COLUMNS, epochs_from_samples
+from analysis.epochs import EPOCH_COLUMNS, FEATURE_COLUMNS, EpochsInfo, epochs_from_samples
 from analysis.settings import AnalysisSettings
 
 FS = 50.0
@@ -52,14 +52,14 @@ def synthetic(seconds: int = 1800, seed: int = 0, start_ns: int = START_NS) -> p
 
 
 @pytest.fixture(scope="module")
-def result() -> tuple[pd.DataFrame, dict]:
+def result() -> tuple[pd.DataFrame, EpochsInfo]:
     s = synthetic()
     marks = pd.DataFrame({"start": [pd.Timestamp("2026-11-16T08:05:00Z")],
                           "end": [pd.Timestamp("2026-11-16T08:05:05Z")]})
     return epochs_from_samples(s, FS, calibration_marks=marks)
 
 
-def test_shape_and_columns(result: tuple[pd.DataFrame, dict]) -> None:
+def test_shape_and_columns(result: tuple[pd.DataFrame, EpochsInfo]) -> None:
     ep, info = result
     assert list(ep.columns[: len(EPOCH_COLUMNS)]) == list(EPOCH_COLUMNS)
     assert set(FEATURE_COLUMNS) <= set(ep.columns)
@@ -69,7 +69,7 @@ def test_shape_and_columns(result: tuple[pd.DataFrame, dict]) -> None:
     assert info.segments == 1
 
 
-def test_wear_context_and_slouch(result: tuple[pd.DataFrame, dict]) -> None:
+def test_wear_context_and_slouch(result: tuple[pd.DataFrame, EpochsInfo]) -> None:
     ep, info = result
     ctx = ep["context"].astype(str).to_numpy()
     assert (ctx[10:290] == "nonwear").all()
@@ -78,7 +78,7 @@ def test_wear_context_and_slouch(result: tuple[pd.DataFrame, dict]) -> None:
     assert (ctx[1630:] == "lying").all()
     slouch = ep["slouch"].to_numpy()
     assert slouch[905:1295].all() and not slouch[:895].any() and not slouch[1305:].any()
-    assert len(info.episodes) == 1
+    assert info.episodes is not None and len(info.episodes) == 1
     # walking fit (mark has no bend): upright within the assumed walking lean
     worn = ep.iloc[320:890]
     assert abs(worn["flexion_deg"].median() - 3.0) < 6.0

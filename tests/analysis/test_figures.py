@@ -92,14 +92,14 @@ def _horizontal_lines(ax: Axes) -> list[float]:
     out = []
     for line in ax.get_lines():
         y = np.asarray(line.get_ydata(), dtype=float)
-        if y.size == 2 and y[0] == y[1] and list(line.get_xdata()) == [0, 1]:
+        if y.size == 2 and y[0] == y[1] and np.asarray(line.get_xdata()).tolist() == [0, 1]:
             out.append(float(y[0]))
     return out
 
 
 def _legend_texts(fig: Figure) -> list[str]:
-    return [t.get_text() for ax in fig.axes if ax.get_legend() is not None
-            for t in ax.get_legend().get_texts()]
+    legends = [ax.get_legend() for ax in fig.axes]
+    return [t.get_text() for legend in legends if legend is not None for t in legend.get_texts()]
 
 
 def test_daily_context_figure(tables: dict[str, pd.DataFrame]) -> None:
@@ -122,7 +122,8 @@ def test_hourly_heatmap_figure(tables: dict[str, pd.DataFrame]) -> None:
     ax = fig.axes[0]
     assert ax.get_xlabel().startswith("Local time of day")
     assert len(ax.get_yticklabels()) == len(tables["hourly"])  # one row per day
-    assert ax.collections[0].get_array().shape == (len(tables["hourly"]), 24)
+    values = ax.collections[0].get_array()
+    assert values is not None and values.shape == (len(tables["hourly"]), 24)
     assert fig.axes[1].get_ylabel() == "Slouched (% of upright time)"  # the colour bar
 
 
@@ -151,7 +152,7 @@ def test_pain_association_figure(tables: dict[str, pd.DataFrame]) -> None:
     assert ax.get_xlabel() == "Slouched time that day (hours)"
     assert ax.get_ylabel() == "Mean pain that day (0–10)"
     days_with_pain = int(tables["daily"]["pain_mean"].notna().sum())
-    assert len(ax.collections[0].get_offsets()) == days_with_pain == 2
+    assert len(np.asarray(ax.collections[0].get_offsets())) == days_with_pain == 2
     assert note in " ".join(t.get_text().replace("\n", " ") for t in ax.texts)
 
 
@@ -206,7 +207,7 @@ def test_empty_inputs_give_a_message_not_an_error(tables: dict[str, pd.DataFrame
 
 def test_subfigure_target_returns_root(tables: dict[str, pd.DataFrame]) -> None:
     page = figures.new_figure((8.27, 11.69))
-    top, bottom = page.subfigures(2, 1)
+    top, bottom = np.asarray(page.subfigures(2, 1)).ravel()
     assert figures.hourly_heatmap_figure(tables["hourly"], fig=top) is page
     assert figures.wear_quality_figure(tables["daily"], fig=bottom) is page
     _check(page)

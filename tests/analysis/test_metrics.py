@@ -104,7 +104,9 @@ def test_daily_values_pain_and_weekly_summary() -> None:
     summary = weekly_summary(this, prev, hourly_profile(ep[ep.index >= "2026-11-16"], TZ))
     assert summary["week"] == "2026-W47"
     assert summary["worst_hour"] == 8
-    assert summary["change"]["slouch_minutes_per_day"]["difference"] == pytest.approx(7.0)
+    change = summary["change"]
+    assert change is not None
+    assert change["slouch_minutes_per_day"]["difference"] == pytest.approx(7.0)
     assert weekly_summary(this)["change"] is None
 
 

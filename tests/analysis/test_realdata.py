@@ -17,6 +17,7 @@ import pytest
 from analysis.epochs import epochs_from_arrays
 from analysis.settings import AnalysisSettings
 from analysis.wear import detect_wear
+from vocab.samples import rate_from_times
 
 DATA = Path(__file__).parent / "data" / "uci_older_s1"
 G = 9.80665
@@ -43,7 +44,7 @@ def test_uci_excerpt_lying_and_context() -> None:
     pred, truth = [], []
     for f in files:
         t_ns, acc, lab = _uci(f)
-        fs = 1e9 / float(np.median(np.diff(t_ns)))
+        fs = rate_from_times(t_ns)
         ep, info = epochs_from_arrays(t_ns, acc, None, fs)  # must not raise
         assert info.walking_available is False and "Nyquist" in info.walking_reason
         assert np.isnan(ep["step_power"]).all()

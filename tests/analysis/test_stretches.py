@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pytest
 
@@ -16,7 +18,7 @@ from analysis.stretches import (
 FS = 10.0
 
 
-def holds_signal(levels_s: list[tuple[float, float]], ramp_s: float = 1.5, seed: int = 0,
+def holds_signal(levels_s: Sequence[tuple[float, float]], ramp_s: float = 1.5, seed: int = 0,
                  noise_deg: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
     """Piecewise-constant angle (``(value_deg, seconds)`` segments) with linear ramps and noise."""
     t_key, v_key, t = [], [], 0.0

@@ -7,6 +7,7 @@ Orientation Estimation", Data 6(7):72, CC BY 4.0; excerpt and changes in ``data/
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -18,7 +19,7 @@ DATA = Path(__file__).parent / "data" / "broad_07_fast_rotation_excerpt.npz"
 
 
 @pytest.fixture(scope="module")
-def broad() -> dict[str, np.ndarray]:
+def broad() -> dict[str, Any]:
     with np.load(DATA) as d:
         acc = np.ascontiguousarray(d["imu_acc_mps2"], dtype=np.float64)
         gyr = np.ascontiguousarray(d["imu_gyr_rads"], dtype=np.float64)

@@ -21,9 +21,10 @@ import pytest
 
 from analysis.epochs import EpochsInfo, epochs_from_samples
 from analysis.metrics import daily_metrics, hourly_profile
-from analysis.settings import CONTEXT_NAMES, AnalysisSettings
+from analysis.settings import AnalysisSettings
 from analysis.wear import runs
 from sensor.simulate import SimulatedDay, SimulatedWearer, SimulationSettings
+from vocab.terms import CONTEXTS
 
 log = logging.getLogger(__name__)
 TZ = "Europe/London"
@@ -51,7 +52,7 @@ def _truth_seconds(day: SimulatedDay) -> pd.DataFrame:
     def share(x: np.ndarray) -> np.ndarray:
         return np.add.reduceat(x.astype(float), st) / cnt
 
-    ctx = np.stack([share(day.context == k) for k in range(len(CONTEXT_NAMES))], 1).argmax(1)
+    ctx = np.stack([share(day.context == k) for k in range(len(CONTEXTS))], 1).argmax(1)
     idx = pd.DatetimeIndex(pd.to_datetime(sec[st], unit="s", utc=True), name="time")
     return pd.DataFrame({"worn": share(day.worn) > 0.5, "slouch": share(day.slouch) > 0.5,
                          "context": ctx}, index=idx)
@@ -116,7 +117,7 @@ def test_error_table(days: list[DayResult]) -> None:
             "wear_min": r.epochs["worn"].sum() / 60, "wear_min_true": worn_t.sum() / 60,
             "slouch_min": r.epochs["slouch"].sum() / 60,
             "slouch_min_true": r.truth["slouch"].sum() / 60,
-            "episodes": len(r.info.episodes),
+            "episodes": len(r.info.episodes or ()),
             "episodes_true": _episodes(r.truth["slouch"].to_numpy()),
             "calibration": ",".join(b["source"] for b in r.info.mountings),
         })
@@ -163,7 +164,7 @@ def test_slouch_minutes(days: list[DayResult]) -> None:
 
 def test_episode_count(days: list[DayResult]) -> None:
     for r in days:
-        ours, true = len(r.info.episodes), _episodes(r.truth["slouch"].to_numpy())
+        ours, true = len(r.info.episodes or ()), _episodes(r.truth["slouch"].to_numpy())
         assert abs(ours - true) <= max(0.1 * true, 1.0), (r.label, ours, true)
 
 

@@ -18,7 +18,6 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-from types import TracebackType
 
 from tests.fakebluez.bluez import FakeBlueZ, FakeBlueZThread, FakeDevice
 from tests.fakebluez.bus import PrivateBus, write_fake_bluetoothctl
@@ -132,10 +131,5 @@ class FakeBluetooth:
     def __enter__(self) -> FakeBluetooth:
         return self.start()
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.stop()

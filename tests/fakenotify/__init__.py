@@ -50,7 +50,7 @@ class FakeNotifications(ServiceInterface):  # type: ignore[misc]
 
     @method()
     def Notify(self, app_name: "s", replaces_id: "u", app_icon: "s", summary: "s",  # type: ignore[name-defined]  # noqa: F821, N802
-               body: "s", actions: "as", hints: "a{sv}", expire_timeout: "i") -> "u":  # type: ignore[name-defined]  # noqa: F821, F722
+               body: "s", actions: "as", hints: "a{sv}", expire_timeout: "i") -> "u":  # type: ignore[name-defined, valid-type]  # noqa: F821, F722
         nid = replaces_id or self._next
         self._next += 1
         self.log.received.append(Notification(
@@ -63,7 +63,7 @@ class FakeNotifications(ServiceInterface):  # type: ignore[misc]
         self.log.closed.append(id)
 
     @method()
-    def GetCapabilities(self) -> "as":  # type: ignore[name-defined]  # noqa: F821, F722, N802
+    def GetCapabilities(self) -> "as":  # type: ignore[name-defined, valid-type]  # noqa: F821, F722, N802
         return ["body"]
 
     @method()

@@ -37,7 +37,7 @@ STATES = ("upright", "slouched", "lying", "walking", "nonwear")
 
 def run(policy: AlertPolicy, states: list[str], t0: float = T0) -> list[tuple[float, str, Alert]]:
     """Feed a per-second state sequence (with the run lengths the live engine would give)."""
-    out = []
+    out: list[tuple[float, str, Alert]] = []
     run_s = 0
     sitting = 0
     for i, st_ in enumerate(states):

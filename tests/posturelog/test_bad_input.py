@@ -406,7 +406,7 @@ def test_export_round_trips_bit_for_bit(tmp_path: Path) -> None:
     n = 2000
     t_ns = 1_795_161_600_000_000_000 + np.cumsum(rng.integers(1, 40_000_000, n))
     values = rng.normal(0, 5, size=(n, 6)).astype(np.float32)
-    values[:5, 0] = [np.float32(1) + np.finfo(np.float32).eps, 3.4028235e38, -1e-45, 1e-38, 9.80665]
+    values[:5, 0] = np.array([np.float32(1) + np.finfo(np.float32).eps, 3.4028235e38, -1e-45, 1e-38, 9.80665])
     values[100:200, 3:] = np.nan  # accelerometer-only stretch
     times = pd.to_datetime(t_ns, unit="ns", utc=True).tz_convert("Europe/Berlin")
     lines = ["time,acc_x,acc_y,acc_z,gyr_x,gyr_y,gyr_z"]

@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 
 from posturelog.cli import app
 from posturelog.importing import import_csv
+from posturelog.layout import date_dir, date_dirs, participant_dir
 from posturelog.ownership import LOCK_NAME, OwnerLock, is_owned
 from posturelog.recorder import Recorder, record_batches
 from posturelog.store import Store
@@ -147,7 +148,7 @@ def test_own_store_compaction_never_touches_an_owned_session(tmp_path: Path) -> 
 def test_readers_ignore_temporary_and_staged_files(tmp_path: Path) -> None:
     store = Store(tmp_path)
     record_batches(make_batches(10), store, SourceInfo(model="test"), "UTC")
-    part = next((tmp_path / "samples" / "participant=me").glob("date=*"))
+    part = next(d for _, d in date_dirs(participant_dir(tmp_path / "samples", "me")))
     # half-written compaction outputs, old and new naming
     (part / "session-000099-seg-000000.parquet.tmp").write_bytes(b"PAR1 half written")
     (part / ".session-000098-seg-000000.parquet.tmp").write_bytes(b"PAR1 half written")
@@ -180,7 +181,7 @@ def test_failed_import_leaves_nothing_and_does_not_poison_later_commands(tmp_pat
     ).to_csv(csv, index=False)
     data = tmp_path / "data"
     # a file where the import's date partition must go: the move into place fails
-    blocker = data / "samples" / "participant=me" / "date=2026-11-20"
+    blocker = date_dir(participant_dir(data / "samples", "me"), "2026-11-20")
     blocker.parent.mkdir(parents=True)
     blocker.write_text("in the way")
     runner = CliRunner()

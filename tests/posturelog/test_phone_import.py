@@ -144,24 +144,23 @@ def test_sensor_logger_standardised_ios_keeps_signs(tmp_path: Path) -> None:
     np.testing.assert_allclose(std.acc_mps2, ios.acc_mps2, atol=1e-6)
 
 
-def _phyphox(tmp_path: Path, change: dict[str, bytes | None]) -> Path:
-    files = members(PHONE / "phyphox_example.zip")
+def _changed(example: str, tmp_path: Path, change: dict[str, bytes | None]) -> Path:
+    """The example export with members replaced (bytes) or removed (None), as ``bad.zip``."""
+    files = members(PHONE / example)
     for name, data in change.items():
         if data is None:
             files.pop(name)
         else:
             files[name] = data
     return write_zip(tmp_path / "bad.zip", files)
+
+
+def _phyphox(tmp_path: Path, change: dict[str, bytes | None]) -> Path:
+    return _changed("phyphox_example.zip", tmp_path, change)
 
 
 def _sensor_logger(tmp_path: Path, change: dict[str, bytes | None]) -> Path:
-    files = members(PHONE / "sensor_logger_example.zip")
-    for name, data in change.items():
-        if data is None:
-            files.pop(name)
-        else:
-            files[name] = data
-    return write_zip(tmp_path / "bad.zip", files)
+    return _changed("sensor_logger_example.zip", tmp_path, change)
 
 
 def _replace_line(data: bytes, line: int, new: str) -> bytes:
@@ -294,7 +293,7 @@ def test_generator_reproduces_the_shipped_samples(tmp_path: Path) -> None:
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    module.HERE = tmp_path
+    module.HERE = tmp_path  # type: ignore[attr-defined]
     module.main()
     for name in SAMPLES:
         assert members(tmp_path / name) == members(PHONE / name), name

@@ -208,21 +208,28 @@ def _start_long_run_early(request: pytest.FixtureRequest) -> None:
         request.getfixturevalue("link_drop_run")
 
 
+def _start_recorder(bt: FakeBluetooth, data: Path, *, capture: bool) -> subprocess.Popen[str]:
+    """``posturelog record`` of our sensor at 100 Hz in a child process on the fake bus."""
+    env = bt.env()
+    env["POSTURELOG_SCAN_TIMEOUT"] = "1.0"
+    out = subprocess.PIPE if capture else subprocess.DEVNULL
+    return subprocess.Popen(
+        [sys.executable, "-m", "posturelog.cli", "record", "--device", OURS, "--rate", "100", "--data-dir", str(data)],
+        env=env,
+        cwd=ROOT,
+        stdout=out,
+        stderr=out,
+        text=True,
+    )
+
+
 def test_kill_9_keeps_everything_flushed_and_next_start_compacts(
     fake_bluez: FakeFactory, tmp_path: Path
 ) -> None:
     dev = make_peripheral("thingy52", OURS)
     bt = fake_bluez([dev])
     data = tmp_path / "data"
-    env = bt.env()
-    env["POSTURELOG_SCAN_TIMEOUT"] = "1.0"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "posturelog.cli", "record", "--device", OURS, "--rate", "100", "--data-dir", str(data)],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    proc = _start_recorder(bt, data, capture=False)
     try:
         deadline = time.monotonic() + 30
         while len(dev.sent()) < 500:  # ≥ 5 s of streaming
@@ -265,16 +272,7 @@ def test_ctrl_c_stops_cleanly(fake_bluez: FakeFactory, tmp_path: Path) -> None:
     dev = make_peripheral("polar_h10", OURS)
     bt = fake_bluez([dev])
     data = tmp_path / "data"
-    env = bt.env()
-    env["POSTURELOG_SCAN_TIMEOUT"] = "1.0"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "posturelog.cli", "record", "--device", OURS, "--rate", "100", "--data-dir", str(data)],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc = _start_recorder(bt, data, capture=True)
     try:
         deadline = time.monotonic() + 30
         while len(dev.sent()) < 200:

@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 from analysis.settings import AnalysisSettings
+from posturelog.demo import log_simulated_wearer
 from posturelog.errors import UserError
 from posturelog.report import (
     EPISODE_CSV_COLUMNS,
@@ -392,12 +393,7 @@ def simulated_store(tmp_path_factory: pytest.TempPathFactory) -> Any:
     wearer = SimulatedWearer(SimulationSettings(seed=5, days=3, fs_hz=10.0,
                                                 start_date=dt.date(2026, 11, 15), timezone=tz))
     record_batches(wearer.batches(batch_s=60.0), store, wearer.info, tz, source="test")
-    rows: list[tuple[int, str, int | None, str]] = [
-        (r.t_ns, "pain", r.score, r.note) for r in wearer.pain_ratings()]
-    rows += [(r.t_ns, r.kind, None, r.note) for r in wearer.remedies()]
-    store.add_events(rows)
-    for start_ns, end_ns in wearer.routines():
-        store.add_calibration_mark(start_ns, end_ns, source="routine")
+    log_simulated_wearer(store, wearer)
     return store
 
 
@@ -511,4 +507,5 @@ def test_band_edges_setting_drives_csv_columns_tables_and_legend(tmp_path: Path)
     when = next(s for s in report_sections(data) if s.key == "when")
     plot = next(b for b in when.blocks if isinstance(b, Plot) and b.alt.startswith("Flexion"))
     legend = plot.draw(None).axes[0].get_legend()
+    assert legend is not None
     assert [t.get_text() for t in legend.get_texts()][:2] == ["15–45° band", "over 45° band"]

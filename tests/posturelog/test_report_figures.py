@@ -6,6 +6,7 @@ import io
 import warnings
 from collections.abc import Iterator
 
+import numpy as np
 import pandas as pd
 import pytest
 from matplotlib.colors import to_hex
@@ -82,7 +83,7 @@ def test_sensitivity_table_highlights_the_chosen_setting() -> None:
 def test_cards_show_every_value() -> None:
     items = [(f"label {i}", f"{i} min") for i in range(8)]
     page = new_figure((8.27, 11.69))
-    top, _ = page.subfigures(2, 1)
+    top = np.asarray(page.subfigures(2, 1)).ravel()[0]
     assert cards_figure(items, fig=top) is page
     texts = {t.get_text() for ax in page.axes for t in ax.texts}
     assert {v for _, v in items} | {k for k, _ in items} <= texts

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from posturelog.layout import date_dirs, participant_dir
 from posturelog.recorder import Recorder, record_batches
 from posturelog.segments import read_segment
 from posturelog.store import Store
@@ -50,7 +51,7 @@ def test_partitions_follow_local_date_and_hours(tmp_path: Path) -> None:
     store = Store(tmp_path)
     record_batches(make_batches(3600, start), store, SourceInfo(model="test"), "Europe/London")
     assert [d.isoformat() for d in store.local_dates()] == ["2026-06-30", "2026-07-01"]
-    files = sorted((tmp_path / "samples" / "participant=me").glob("date=*/*.parquet"))
+    files = sorted((p for _, d in date_dirs(participant_dir(tmp_path / "samples", "me")) for p in d.glob("*.parquet")))
     assert len(files) == 2
     day2 = pd.read_parquet(files[1])
     assert day2["time"].min() == pd.Timestamp("2026-06-30T23:00:00Z")
@@ -150,3 +151,16 @@ def test_writer_rejects_time_going_backwards(tmp_path: Path) -> None:
         writer.append(b[1])
         with pytest.raises(ValueError, match="must increase"):
             writer.append(b[0])
+
+
+def test_read_arrays_is_the_reader_behind_read_samples(tmp_path: Path) -> None:
+    """Issue 8: one reader; the DataFrame is the same numbers as the arrays."""
+    store = Store(tmp_path)
+    record_batches(make_batches(3), store, SourceInfo(model="test"), "UTC")
+    arrays = store.read_arrays(T0 + 1_000_000_000, T0 + 2 * 1_000_000_000)
+    df = store.read_samples(T0 + 1_000_000_000, T0 + 2 * 1_000_000_000)
+    assert arrays.t_ns.dtype == np.int64 and arrays.acc_mps2.shape == (len(df), 3)
+    np.testing.assert_array_equal(arrays.t_ns, df.index.as_unit("ns").asi8)
+    np.testing.assert_array_equal(arrays.acc_mps2, df[["acc_x", "acc_y", "acc_z"]].to_numpy())
+    np.testing.assert_array_equal(arrays.gyr_rads, df[["gyr_x", "gyr_y", "gyr_z"]].to_numpy())
+    assert len(store.read_arrays(T0 - 10 * 1_000_000_000, T0)) == 0

@@ -152,7 +152,8 @@ def test_witmotion_characteristic_matching_either_base() -> None:
 
 def test_witmotion_rate_readback() -> None:
     p = WitMotionProfile()
-    assert p.rate_query_write().data == H("ffaa270300")
+    query = p.rate_query_write()
+    assert query is not None and query.data == H("ffaa270300")
     reply = enc.encode_witmotion_rate_reply(0x09)
     assert len(reply) == 20
     assert p.parse_rate_readback(reply) == 100.0
@@ -219,7 +220,8 @@ def test_polar_start_command(rate: int, lo: int, hi: int) -> None:
     assert w.data == expected
     assert p.writes_after_subscribe()
     assert p.notify_uuids == (POLAR_PMD_CONTROL_UUID, POLAR_PMD_DATA_UUID)
-    assert p.stop_write().data == H("0302")
+    stop = p.stop_write()
+    assert stop is not None and stop.data == H("0302")
 
 
 def test_polar_200hz_exact() -> None:
