@@ -9,7 +9,7 @@
 
 from posturelog.analyze.cache import CACHE_VERSION, CacheSidecar
 from posturelog.analyze.days import EpochsRange, epochs_for_days
-from posturelog.analyze.reading import estimate_rate_hz, read_day_arrays
+from posturelog.analyze.reading import estimate_rate_hz
 from posturelog.analyze.week import WeekAnalysis, analyze_week, week_from_epochs
 
 __all__ = [
@@ -20,6 +20,5 @@ __all__ = [
     "analyze_week",
     "epochs_for_days",
     "estimate_rate_hz",
-    "read_day_arrays",
     "week_from_epochs",
 ]

@@ -50,8 +50,9 @@ from posturelog.analyze.cache import (
     mounting_from_record,
     mounting_record,
 )
-from posturelog.analyze.reading import day_files, estimate_rate_hz, read_day_arrays
+from posturelog.analyze.reading import estimate_rate_hz
 from posturelog.forking import forked_pool
+from posturelog.samplereader import read_sample_files
 from posturelog.store import Store
 
 __all__ = ["DayProgress", "DayTask", "EpochsRange", "TILT_BUDGET_SAMPLES", "epochs_for_days"]
@@ -149,7 +150,8 @@ def _prepare(task: DayTask, s: AnalysisSettings,
     """
     gate = gate if gate is not None else _worker_gate
     t0 = time.perf_counter()
-    t_ns, acc, gyr = read_day_arrays(task.files, task.lo_ns, task.hi_ns)
+    day = read_sample_files(task.files, task.lo_ns, task.hi_ns)
+    t_ns, acc, gyr = day.t_ns, day.acc_mps2, day.gyr_rads
     t1 = time.perf_counter()
     if t_ns.size < 2:
         empty = np.zeros(0, dtype=np.int64)
@@ -249,7 +251,7 @@ def _tasks(store: Store, days: list[date]) -> list[DayTask]:
         lo, hi = local_day_bounds(day, tz)
         lo_ns, hi_ns = int(lo.value), int(hi.value)
         day_marks = marks[(marks["end"] > lo) & (marks["start"] < hi)]
-        out.append(DayTask(day, lo_ns, hi_ns, day_marks, day_files(store, lo_ns, hi_ns)))
+        out.append(DayTask(day, lo_ns, hi_ns, day_marks, store.sample_files(lo_ns, hi_ns)))
     return out
 
 

@@ -159,13 +159,14 @@ def _two_day_store(tmp_path: Path) -> tuple[object, date, date]:
     return store, date(2026, 11, 16), date(2026, 11, 18)
 
 
-def test_read_day_arrays_matches_read_samples(tmp_path: Path) -> None:
-    from posturelog.analyze.reading import day_files, read_day_arrays
+def test_day_files_read_like_read_samples(tmp_path: Path) -> None:
+    from posturelog.samplereader import read_sample_files
 
     store, first, _ = _two_day_store(tmp_path)
     lo = int(pd.Timestamp("2026-11-16T08:10:00Z").value)  # a range cutting through files
     hi = int(pd.Timestamp("2026-11-17T08:20:00Z").value)
-    t, acc, gyr = read_day_arrays(day_files(store, lo, hi), lo, hi)  # type: ignore[arg-type]
+    day = read_sample_files(store.sample_files(lo, hi), lo, hi)  # type: ignore[attr-defined]
+    t, acc, gyr = day.t_ns, day.acc_mps2, day.gyr_rads
     ref = store.read_samples(lo, hi)  # type: ignore[attr-defined]
     np.testing.assert_array_equal(t, ref.index.as_unit("ns").asi8)
     np.testing.assert_array_equal(acc, ref[["acc_x", "acc_y", "acc_z"]].to_numpy())

@@ -117,7 +117,7 @@ def test_error_table(days: list[DayResult]) -> None:
             "wear_min": r.epochs["worn"].sum() / 60, "wear_min_true": worn_t.sum() / 60,
             "slouch_min": r.epochs["slouch"].sum() / 60,
             "slouch_min_true": r.truth["slouch"].sum() / 60,
-            "episodes": len(r.info.episodes or ()),
+            "episodes": (0 if r.info.episodes is None else len(r.info.episodes)),
             "episodes_true": _episodes(r.truth["slouch"].to_numpy()),
             "calibration": ",".join(b["source"] for b in r.info.mountings),
         })
@@ -164,7 +164,7 @@ def test_slouch_minutes(days: list[DayResult]) -> None:
 
 def test_episode_count(days: list[DayResult]) -> None:
     for r in days:
-        ours, true = len(r.info.episodes or ()), _episodes(r.truth["slouch"].to_numpy())
+        ours, true = (0 if r.info.episodes is None else len(r.info.episodes)), _episodes(r.truth["slouch"].to_numpy())
         assert abs(ours - true) <= max(0.1 * true, 1.0), (r.label, ours, true)
 
 
