@@ -157,9 +157,11 @@ def record(
     device: Annotated[str | None, typer.Option("--device", help="Sensor name or address; switches and remembers it.")] = None,
     duration: Annotated[float | None, typer.Option("--duration", help="Seconds to record (default: until Ctrl-C).")] = None,
     rate: Annotated[float | None, typer.Option("--rate", help="Sample rate in Hz.")] = None,
+    alert_after: Annotated[float | None, typer.Option("--alert-after", help="Seconds of slouch before an alert (default: [alerts] alert_after_s, 30).")] = None,
     verbose: Verbose = False,
 ) -> None:
-    """Stream the wearer's sensor into the store until Ctrl-C (or --duration)."""
+    """Stream the wearer's sensor into the store until Ctrl-C (or --duration), with a live
+    posture view and slouch alerts."""
     _setup_logging(verbose)
     from posturelog.live import run_record
     from posturelog.paths import resolve_data_dir
@@ -168,7 +170,7 @@ def record(
         raise UserError(f"--duration must be positive, got {duration}")
     if rate is not None and rate <= 0:
         raise UserError(f"--rate must be positive, got {rate}")
-    raise typer.Exit(run_record(resolve_data_dir(data_dir), device, duration, rate))
+    raise typer.Exit(run_record(resolve_data_dir(data_dir), device, duration, rate, alert_after))
 
 
 @app.command("import")
