@@ -29,9 +29,11 @@ import pandas as pd
 from analysis.episodes import find_episodes
 from analysis.metrics import daily_metrics
 from analysis.settings import AnalysisSettings
+from posturelog.alertlog import read_alerts
 from posturelog.display import literal_plot_text
 from posturelog.outputs import private_dir, staged_dir
 from posturelog.report import pdf
+from posturelog.report.alert_data import alert_report
 from posturelog.report.csv import write_csv
 from posturelog.report.data import ReportData, prepare_report, sessions_in
 from posturelog.report.html import write_html
@@ -130,6 +132,7 @@ def build_report(
         previous_daily=previous_daily, complete=complete,
         day_info=epochs.attrs.get("day_info"),
     )
+    data.alerts = alert_report(read_alerts(store, None, end_ns), list(chosen.days), tz, data.daily)
     if progress is not None:
         progress("Writing report", 1, 3)
     with staged_dir(out) as stage, literal_plot_text():  # owner-only, all files or none

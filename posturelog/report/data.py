@@ -19,6 +19,7 @@ from analysis.metrics import daily_metrics, hourly_profile, hourly_slouch_share,
 from analysis.pain import PainAnalysis, analyse_pain
 from analysis.settings import AnalysisSettings
 from posturelog.report import wording
+from posturelog.report.alert_data import AlertReport
 from posturelog.report.availability import add_walking_availability
 from posturelog.report.week import IsoWeek, week_bounds_ns
 
@@ -69,6 +70,9 @@ class ReportData:
         The same-day finding, shown under the pain figure.
     generated : Timestamp
         When the report was made (UTC).
+    alerts : AlertReport or None
+        Live alerts of the week and the weeks before (:mod:`~posturelog.report.alert_data`);
+        None when no alert was ever stored.
     """
 
     week: IsoWeek
@@ -92,6 +96,7 @@ class ReportData:
     pain_lines: list[str] = field(default_factory=list)
     pain_note: str = ""
     generated: pd.Timestamp = field(default_factory=lambda: pd.Timestamp.now(tz="UTC"))
+    alerts: AlertReport | None = None
 
     @property
     def worn_days(self) -> int:
