@@ -114,6 +114,7 @@ def demo(
     seed: Annotated[int, typer.Option("--seed", help="Simulation seed.")] = 1,
     rate: Annotated[float, typer.Option("--rate", help="Simulated sample rate in Hz.")] = 50.0,
     start: Annotated[str | None, typer.Option("--start", help="First simulated day, YYYY-MM-DD (default: so the days end last Sunday).")] = None,
+    feedback: Annotated[bool, typer.Option("--feedback", help="Simulate live alerts and the wearer's reactions (slower).")] = False,
     verbose: Verbose = False,
 ) -> None:
     """Simulate a week of wear, log pain and remedies, and write the weekly report."""
@@ -128,7 +129,8 @@ def demo(
     except ValueError:
         raise UserError(f"--start must be a date like 2026-11-16, got {start!r}") from None
     paths = run_demo(
-        data_dir=data_dir_option(data_dir), out_dir=out, days=days, seed=seed, rate_hz=rate, start=first, console=console
+        data_dir=data_dir_option(data_dir), out_dir=out, days=days, seed=seed, rate_hz=rate, start=first, console=console,
+        feedback=feedback,
     )
     _say(f"Report written to {paths.out_dir}")
     for p in paths.files():
