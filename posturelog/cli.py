@@ -274,6 +274,23 @@ def snooze(
     console.print(snooze_message(_store(data_dir), duration, time.time_ns()))
 
 
+@app.command()
+@user_errors
+def stretch(
+    routine: Annotated[str | None, typer.Argument(help="thoracic-extension (default), knee-twist, doorway, scapular-squeeze.")] = None,
+    reps: Annotated[int | None, typer.Option("--reps", help="Repetitions (default per routine).")] = None,
+    data_dir: DataDir = None,
+    verbose: Verbose = False,
+) -> None:
+    """Do a prompted stretch with the sensor on; it is checked and logged as a stretch remedy."""
+    _setup_logging(verbose)
+    from posturelog.stretch import prompt_schedule
+    from posturelog.stretch_cmd import run_stretch
+
+    prompt_schedule(routine or "thoracic-extension", reps)  # bad routine or reps: before any change
+    _say(run_stretch(_store(data_dir), routine, reps, console))
+
+
 @log_app.command("list")
 @user_errors
 def log_list(
