@@ -9,19 +9,26 @@ mark; the analysis fits the mounting from the samples inside every mark.
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import numpy as np
+from numpy.typing import NDArray
 from rich.console import Console
 
-from analysis.calibration import find_routine, fit_routine
+from analysis.calibration import Mounting, Routine, find_routine, fit_routine
 from analysis.tilt import gravity_direction
 from posturelog.errors import UserError
 from posturelog.store import Store
-from posturelog.timezones import parse_time, time_ns
+from posturelog.timezones import parse_time
 
-__all__ = ["calibrate_at", "calibrate_live", "mark_routine"]
+__all__ = [
+    "LIVE_PROMPTS",
+    "calibrate_at",
+    "calibrate_live",
+    "fit_streamed_routine",
+    "mark_routine",
+    "store_live_calibration",
+]
 
 _NS = 1_000_000_000
 #: How far before and after the given time a routine is looked for.
@@ -54,22 +61,11 @@ def mark_routine(store: Store, start_ns: int, end_ns: int, source: str = "marked
             f"no recorded samples between {_local(store, start_ns)} and {_local(store, end_ns)}"
         )
     t_ns = samples.index.asi8
-    fs_hz = float(1e9 / np.median(np.diff(t_ns)))
     acc = samples[["acc_x", "acc_y", "acc_z"]].to_numpy()
     gyr_df = samples[["gyr_x", "gyr_y", "gyr_z"]]
     gyr = None if gyr_df.isna().all().all() else gyr_df.to_numpy()
-    up = gravity_direction(acc, gyr, fs_hz, causal=False)
-    routine = find_routine(up, fs_hz)
-    if routine is None:
-        raise UserError(
-            "no stand-tall + bend-forward routine found between "
-            f"{_local(store, start_ns)} and {_local(store, end_ns)} "
-            "(stand still ~5 s, then bend forward at least 20° and come back)"
-        )
-    try:
-        mounting = fit_routine(up, fs_hz, routine=routine, fitted_ns=int(t_ns[routine.stand_start]))
-    except ValueError as exc:
-        raise UserError(f"calibration routine at {_local(store, int(t_ns[routine.stand_start]))} is unusable: {exc}") from None
+    where = f"between {_local(store, start_ns)} and {_local(store, end_ns)}"
+    mounting, routine = fit_streamed_routine(t_ns, acc, gyr, where=where)
     first = int(t_ns[routine.stand_start]) - _MARGIN_NS
     last = int(t_ns[min(routine.bend_stop, len(t_ns) - 1)]) + _MARGIN_NS
     store.add_calibration_mark(first, last, source=source)
@@ -80,6 +76,50 @@ def mark_routine(store: Store, start_ns: int, end_ns: int, source: str = "marked
     )
 
 
+def fit_streamed_routine(
+    t_ns: NDArray[np.int64],
+    acc_mps2: NDArray[np.float64],
+    gyr_rads: NDArray[np.float64] | None,
+    *,
+    where: str = "in the recording",
+) -> tuple[Mounting, Routine]:
+    """Find and fit a stand-tall + bend-forward routine in samples (the one acceptance rule:
+    :func:`analysis.calibration.find_routine` then :func:`~analysis.calibration.fit_routine`).
+
+    Parameters
+    ----------
+    t_ns : ndarray, shape (N,)
+        UTC ns, increasing.
+    acc_mps2 : ndarray, shape (N, 3)
+        Accelerometer, m/s², sensor frame.
+    gyr_rads : ndarray, shape (N, 3) or None
+        Gyroscope, rad/s (None for accelerometer-only sensors).
+    where : str
+        Where the routine was looked for (for the message).
+
+    Raises
+    ------
+    UserError
+        Too few samples, no routine (not still first, no forward bend of 20°, not back up), or
+        a routine that cannot define the axes.
+    """
+    if len(t_ns) < 50:
+        raise UserError(f"too few samples {where} for a calibration ({len(t_ns)})")
+    fs_hz = float(1e9 / np.median(np.diff(t_ns)))
+    up = gravity_direction(acc_mps2, gyr_rads, fs_hz, causal=False)
+    routine = find_routine(up, fs_hz)
+    if routine is None:
+        raise UserError(
+            f"no stand-tall + bend-forward routine found {where} "
+            "(stand still ~5 s, then bend forward at least 20° and come back)"
+        )
+    try:
+        mounting = fit_routine(up, fs_hz, routine=routine, fitted_ns=int(t_ns[routine.stand_start]))
+    except ValueError as exc:
+        raise UserError(f"the calibration routine {where} is unusable: {exc}") from None
+    return mounting, routine
+
+
 def calibrate_at(store: Store, at: str) -> str:
     """Mark the routine done around local time ``at`` in already recorded data."""
     t_ns = parse_time(at, store.timezone())
@@ -88,18 +128,58 @@ def calibrate_at(store: Store, at: str) -> str:
     )
 
 
-def calibrate_live(store: Store, duration_s: float, console: Console) -> str:
-    """Guide a routine with the remembered sensor: record ``duration_s`` seconds, then mark it."""
-    from posturelog.live import run_record
+#: Prompts of the guided routine (seconds from the start, text).
+LIVE_PROMPTS: tuple[tuple[float, str], ...] = (
+    (0.0, "Stand tall and still, looking straight ahead."),
+    (6.0, "Now bend forward slowly, as far as is comfortable…"),
+    (11.0, "…and come back up slowly."),
+    (16.0, "Stand still. Nearly done."),
+)
 
-    if not 10 <= duration_s <= 120:
-        raise UserError(f"--duration must be 10–120 s for a calibration, got {duration_s}")
-    console.print(
-        "[bold]Calibration[/]: when recording starts, stand tall and still for 5 seconds, "
-        "then bend forward slowly as far as is comfortable and come back up."
-    )
-    started = time_ns()
-    code = run_record(Path(store.data_dir), None, duration_s, None)
-    if code != 0:
-        raise UserError("recording for the calibration failed")
-    return mark_routine(store, started, time_ns(), source="guided")
+
+def store_live_calibration(store: Store, t_ns: NDArray[np.int64], acc_mps2: NDArray[np.float64],
+                           gyr_rads: NDArray[np.float64] | None) -> str:
+    """Fit the mounting from a streamed routine and store it: a calibration mark over the
+    routine and the live mounting (:func:`posturelog.live_state.save_live_mounting`).
+
+    Returns
+    -------
+    str
+        A one-line description for the user.
+
+    Raises
+    ------
+    UserError
+        The routine was not done as prompted (nothing is stored then).
+    """
+    from posturelog.live_state import save_live_mounting
+
+    mounting, routine = fit_streamed_routine(t_ns, acc_mps2, gyr_rads, where="in what the sensor sent")
+    first = int(t_ns[routine.stand_start]) - _MARGIN_NS
+    last = int(t_ns[min(routine.bend_stop, len(t_ns) - 1)]) + _MARGIN_NS
+    store.add_calibration_mark(first, last, source="guided")
+    save_live_mounting(store, mounting)
+    spread = mounting.quality.get("stand_spread_deg", float("nan"))
+    return (f"Calibrated: forward bend {routine.bend_peak_deg:.0f}°, stand steadiness {spread:.1f}° RMS. "
+            "Live flexion and alerts now use this calibration.")
+
+
+def calibrate_live(store: Store, duration_s: float, console: Console) -> str:
+    """Guide a routine with the remembered sensor (prompts on the terminal), record it, fit
+    the mounting from the streamed samples and store it.
+
+    Raises
+    ------
+    UserError
+        A duration outside 18–120 s, the sensor not found, or a routine not done as prompted
+        ("no stand-tall + bend-forward routine found …"; nothing is stored then).
+    """
+    from posturelog.guided import run_guided
+    from posturelog.stretch import Prompt
+
+    if not 18 <= duration_s <= 120:
+        raise UserError(f"--duration must be 18–120 s for a calibration, got {duration_s}")
+    console.print("[bold]Calibration[/]: follow the prompts with the sensor on.")
+    prompts = [Prompt(t, text) for t, text in LIVE_PROMPTS]
+    collected = run_guided(store, prompts, duration_s, console, record=True)
+    return store_live_calibration(store, collected.t_ns, collected.acc_mps2, collected.gyr_rads)

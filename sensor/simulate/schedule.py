@@ -78,7 +78,7 @@ class PlanBuilder:
             np.clip(self.settings.slouch_propensity * self.rng.uniform(0.1, 0.45), 0.0, 0.9)
         )
         # reactions to live alerts draw from their own stream: without feedback nothing changes
-        self.react_rng = (np.random.default_rng([settings.seed, index, 0xFEED])
+        self.react_rng = (np.random.default_rng([settings.seed, index + (1 << 31), 0xFEED])
                           if settings.feedback_alert_after_s is not None else None)
         self.reactions: list[tuple[float, bool]] = []
 
