@@ -65,3 +65,28 @@ def test_snooze_is_re_read(tmp_path: Path) -> None:
         store.set_setting("alerts_snooze_until_ns", "")  # "snooze off"
         watcher.poll(107.0)
         assert policy.snooze_until_s is None
+
+
+def test_no_slouch_alert_while_lying_down_even_with_a_short_alert_after() -> None:
+    import numpy as np
+
+    from analysis.calibration import Mounting
+    from analysis.live import LiveEngine
+    from posturelog.live_state import LiveFeedback
+    from tests.posturelog.test_record_live import ScriptedPosture
+
+    def alerts_for(phases: list[tuple[float, str, float]]) -> list[Alert]:
+        motion = ScriptedPosture(phases)
+        engine = LiveEngine(50.0, Mounting.from_axes([0, 0, 1], [-1, 0, 0], "routine"), with_gyroscope=False)
+        policy = AlertPolicy(AlertSettings(alert_after_s=5.0))
+        got: list[Alert] = []
+        fb = LiveFeedback(engine, policy, on_alert=lambda a, corrected: got.append(a) if not corrected else None)
+        t0 = 1_790_000_000
+        for k in range(60):
+            acc, _ = motion.samples(k * 50, 50, 50.0)
+            t = ((t0 + k + np.arange(50) / 50) * 1e9).astype(np.int64)
+            fb._handle(engine.update(t, acc, None))
+        return got
+
+    assert alerts_for([(60.0, "lie", 0.0)]) == []
+    assert [a.kind for a in alerts_for([(8.0, "sit", 2.0), (52.0, "sit", 35.0)])] == ["slouch"]
