@@ -3,7 +3,7 @@
 * **non-wear** where :func:`analysis.wear.detect_wear` says not worn;
 * **lying** when the trunk is far from vertical: inclination from the wearer's calibrated
   upright above ``lying_inclination_deg`` (default 60°; a hip-sensor study put the
-  lying/sitting boundary at 64.9°, DOMAIN.md §3), sustained for ``lying_min_duration_s`` so a
+  lying/sitting boundary at 64.9°, docs/domain.md §3), sustained for ``lying_min_duration_s`` so a
   deep forward bend is not lying;
 * **walking** when the band-limited (1.5–2.5 Hz, the step frequency) RMS of the acceleration
   magnitude, averaged over a short centred window, exceeds ``walking_rms_mps2``;

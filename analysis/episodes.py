@@ -9,12 +9,12 @@ starts when flexion exceeds ``threshold`` and ends only when it falls below
 Defaults (see :class:`analysis.settings.AnalysisSettings`): threshold 20°, hysteresis 5°,
 minimum duration 60 s.
 
-* **20°**: no validated universal slouch threshold exists (DOMAIN.md §3). 20° is the
+* **20°**: no validated universal slouch threshold exists (docs/domain.md §3). 20° is the
   RULA/REBA and ISO 11226 boundary of the "acceptable" 0–20° band, and sits well above the
   ~12° of thoracolumbar flexion of ordinary computer work relative to standing (Claus 2016),
   so working at a desk is not by itself slouching; products use 15–20°.
 * **5° hysteresis**: about the size of breathing/fidgeting sway of the upper-back angle.
-* **60 s**: sustained, not a reach for a cup; between the 30 s–2 min range of DOMAIN.md and
+* **60 s**: sustained, not a reach for a cup; between the 30 s–2 min range of docs/domain.md and
   below Lumo Lift's default 2-min delay.
 
 Use :func:`sensitivity_table` to show how slouch minutes depend on these choices.

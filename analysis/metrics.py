@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from datetime import date, timedelta
-from typing import Any
+from typing import TypedDict
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -25,6 +25,8 @@ from analysis.settings import AnalysisSettings
 
 __all__ = [
     "DAILY_COLUMNS",
+    "WeekChange",
+    "WeeklySummary",
     "band_columns",
     "daily_columns",
     "daily_metrics",
@@ -366,7 +368,50 @@ def _bands_in(daily: pd.DataFrame) -> list[str]:
     return [c for c in daily.columns if str(c).startswith("band_") and str(c).endswith("_minutes")]
 
 
-def _week_values(daily: pd.DataFrame) -> dict[str, Any]:
+class WeekChange(TypedDict):
+    """One value this week against the previous week (``difference`` = current − previous)."""
+
+    previous: float
+    current: float
+    difference: float
+
+
+class WeeklySummary(TypedDict):
+    """Summary of one week of daily rows (:func:`weekly_summary`).
+
+    Every key is explained in ``posturelog.report.glossary`` (``docs/glossary.md``):
+    ``week`` (ISO week label or None without rows), ``days``, ``days_with_wear``,
+    ``wear_hours``, ``wear_hours_per_day`` (per day with wear), ``coverage_pct`` (mean),
+    ``slouch_minutes_total``, ``slouch_minutes_per_day`` (NaN without wear),
+    ``slouch_share_pct`` (of upright time), ``slouch_episodes``, ``longest_slouch_minutes``,
+    ``band_minutes`` (flexion-band column → the week's minutes, bands from
+    ``band_edges_deg``), ``iso11226_violations``, ``pain_ratings``, ``pain_mean_week`` (NaN
+    without ratings), ``worst_hour`` (local hour or None) and ``worst_hour_share_pct``,
+    ``change`` (None without a previous week, else :class:`WeekChange` of slouch share,
+    slouch minutes/day, wear hours/day and mean pain).
+    """
+
+    week: str | None
+    days: int
+    days_with_wear: int
+    wear_hours: float
+    wear_hours_per_day: float
+    coverage_pct: float
+    slouch_minutes_total: float
+    slouch_minutes_per_day: float
+    slouch_share_pct: float
+    slouch_episodes: int
+    longest_slouch_minutes: float
+    band_minutes: dict[str, float]
+    iso11226_violations: int
+    pain_ratings: int
+    pain_mean_week: float
+    worst_hour: int | None
+    worst_hour_share_pct: float
+    change: dict[str, WeekChange] | None
+
+
+def _week_values(daily: pd.DataFrame) -> WeeklySummary:
     worn_days = daily[daily["wear_minutes"] > 0]
     upright = float(daily["upright_minutes"].sum())
     slouch = float(daily["slouch_minutes"].sum())
@@ -375,7 +420,7 @@ def _week_values(daily: pd.DataFrame) -> dict[str, Any]:
     first = daily["date"].min()
     iso = first.isocalendar() if len(daily) else None
     nd = max(len(worn_days), 1)
-    return {
+    values: WeeklySummary = {
         "week": f"{iso[0]}-W{iso[1]:02d}" if iso else None,
         "days": int(len(daily)),
         "days_with_wear": int(len(worn_days)),
@@ -388,18 +433,22 @@ def _week_values(daily: pd.DataFrame) -> dict[str, Any]:
         "slouch_episodes": int(daily["slouch_episodes"].sum()),
         "longest_slouch_minutes": float(daily["longest_slouch_minutes"].max())
         if len(daily) else 0.0,
-        **{c: float(daily[c].sum()) for c in _bands_in(daily)[2:]},
+        "band_minutes": {c: float(daily[c].sum()) for c in _bands_in(daily)},
         "iso11226_violations": int(daily["iso11226_violations"].sum()),
         "pain_ratings": n_ratings,
         "pain_mean_week": pain_sum / n_ratings if n_ratings else float("nan"),
+        "worst_hour": None,
+        "worst_hour_share_pct": float("nan"),
+        "change": None,
     }
+    return values
 
 
 def weekly_summary(
     daily: pd.DataFrame,
     previous_daily: pd.DataFrame | None = None,
     hourly: pd.DataFrame | None = None,
-) -> dict[str, Any]:
+) -> WeeklySummary:
     """Summary of one week of :func:`daily_metrics` rows.
 
     Parameters
@@ -413,29 +462,24 @@ def weekly_summary(
 
     Returns
     -------
-    dict
-        Keys of :data:`posturelog.report.glossary.GLOSSARY` (``week``, ``days``, ``wear_hours``, ``slouch_share_pct``,
-        …, ``worst_hour``, ``worst_hour_share_pct``, ``change``).
+    WeeklySummary
     """
     missing = [c for c in DAILY_COLUMNS if c not in daily.columns and not c.startswith("band_")]
     if missing or len(_bands_in(daily)) != 4:
         raise ValueError(f"daily lacks columns {missing or 'band_*_minutes'}")
     out = _week_values(daily)
-    out["worst_hour"] = None
-    out["worst_hour_share_pct"] = float("nan")
     if hourly is not None and len(hourly):
         ok = hourly[hourly["upright_minutes"] >= 30.0]["slouch_share_pct"].dropna()
         if len(ok):
             hours = np.asarray(ok.index, dtype=int)
             out["worst_hour"] = int(hours[int(np.argmax(ok.to_numpy()))])
             out["worst_hour_share_pct"] = float(ok.max())
-    out["change"] = None
     if previous_daily is not None and len(previous_daily):
         prev = _week_values(previous_daily)
-        change: dict[str, dict[str, float]] = {}
+        change: dict[str, WeekChange] = {}
         for key in ("slouch_share_pct", "slouch_minutes_per_day", "wear_hours_per_day",
                     "pain_mean_week"):
-            a, b = float(out[key]), float(prev[key])
-            change[key] = {"previous": b, "current": a, "difference": a - b}
+            a, b = float(out[key]), float(prev[key])  # type: ignore[literal-required]
+            change[key] = WeekChange(previous=b, current=a, difference=a - b)
         out["change"] = change
     return out

@@ -3,7 +3,7 @@
 One person over a few days gives autocorrelated observations, so intervals come from a
 **stationary bootstrap** (Politis & Romano 1994; random blocks of geometric length, mean
 ``bootstrap_block_days``) over days, never from i.i.d. resampling, and no p-value is printed
-as a verdict (DOMAIN.md §4). Results are withheld, with a reason code (:class:`Withheld`),
+as a verdict (docs/domain.md §4). Results are withheld, with a reason code (:class:`Withheld`),
 when there are fewer than ``pain_min_paired_days`` paired days or ``pain_min_ratings``
 ratings. This module returns numbers only; :mod:`posturelog.report.wording` words them
 ("associated with", never "causes": evidence linking posture to pain is modest).

@@ -1,7 +1,7 @@
 """Settings of the analysis steps after the tilt filter: wear, context, slouch, bands, pain.
 
 Every processing step in :mod:`analysis` takes one :class:`AnalysisSettings`. The defaults are
-justified in the field comments (sources in ``/work/shared/DOMAIN.md`` §3–4); the tuned values
+justified in the field comments (sources in ``docs/domain.md`` §3–4); the tuned values
 (wear and walking thresholds) were measured on the simulator (``sensor/simulate.py``), see
 ``tests/analysis/test_truth.py``.
 """
@@ -35,7 +35,7 @@ class AnalysisSettings:
         breathing and fidgeting sway of the trunk), so noise does not split one episode.
     slouch_min_duration_s : float
         Minimum duration of a slouch episode (seconds). 60 s: between Lumo Lift's default
-        delay (2 min) and the 30 s lower end in DOMAIN.md; reaching for a cup is not a slouch.
+        delay (2 min) and the 30 s lower end in docs/domain.md; reaching for a cup is not a slouch.
     slouch_max_gap_s : float
         Missing data (link loss) up to this long does not split an episode; the missing
         seconds are not counted as slouch.
@@ -94,7 +94,7 @@ class AnalysisSettings:
     lying_min_duration_s : float
         Shorter runs above the lying inclination (a deep bend) are not lying.
     walking_band_hz : tuple of float
-        Step-frequency band of the acceleration magnitude (1.5–2.5 Hz, DOMAIN.md §3).
+        Step-frequency band of the acceleration magnitude (1.5–2.5 Hz, docs/domain.md §3).
     walking_rms_mps2 : float
         Band-limited RMS of |acc| (m/s²) above which an epoch is walking; tuned on the
         simulator.
@@ -117,6 +117,13 @@ class AnalysisSettings:
     calibration_min_bout_s : float
         Non-wear runs at least this long end a wear bout; the next bout is calibrated anew
         (the sensor may have been re-attached at another angle).
+    routine_min_bend_deg : float
+        A stand-tall + bend-forward calibration routine needs a forward bend of at least
+        this much to define the sagittal plane (the one rule,
+        ``analysis.calibration.check_routine``, for ``posturelog calibrate`` and the analysis).
+    routine_max_stand_spread_deg : float
+        The routine's still stand may spread by at most this much (RMS angle of its up
+        vectors from their mean); a wearer still moving is not standing tall yet.
     walking_lean_deg : float
         Typical forward trunk lean while walking relative to standing tall (3–8° in gait
         studies and in the simulator); a walking calibration tilts the walking mean back by it.
@@ -185,6 +192,8 @@ class AnalysisSettings:
     max_gap_s: float = 1.0
     calibration_min_walking_s: float = 30.0
     calibration_min_bout_s: float = 120.0
+    routine_min_bend_deg: float = 20.0
+    routine_max_stand_spread_deg: float = 3.0
     walking_lean_deg: float = 5.0
     reattach_threshold_deg: float = 10.0
     estimate_active_deg: float = 7.0
@@ -226,6 +235,10 @@ class AnalysisSettings:
             raise ValueError(f"band_edges_deg must be increasing, got {e}")
         if self.iso_hold_at_20_s < self.iso_hold_at_60_s or self.iso_hold_at_60_s <= 0:
             raise ValueError("ISO holding times must be positive and not increase with angle")
+        if not 0 < self.routine_min_bend_deg < 90 or self.routine_max_stand_spread_deg <= 0:
+            raise ValueError(
+                "routine_min_bend_deg must be in (0, 90) and routine_max_stand_spread_deg > 0, "
+                f"got {self.routine_min_bend_deg} and {self.routine_max_stand_spread_deg}")
         if self.bootstrap_n < 100:
             raise ValueError("bootstrap_n must be >= 100")
         if self.bootstrap_block_days < 1:

@@ -5,7 +5,7 @@ window (15-min steps) as non-wear when at least 2 of 3 axes have SD < 13 mg and 
 actipy flags > 90 min in which every 10-s window has all axes SD < 15 mg. A sensor between
 the shoulder blades of a person sitting quietly is much stiller than a wrist, so those
 thresholds would call an hour at a desk "non-wear" (a top complaint about peer tools,
-DOMAIN.md §5). But a living trunk is never as still as a desk: breathing tilts the upper back
+docs/domain.md §5). But a living trunk is never as still as a desk: breathing tilts the upper back
 by a fraction of a degree at 0.2–0.4 Hz and there are constant micro-movements, both far above
 the accelerometer noise of a sensor lying on a table (and the gyroscope sees the rotation
 directly). So we keep GGIR's structure (per-axis SD **and** range, k of 3 axes) on **short**

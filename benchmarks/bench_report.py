@@ -5,8 +5,10 @@ Usage::
     python benchmarks/bench_report.py                      # simulate a week into a temp store
     python benchmarks/bench_report.py --data-dir DIR       # reuse a store (e.g. from the demo)
     python benchmarks/bench_report.py --data-dir DIR --week 2026-W47 --repeat 2
+    python benchmarks/bench_report.py --workers 1          # everything in one process
 
-Each measurement runs ``posturelog.report.build_report`` in a fresh child process; its wall
+Each measurement runs ``posturelog.report.build_report`` (``posturelog.analyze.analyze_week``,
+then the files) in a fresh child process with ``--workers`` processes; its wall
 and CPU time (with its worker processes) are reported, and the peak memory of the whole
 process tree, sampled every 50 ms from ``/proc``: ``RSS (MB)`` is the report process alone
 (``ru_maxrss``), ``all RSS`` the summed RSS of the process and its workers (pages shared after
@@ -27,6 +29,7 @@ import argparse
 import datetime as dt
 import json
 import logging
+import os
 import resource
 import shutil
 import subprocess
@@ -73,7 +76,8 @@ def simulate_week(data_dir: Path, *, days: int, rate_hz: float, seed: int,
     store.close()
 
 
-def run_once(data_dir: Path, week: str | None, out_dir: Path) -> dict[str, float]:
+def run_once(data_dir: Path, week: str | None, out_dir: Path,
+             workers: int = 1) -> dict[str, float]:
     """Build the report once in this process; wall and CPU time, peak RSS of this process
     and of its largest (waited-for) child process."""
     from analysis.settings import AnalysisSettings
@@ -83,7 +87,7 @@ def run_once(data_dir: Path, week: str | None, out_dir: Path) -> dict[str, float
     started = time.perf_counter()
     cpu0 = time.process_time()
     store = Store(data_dir)
-    paths = build_report(store, week, out_dir, AnalysisSettings())
+    paths = build_report(store, week, out_dir, AnalysisSettings(), workers=workers)
     wall = time.perf_counter() - started
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     kids = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -151,9 +155,9 @@ class _TreeSampler(threading.Thread):
         self.join()
 
 
-def _child(data_dir: Path, week: str | None, out_dir: Path) -> dict[str, float]:
+def _child(data_dir: Path, week: str | None, out_dir: Path, workers: int) -> dict[str, float]:
     cmd = [sys.executable, __file__, "--child", "--data-dir", str(data_dir), "--out",
-           str(out_dir)]
+           str(out_dir), "--workers", str(workers)]
     if week:
         cmd += ["--week", week]
     with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -183,12 +187,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep-cache", action="store_true",
                         help="do not clear the epochs cache before the cold run")
     parser.add_argument("--out", type=Path, help="report directory (default: temporary)")
+    parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1),
+                        help="processes for the analysis and the PDF (default: up to 2)")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
 
     if args.child:
-        result = run_once(args.data_dir, args.week, args.out)
+        result = run_once(args.data_dir, args.week, args.out, args.workers)
         sys.stdout.write(json.dumps(result) + "\n")
         return 0
 
@@ -210,9 +216,10 @@ def main(argv: list[str] | None = None) -> int:
         runs: list[tuple[str, dict[str, float]]] = []
         if not args.keep_cache:
             shutil.rmtree(Path(data_dir) / "cache", ignore_errors=True)
-        runs.append(("cold (no cached epochs)", _child(Path(data_dir), week, out_dir)))
+        runs.append(("cold (no cached epochs)", _child(Path(data_dir), week, out_dir, args.workers)))
         for i in range(max(args.repeat, 1)):
-            runs.append((f"cached epochs #{i + 1}", _child(Path(data_dir), week, out_dir)))
+            runs.append((f"cached epochs #{i + 1}",
+                         _child(Path(data_dir), week, out_dir, args.workers)))
         ok = True
         lines = [f"{'run':<26}{'wall (s)':>9}{'cpu (s)':>9}{'RSS (MB)':>10}{'all RSS':>9}"
                  f"{'all PSS':>9}  target", "-" * 100]

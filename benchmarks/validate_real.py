@@ -8,7 +8,7 @@ Usage::
 ``casale_chest/``; see each set's README for its source and licence). Every set is converted
 to posturelog's sample CSV (``time,acc_x,acc_y,acc_z[,gyr_x,gyr_y,gyr_z]``, m/s² and rad/s),
 imported with ``posturelog.importing.import_csv`` into a temporary store (time zone UTC) and
-analysed with ``posturelog.analyze.compute_epochs`` — the path of ``posturelog import`` and
+analysed with ``posturelog.analyze.epochs_for_days`` — the path of ``posturelog import`` and
 ``posturelog report``. Each UCI sequence is placed at noon of its own day, so no mounting is
 carried from one person to the next.
 
@@ -44,7 +44,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from posturelog.analyze import compute_epochs
+from posturelog.analyze import epochs_for_days
 from posturelog.importing import import_csv
 from posturelog.store import Store
 
@@ -184,7 +184,7 @@ def run_recordings(recs: list[Recording], workdir: Path, result: SetResult) -> N
             result.rate_hz.append(float(1.0 / np.median(np.diff(rec.t_s))))
     for day, lab in zip(days, truth, strict=True):
         try:
-            ep = compute_epochs(store, day, day, use_cache=False, workers=1)
+            ep = epochs_for_days(store, day, day, use_cache=False).epochs
         except Exception as exc:  # a refusal is what this benchmark counts
             log.exception("refused %s", day)
             result.refusals.append(f"{day}: {type(exc).__name__}: {exc}")

@@ -2,12 +2,17 @@
 
 A routine is 5 s standing tall and still, then a slow forward bend and back. Its still part
 gives the wearer's upright; the bend's plane gives the sagittal (forward) axis
-(see :mod:`analysis.calibration`). The store keeps the routine's time span as a calibration
-mark; the analysis fits the mounting from the samples inside every mark.
+(see :mod:`analysis.calibration.routine`). The store keeps the routine's time span as a
+calibration mark; the analysis fits the mounting from the samples inside every mark. A
+routine is accepted here exactly when the analysis accepts it: the same up vectors (the
+tilt filter the analysis uses, ``AnalysisSettings.tilt_offline``), the same rule
+(:func:`analysis.calibration.check_routine`) and thresholds (``routine_min_bend_deg``,
+``routine_max_stand_spread_deg``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -15,8 +20,10 @@ import numpy as np
 from numpy.typing import NDArray
 from rich.console import Console
 
-from analysis.calibration import Mounting, Routine, find_routine, fit_routine
+from analysis.calibration import Mounting, Routine, check_routine
+from analysis.settings import AnalysisSettings
 from analysis.tilt import gravity_direction
+from posturelog.config import load_settings
 from posturelog.errors import UserError
 from posturelog.store import Store
 from posturelog.timezones import parse_time
@@ -41,9 +48,12 @@ def _local(store: Store, t_ns: int) -> str:
     return datetime.fromtimestamp(t_ns / _NS, tz=ZoneInfo(store.timezone())).isoformat(timespec="seconds")
 
 
-def mark_routine(store: Store, start_ns: int, end_ns: int, source: str = "marked") -> str:
+def mark_routine(store: Store, start_ns: int, end_ns: int, source: str = "marked",
+                 settings: AnalysisSettings | None = None) -> str:
     """Find a routine in recorded samples within ``[start_ns, end_ns)``, check that it defines
     the mounting, and store it as a calibration mark.
+
+    ``settings`` default to the data directory's (``config.toml``).
 
     Returns
     -------
@@ -65,7 +75,9 @@ def mark_routine(store: Store, start_ns: int, end_ns: int, source: str = "marked
     gyr_df = samples[["gyr_x", "gyr_y", "gyr_z"]]
     gyr = None if gyr_df.isna().all().all() else gyr_df.to_numpy()
     where = f"between {_local(store, start_ns)} and {_local(store, end_ns)}"
-    mounting, routine = fit_streamed_routine(t_ns, acc, gyr, where=where)
+    mounting, routine = fit_streamed_routine(t_ns, acc, gyr, where=where,
+                                             settings=settings or load_settings(store.data_dir),
+                                             local=lambda t: _local(store, t))
     first = int(t_ns[routine.stand_start]) - _MARGIN_NS
     last = int(t_ns[min(routine.bend_stop, len(t_ns) - 1)]) + _MARGIN_NS
     store.add_calibration_mark(first, last, source=source)
@@ -81,10 +93,12 @@ def fit_streamed_routine(
     acc_mps2: NDArray[np.float64],
     gyr_rads: NDArray[np.float64] | None,
     *,
+    settings: AnalysisSettings,
     where: str = "in the recording",
+    local: Callable[[int], str] | None = None,
 ) -> tuple[Mounting, Routine]:
-    """Find and fit a stand-tall + bend-forward routine in samples (the one acceptance rule:
-    :func:`analysis.calibration.find_routine` then :func:`~analysis.calibration.fit_routine`).
+    """Find and fit a stand-tall + bend-forward routine in samples with the one acceptance
+    rule (:func:`analysis.calibration.check_routine`, the analysis' tilt filter and thresholds).
 
     Parameters
     ----------
@@ -94,29 +108,35 @@ def fit_streamed_routine(
         Accelerometer, m/s², sensor frame.
     gyr_rads : ndarray, shape (N, 3) or None
         Gyroscope, rad/s (None for accelerometer-only sensors).
+    settings : AnalysisSettings
+        ``tilt_offline``, ``routine_min_bend_deg``, ``routine_max_stand_spread_deg``.
     where : str
         Where the routine was looked for (for the message).
+    local : callable, optional
+        UTC ns → local time text, for the message about an unusable routine.
 
     Raises
     ------
     UserError
-        Too few samples, no routine (not still first, no forward bend of 20°, not back up), or
-        a routine that cannot define the axes.
+        Too few samples, no routine (not still first, no forward bend, not back up), or a
+        routine that cannot define the axes.
     """
     if len(t_ns) < 50:
         raise UserError(f"too few samples {where} for a calibration ({len(t_ns)})")
     fs_hz = float(1e9 / np.median(np.diff(t_ns)))
-    up = gravity_direction(acc_mps2, gyr_rads, fs_hz, causal=False)
-    routine = find_routine(up, fs_hz)
+    up = gravity_direction(acc_mps2, gyr_rads, fs_hz, causal=not settings.tilt_offline)
+    check = check_routine(up, fs_hz, t_ns=t_ns, min_bend_deg=settings.routine_min_bend_deg,
+                          max_stand_spread_deg=settings.routine_max_stand_spread_deg)
+    routine, mounting = check.routine, check.mounting
     if routine is None:
         raise UserError(
             f"no stand-tall + bend-forward routine found {where} "
-            "(stand still ~5 s, then bend forward at least 20° and come back)"
+            f"(stand still ~5 s, then bend forward at least {settings.routine_min_bend_deg:g}° "
+            "and come back)"
         )
-    try:
-        mounting = fit_routine(up, fs_hz, routine=routine, fitted_ns=int(t_ns[routine.stand_start]))
-    except ValueError as exc:
-        raise UserError(f"the calibration routine {where} is unusable: {exc}") from None
+    if mounting is None:
+        at = local(int(t_ns[routine.stand_start])) if local is not None else where
+        raise UserError(f"calibration routine at {at} is unusable: {check.reason}")
     return mounting, routine
 
 
@@ -154,7 +174,8 @@ def store_live_calibration(store: Store, t_ns: NDArray[np.int64], acc_mps2: NDAr
     """
     from posturelog.live_state import save_live_mounting
 
-    mounting, routine = fit_streamed_routine(t_ns, acc_mps2, gyr_rads, where="in what the sensor sent")
+    mounting, routine = fit_streamed_routine(t_ns, acc_mps2, gyr_rads, where="in what the sensor sent",
+                                             settings=load_settings(store.data_dir))
     first = int(t_ns[routine.stand_start]) - _MARGIN_NS
     last = int(t_ns[min(routine.bend_stop, len(t_ns) - 1)]) + _MARGIN_NS
     store.add_calibration_mark(first, last, source="guided")

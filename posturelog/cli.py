@@ -104,6 +104,23 @@ def _store(data_dir: str | None, *, tighten: bool = True):  # type: ignore[no-un
     return store
 
 
+def _workers() -> int:
+    """Processes the analysis and the report may use: ``POSTURELOG_WORKERS``, else up to two
+    (one per CPU). Read here, once, and passed down."""
+    import os
+
+    text = os.environ.get("POSTURELOG_WORKERS", "").strip()
+    if not text:
+        return min(2, os.cpu_count() or 1)
+    try:
+        workers = int(text)
+    except ValueError:
+        workers = 0
+    if workers < 1:
+        raise UserError(f"POSTURELOG_WORKERS must be a whole number ≥ 1, got {text!r}")
+    return workers
+
+
 # --------------------------------------------------------------------------------------------
 @app.command()
 @user_errors
@@ -130,7 +147,7 @@ def demo(
         raise UserError(f"--start must be a date like 2026-11-16, got {start!r}") from None
     paths = run_demo(
         data_dir=data_dir_option(data_dir), out_dir=out, days=days, seed=seed, rate_hz=rate, start=first, console=console,
-        feedback=feedback,
+        feedback=feedback, workers=_workers(),
     )
     _say(f"Report written to {paths.out_dir}")
     for p in paths.files():
@@ -415,7 +432,8 @@ def report(
     store = _store(data_dir, tighten=False)
     settings = load_settings(store.data_dir, threshold_deg=threshold_deg, min_duration_s=min_duration_s)
     with task_progress(console, "Analysing") as progress:
-        paths = build_report(store, week, out, settings, progress=progress)
+        paths = build_report(store, week, out, settings, progress=progress,
+                             workers=_workers())
     _say(f"Report written to {paths.out_dir}")
     for p in paths.files():
         _say(f"  {p}")

@@ -75,13 +75,14 @@ def run_demo(
     start: date | None = None,
     console: Console | None = None,
     feedback: bool = False,
+    workers: int = 1,
 ) -> ReportPaths:
     """Simulate ``days`` of wear, record them through the recorder, log pain, write the report.
 
     By default the simulated days end on the last Sunday before today (``default_start``), so
     the report covers the last complete week. With ``feedback`` the simulated wearer gets live
     alerts and reacts to them (:mod:`posturelog.demo_feedback`); the alerts go to the alert log
-    and the report's alerts section.
+    and the report's alerts section. ``workers``: processes the report may use.
     """
     console = console or Console()
     if not 1 <= days <= 28:
@@ -128,6 +129,7 @@ def run_demo(
     out = Path(out_dir) if out_dir else Path.cwd() / "posturelog-demo-report"
     settings = load_settings(store.data_dir)
     with task_progress(console, "Analysing") as progress:
-        paths = build_report(store, _report_week(first_day, days), out, settings, progress=progress)
+        paths = build_report(store, _report_week(first_day, days), out, settings, progress=progress,
+                             workers=workers)
     store.close()
     return paths

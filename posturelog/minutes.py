@@ -1,7 +1,7 @@
 """Per-minute output for researchers: ``posturelog export --minutes``.
 
 One row per minute that holds any epoch (worn or not), summarised from the same per-second
-epochs the weekly report uses (:func:`posturelog.analyze.compute_epochs`). This is the
+epochs the weekly report uses (:func:`posturelog.analyze.epochs_for_days`). This is the
 epoch-level output of GGIR's part 2 for this domain: a minute is short enough to line up with
 diaries and other devices, long enough to keep files small. Columns: :data:`MINUTE_COLUMNS`,
 described in ``docs/glossary.md``.
@@ -141,7 +141,7 @@ def export_minutes(store: Store, out: Path, start: str | None, end: str | None,
     UserError
         When the times cannot be read, the range is empty, or nothing is stored in it.
     """
-    from posturelog.analyze import compute_epochs  # heavy imports only when needed
+    from posturelog.analyze import epochs_for_days  # heavy imports only when needed
 
     out = check_output_file(Path(out))
     zone = store.timezone()
@@ -156,7 +156,7 @@ def export_minutes(store: Store, out: Path, start: str | None, end: str | None,
     last = days[-1] if end_ns is None else min(days[-1], _local_date(end_ns - 1, zone))
     if last < first:
         raise UserError("no samples in the requested time range")
-    epochs = compute_epochs(store, first, last, settings)
+    epochs = epochs_for_days(store, first, last, settings).epochs
     t = pd.DatetimeIndex(epochs.index).as_unit("ns").asi8
     keep = np.ones(t.size, dtype=bool)
     if start_ns is not None:

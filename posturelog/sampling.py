@@ -2,7 +2,7 @@
 
 ``posturelog import`` prints this so that a wearer knows, before any report, what their data
 can and cannot support (issue 9, item 1): e.g. walking detection needs at least 6 Hz because
-its step band is 1.5–2.5 Hz (``analysis/epochs.py``); without a gyroscope the tilt filter
+its step band is 1.5–2.5 Hz (``analysis/epochs/features.py``); without a gyroscope the tilt filter
 relies on the accelerometer alone, which is less accurate during fast movement
 (``docs/tilt.md``).
 """

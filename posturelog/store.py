@@ -48,7 +48,7 @@ __all__ = ["EVENT_KINDS", "REMEDY_KINDS", "Store"]
 
 log = logging.getLogger(__name__)
 
-#: Remedies the log understands (DOMAIN.md §4: stretches, heat, ice, painkillers, physiotherapy).
+#: Remedies the log understands (docs/domain.md §4: stretches, heat, ice, painkillers, physiotherapy).
 REMEDY_KINDS = ("stretch", "heat", "ice", "painkiller", "physio")
 #: Every kind of log entry.
 EVENT_KINDS = ("pain", *REMEDY_KINDS)

@@ -2,8 +2,8 @@
 
 Walking is found from step-band (1.5–2.5 Hz) energy, which a sensor sampled below ~6 Hz
 cannot resolve (Nyquist; :func:`analysis.epochs.step_band_availability`). The epochs step
-records per local day whether walking was available (``epochs.attrs["day_info"]`` from
-:func:`posturelog.analyze.compute_epochs`); this module puts it into the daily table.
+records per local day whether walking was available (the per-day sidecars of
+:func:`posturelog.analyze.epochs_for_days`); this module puts it into the daily table.
 """
 
 from __future__ import annotations

@@ -3,39 +3,35 @@
 :func:`build_report` is what ``posturelog report`` and ``posturelog demo`` call. It
 
 1. resolves the ISO week (:func:`~posturelog.report.week.resolve_week`),
-2. computes per-second epochs through :func:`posturelog.analyze.compute_epochs` (cached),
-   and everything the report shows (:func:`~posturelog.report.data.prepare_report`; the
-   previous week's daily metrics too, for week-over-week changes),
-3. writes the four files into ``out_dir`` (:func:`write_report`).
+2. analyses it with :func:`posturelog.analyze.analyze_week` (cached epochs, episodes found
+   once, the previous week's daily metrics for week-over-week changes) and adds the store's
+   records and the wording (:func:`~posturelog.report.data.report_data`),
+3. writes the four files into ``out_dir`` (:func:`write_report`; the PDF in a forked
+   process when ``workers > 1``, :func:`posturelog.forking.forked_call`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
-import multiprocessing as mp
-import os
 import time
-import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
-from multiprocessing.connection import Connection
-from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from analysis.episodes import find_episodes
-from analysis.metrics import daily_metrics
 from analysis.settings import AnalysisSettings
 from posturelog.alertlog import read_alerts
 from posturelog.display import literal_plot_text
+from posturelog.forking import forked_call
 from posturelog.outputs import private_dir, staged_dir
 from posturelog.report import pdf
 from posturelog.report.alert_data import alert_report
 from posturelog.report.csv import write_csv
-from posturelog.report.data import ReportData, prepare_report, sessions_in
+from posturelog.report.data import ReportData, report_data, sessions_in
 from posturelog.report.html import write_html
 from posturelog.report.week import resolve_week, week_bounds_ns
 
@@ -67,6 +63,8 @@ def build_report(
     out_dir: Path | None,
     settings: AnalysisSettings | None = None,
     progress: ProgressFn | None = None,
+    *,
+    workers: int = 1,
 ) -> ReportPaths:
     """Analyse one ISO week from the store and write the report files.
 
@@ -82,6 +80,9 @@ def build_report(
         Analysis settings (defaults when None).
     progress
         ``progress(description, completed, total)`` callback.
+    workers
+        Processes that may compute uncached days and draw the PDF (``1``: all in this
+        process).
 
     Returns
     -------
@@ -99,7 +100,7 @@ def build_report(
     dates = store.local_dates()
     chosen, complete = resolve_week(week, dates, today)
 
-    from posturelog.analyze import compute_epochs  # after validation: heavy imports
+    from posturelog.analyze import analyze_week  # after validation: heavy imports
     out = Path(out_dir) if out_dir is not None else Path.cwd() / f"posturelog-report-{chosen.label}"
     private_dir(out)  # owner-only; fail early, before the analysis
 
@@ -109,34 +110,21 @@ def build_report(
         if progress is not None:
             progress(f"Analysing {day:%a %d %b}", done, total)
 
-    epochs = compute_epochs(store, chosen.monday, chosen.sunday, settings, progress=day_progress)
-    previous_daily: pd.DataFrame | None = None
-    prev = chosen.previous()
-    if any(prev.monday <= d <= prev.sunday for d in dates):
-        prev_epochs = compute_epochs(store, prev.monday, prev.sunday, settings,
-                                     progress=day_progress)
-        if len(prev_epochs):
-            p_start, p_end = week_bounds_ns(prev, tz)
-            prev_epochs, prev_eps = find_episodes(prev_epochs, settings)
-            previous_daily = daily_metrics(prev_epochs, prev_eps, store.pain_log(p_start, p_end),
-                                           tz, settings)
-            del prev_epochs
+    analysis = analyze_week(store, chosen, settings, workers=workers, progress=day_progress)
     if progress is not None:
         progress("Summarising", 0, 3)
     start_ns, end_ns = week_bounds_ns(chosen, tz)
-    data = prepare_report(
-        week=chosen, tz=tz, epochs=epochs, settings=settings,
-        pain_log=store.pain_log(start_ns, end_ns), remedy_log=store.remedy_log(start_ns, end_ns),
-        sessions=sessions_in(store.sessions(), start_ns, end_ns),
+    data = report_data(
+        analysis, sessions=sessions_in(store.sessions(), start_ns, end_ns),
         gaps=store.gaps(start_ns, end_ns), calibration_marks=store.calibration_marks(),
-        previous_daily=previous_daily, complete=complete,
-        day_info=epochs.attrs.get("day_info"),
+        complete=complete,
     )
-    data.alerts = alert_report(read_alerts(store, None, end_ns), list(chosen.days), tz, data.daily)
+    data = dataclasses.replace(
+        data, alerts=alert_report(read_alerts(store, None, end_ns), list(chosen.days), tz, data.daily))
     if progress is not None:
         progress("Writing report", 1, 3)
     with staged_dir(out) as stage, literal_plot_text():  # owner-only, all files or none
-        staged = write_report(data, stage)
+        staged = write_report(data, stage, workers=workers)
     paths = ReportPaths(out_dir=out, **{f: out / getattr(staged, f).name
                                         for f in ("html", "pdf", "daily_csv", "episodes_csv")})
     if progress is not None:
@@ -145,15 +133,18 @@ def build_report(
     return paths
 
 
-def write_report(data: ReportData, out_dir: Path) -> ReportPaths:
+def write_report(data: ReportData, out_dir: Path, *, workers: int = 1) -> ReportPaths:
     """Write ``report.html``, ``report.pdf``, ``daily.csv`` and ``episodes.csv``.
 
     Parameters
     ----------
     data
-        From :func:`prepare_report`.
+        From :func:`~posturelog.report.data.report_data`.
     out_dir
         Directory to write into (created).
+    workers
+        With more than one, the PDF (the slowest part: ~10 pages of text, tables and plots)
+        is drawn in a forked process while this one writes the CSV files and the HTML.
 
     Returns
     -------
@@ -164,74 +155,13 @@ def write_report(data: ReportData, out_dir: Path) -> ReportPaths:
     paths = ReportPaths(out_dir=out, html=out / "report.html", pdf=out / "report.pdf",
                         daily_csv=out / "daily.csv", episodes_csv=out / "episodes.csv")
     t0 = time.perf_counter()
-    # the PDF (the slowest part: ~10 pages of text, tables and plots) is drawn in a forked
-    # process on another core while this one writes the CSV files and the HTML
-    pdf_job = _PdfProcess.start(data, paths.pdf)
-    try:
+    with forked_call(workers, pdf.write_pdf, data, paths.pdf) as pdf_job:
         write_csv(data, paths.daily_csv, paths.episodes_csv)
         write_html(data, paths.html)
         t1 = time.perf_counter()
         if pdf_job is None:
             pdf.write_pdf(data, paths.pdf)
         else:
-            pdf_job.wait()
-            pdf_job = None
-    finally:
-        if pdf_job is not None:
-            pdf_job.abandon()
+            pdf_job.result()  # a failure in the child is raised here
     log.debug("html %.1f s, pdf done %.1f s later", t1 - t0, time.perf_counter() - t1)
     return paths
-
-
-class _PdfProcess:
-    """:func:`pdf.write_pdf` in a forked child process (where ``fork`` exists and is allowed)."""
-
-    def __init__(self, proc: BaseProcess, conn: Connection) -> None:
-        self.proc = proc
-        self.conn = conn
-
-    @classmethod
-    def start(cls, data: ReportData, path: Path) -> _PdfProcess | None:
-        """Start writing ``path``; None where the PDF must be written in this process."""
-        if os.environ.get("POSTURELOG_WORKERS") == "1" or (os.cpu_count() or 1) < 2 \
-                or "fork" not in mp.get_all_start_methods() or mp.current_process().daemon:
-            return None
-        ctx = mp.get_context("fork")
-        parent, child = ctx.Pipe(duplex=False)
-        proc = ctx.Process(target=_pdf_child, args=(data, path, child),
-                           name="posturelog-report-pdf")
-        proc.start()
-        child.close()
-        return cls(proc, parent)
-
-    def wait(self) -> None:
-        """Wait for the PDF; re-raise a failure of the child here."""
-        try:
-            message = self.conn.recv()
-        except EOFError:
-            message = "the PDF process ended without a result"
-        self.proc.join()
-        self.conn.close()
-        if message is not None:
-            raise RuntimeError(f"writing the PDF failed:\n{message}")
-
-    def abandon(self) -> None:
-        """Stop the child (after a failure in this process)."""
-        if self.proc.is_alive():
-            self.proc.terminate()
-        self.proc.join()
-        self.conn.close()
-
-
-def _pdf_child(data: ReportData, path: Path, conn: Connection) -> None:
-    message: str | None = None
-    try:
-        pdf.write_pdf(data, path)
-    except BaseException:  # reported to the parent, which raises
-        message = traceback.format_exc()
-    try:
-        conn.send(message)
-    finally:
-        conn.close()
-
-

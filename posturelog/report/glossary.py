@@ -106,6 +106,8 @@ _COLUMNS: dict[str, str] = {
     "slouch_minutes_per_day": "Mean slouch minutes per day with wear.",
     "slouch_minutes_total": "Total slouch minutes in the week.",
     "pain_mean_week": "Mean of all the week's pain ratings.",
+    "band_minutes": "The week's worn upright/walking minutes in each flexion band (the "
+    "band_*_minutes columns summed).",
     "worst_hour": "Local hour with the highest slouch share over the week (≥ 30 upright min).",
     "worst_hour_share_pct": "Slouch share (%) of that hour.",
     "change": "Week-over-week change vs the previous week: previous value and difference "

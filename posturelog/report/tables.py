@@ -229,12 +229,12 @@ def cards(data: ReportData) -> list[tuple[str, str]]:
         return text if worn else "–"
 
     return [
-        ("Slouched per day", if_worn(w.format_minutes(s.get("slouch_minutes_per_day")))),
-        ("Share of upright time", w.format_percent(s.get("slouch_share_pct"))),
-        ("Episodes", str(int(s.get("slouch_episodes", 0)))),
-        ("Longest episode", if_worn(w.format_minutes(s.get("longest_slouch_minutes")))),
-        ("Worn per day", if_worn(w.format_minutes(float(s.get("wear_hours_per_day", 0.0)) * 60))),
+        ("Slouched per day", if_worn(w.format_minutes(s["slouch_minutes_per_day"]))),
+        ("Share of upright time", w.format_percent(s["slouch_share_pct"])),
+        ("Episodes", str(int(s["slouch_episodes"]))),
+        ("Longest episode", if_worn(w.format_minutes(s["longest_slouch_minutes"]))),
+        ("Worn per day", if_worn(w.format_minutes(float(s["wear_hours_per_day"]) * 60))),
         ("Days worn", f"{worn} of 7"),
-        ("Mean pain (0–10)", w.format_score(s.get("pain_mean_week"))),
-        ("Pain ratings", str(int(s.get("pain_ratings", 0)))),
+        ("Mean pain (0–10)", w.format_score(s["pain_mean_week"])),
+        ("Pain ratings", str(int(s["pain_ratings"]))),
     ]

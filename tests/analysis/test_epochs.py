@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.epochs import EPOCH_COLUMNS, FEATURE_COLUMNS, compute_epochs
+from analysis.epochs import EPOCH_COLUMNS, FEATURE_COLUMNS, epochs_from_samples
 from analysis.settings import AnalysisSettings
 
 FS = 50.0
@@ -56,7 +56,7 @@ def result() -> tuple[pd.DataFrame, dict]:
     s = synthetic()
     marks = pd.DataFrame({"start": [pd.Timestamp("2026-11-16T08:05:00Z")],
                           "end": [pd.Timestamp("2026-11-16T08:05:05Z")]})
-    return compute_epochs(s, FS, calibration_marks=marks)
+    return epochs_from_samples(s, FS, calibration_marks=marks)
 
 
 def test_shape_and_columns(result: tuple[pd.DataFrame, dict]) -> None:
@@ -66,7 +66,7 @@ def test_shape_and_columns(result: tuple[pd.DataFrame, dict]) -> None:
     assert len(ep) == 1800 and ep.index.name == "time" and str(ep.index.tz) == "UTC"
     assert (ep.index == ep.index.floor("s")).all()
     assert (ep["n_samples"] == 50).all()
-    assert info["segments"] == 1
+    assert info.segments == 1
 
 
 def test_wear_context_and_slouch(result: tuple[pd.DataFrame, dict]) -> None:
@@ -78,7 +78,7 @@ def test_wear_context_and_slouch(result: tuple[pd.DataFrame, dict]) -> None:
     assert (ctx[1630:] == "lying").all()
     slouch = ep["slouch"].to_numpy()
     assert slouch[905:1295].all() and not slouch[:895].any() and not slouch[1305:].any()
-    assert len(info["episodes"]) == 1
+    assert len(info.episodes) == 1
     # walking fit (mark has no bend): upright within the assumed walking lean
     worn = ep.iloc[320:890]
     assert abs(worn["flexion_deg"].median() - 3.0) < 6.0
@@ -88,32 +88,32 @@ def test_wear_context_and_slouch(result: tuple[pd.DataFrame, dict]) -> None:
 def test_gaps_and_bad_input() -> None:
     s = synthetic(600)
     s = s.drop(s.index[10000:10500])  # 10-s gap
-    ep, info = compute_epochs(s, FS)
-    assert info["segments"] == 2 and len(ep) == 590
+    ep, info = epochs_from_samples(s, FS)
+    assert info.segments == 2 and len(ep) == 590
     with pytest.raises(ValueError, match="fs_hz"):
-        compute_epochs(s, 0.0)
+        epochs_from_samples(s, 0.0)
     # a low nominal rate is not refused: walking is reported as not available instead
-    _, low = compute_epochs(s, 2.0)
-    assert low["walking_available"] is False and "Nyquist" in low["walking_reason"]
+    _, low = epochs_from_samples(s, 2.0)
+    assert low.walking_available is False and "Nyquist" in low.walking_reason
     with pytest.raises(ValueError, match="lack columns"):
-        compute_epochs(s.drop(columns="acc_x"), FS)
+        epochs_from_samples(s.drop(columns="acc_x"), FS)
     with pytest.raises(ValueError, match="sorted"):
-        compute_epochs(s.iloc[::-1], FS)
-    empty, _ = compute_epochs(s.iloc[:0], FS)
+        epochs_from_samples(s.iloc[::-1], FS)
+    empty, _ = epochs_from_samples(s.iloc[:0], FS)
     assert len(empty) == 0 and list(empty.columns) == list(EPOCH_COLUMNS)
 
 
 def test_accelerometer_only() -> None:
     s = synthetic(900)
     s[["gyr_x", "gyr_y", "gyr_z"]] = np.nan
-    ep, info = compute_epochs(s, FS)
-    assert not info["wear"]["used_gyroscope"]
+    ep, info = epochs_from_samples(s, FS)
+    assert not info.wear["used_gyroscope"]
     assert (ep["context"].astype(str).to_numpy()[10:290] == "nonwear").all()
     assert ep["worn"].to_numpy()[320:].all()
 
 
 def test_analyze_store_cache(tmp_path: Path) -> None:
-    from posturelog.analyze import compute_epochs as analyze_epochs
+    from posturelog.analyze import epochs_for_days
     from posturelog.store import Store
     from sensor.batch import SampleBatch, SourceInfo
 
@@ -128,14 +128,14 @@ def test_analyze_store_cache(tmp_path: Path) -> None:
     store.end_session(sid, int(t[-1]), len(s))
     calls: list[tuple[date, int, int]] = []
     day = date(2026, 11, 16)
-    ep = analyze_epochs(store, day, day, AnalysisSettings(), lambda d, i, n: calls.append((d, i, n)))
+    ep = epochs_for_days(store, day, day, AnalysisSettings(), lambda d, i, n: calls.append((d, i, n))).epochs
     assert calls == [(day, 1, 1)]
     assert len(ep) == 1800 and list(ep.columns[:len(EPOCH_COLUMNS)]) == list(EPOCH_COLUMNS)
     cached = list((tmp_path / "cache" / "epochs").glob("2026-11-16-*.parquet"))
     assert len(cached) == 1
-    again = analyze_epochs(store, day, day)
+    again = epochs_for_days(store, day, day).epochs
     pd.testing.assert_frame_equal(ep, again)
-    other = analyze_epochs(store, day, day, AnalysisSettings(slouch_threshold_deg=25))
+    other = epochs_for_days(store, day, day, AnalysisSettings(slouch_threshold_deg=25)).epochs
     assert len(list((tmp_path / "cache" / "epochs").glob("2026-11-16-*.parquet"))) == 1
     assert other["slouch"].sum() <= ep["slouch"].sum()
 
@@ -160,12 +160,12 @@ def _two_day_store(tmp_path: Path) -> tuple[object, date, date]:
 
 
 def test_read_day_arrays_matches_read_samples(tmp_path: Path) -> None:
-    from posturelog.analyze import _day_files, read_day_arrays
+    from posturelog.analyze.reading import day_files, read_day_arrays
 
     store, first, _ = _two_day_store(tmp_path)
     lo = int(pd.Timestamp("2026-11-16T08:10:00Z").value)  # a range cutting through files
     hi = int(pd.Timestamp("2026-11-17T08:20:00Z").value)
-    t, acc, gyr = read_day_arrays(_day_files(store, lo, hi), lo, hi)  # type: ignore[arg-type]
+    t, acc, gyr = read_day_arrays(day_files(store, lo, hi), lo, hi)  # type: ignore[arg-type]
     ref = store.read_samples(lo, hi)  # type: ignore[attr-defined]
     np.testing.assert_array_equal(t, ref.index.as_unit("ns").asi8)
     np.testing.assert_array_equal(acc, ref[["acc_x", "acc_y", "acc_z"]].to_numpy())
@@ -175,20 +175,20 @@ def test_read_day_arrays_matches_read_samples(tmp_path: Path) -> None:
 def test_parallel_days_match_serial(tmp_path: Path) -> None:
     """Days prepared in worker processes give the same epochs and cache as one process,
     also when only some days are cached."""
-    from posturelog.analyze import compute_epochs as analyze_epochs
+    from posturelog.analyze import epochs_for_days
 
     store, first, last = _two_day_store(tmp_path)
-    serial = analyze_epochs(store, first, last, use_cache=False, workers=1)  # type: ignore[arg-type]
+    serial = epochs_for_days(store, first, last, use_cache=False, workers=1).epochs  # type: ignore[arg-type]
     calls: list[int] = []
-    par = analyze_epochs(store, first, last, workers=2,  # type: ignore[arg-type]
-                         progress=lambda d, i, n: calls.append(i))
+    par = epochs_for_days(store, first, last, workers=2,  # type: ignore[arg-type]
+                          progress=lambda d, i, n: calls.append(i)).epochs
     assert calls == [1, 2, 3]
     pd.testing.assert_frame_equal(serial, par)
     cache = tmp_path / "cache" / "epochs"
     assert len(list(cache.glob("*.parquet"))) == 3
     for p in cache.glob("2026-11-16-*"):  # first day uncached: the rest is found again
         p.unlink()
-    again = analyze_epochs(store, first, last, workers=2)  # type: ignore[arg-type]
+    again = epochs_for_days(store, first, last, workers=2).epochs  # type: ignore[arg-type]
     pd.testing.assert_frame_equal(serial, again, check_freq=False)
 
 
@@ -199,8 +199,8 @@ def test_mounting_applies_backward_across_a_data_gap() -> None:
     s = synthetic(1800)
     t = (s.index - s.index[0]).total_seconds().to_numpy()
     s = s[(t < 1100) | (t >= 1250)]
-    ep, info = compute_epochs(s, FS)
-    assert len(info["mountings"]) == 2
+    ep, info = epochs_from_samples(s, FS)
+    assert len(info.mountings) == 2
     before = ep.index < s.index[0] + pd.Timedelta(seconds=1100)
     worn_before = before & ep["worn"].to_numpy()
     assert (ep.loc[worn_before, "calibration"].astype(str) == "walking").all()

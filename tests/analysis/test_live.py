@@ -1,7 +1,7 @@
 """The live engine against the report's epochs for the same simulated seconds.
 
 One simulated day (25 Hz to keep the test short) goes through the report pipeline
-(:func:`analysis.epochs.compute_epochs_arrays`, whole day, with its calibration routines); the
+(:func:`analysis.epochs.epochs_from_arrays`, whole day, with its calibration routines); the
 same samples of two windows (desk work with slouches and a walk; an evening with lying and
 taking the sensor off) go batch by batch through :class:`analysis.live.LiveEngine` with the
 mounting the report used. Targets (issue 10): median |live − report| flexion < 1°, states
@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 
 from analysis.calibration import Mounting
-from analysis.epochs import compute_epochs_arrays
+from analysis.epochs import epochs_from_arrays
 from analysis.live import LIVE_STATES, LiveEngine, LiveSettings
 from sensor.simulate import SimulatedWearer, SimulationSettings
 
@@ -32,7 +32,7 @@ def day() -> dict[str, Any]:
     d = wearer.day(0)
     marks = pd.DataFrame({"start": pd.to_datetime([a for a, _ in d.routines], utc=True),
                           "end": pd.to_datetime([b for _, b in d.routines], utc=True)})
-    epochs, info = compute_epochs_arrays(d.t_ns, d.acc_mps2, d.gyr_rads, FS, calibration_marks=marks)
+    epochs, info = epochs_from_arrays(d.t_ns, d.acc_mps2, d.gyr_rads, FS, calibration_marks=marks)
     return {"day": d, "epochs": epochs, "info": info}
 
 
@@ -41,7 +41,7 @@ def run_live(day: dict[str, Any], h0: float, h1: float) -> pd.DataFrame:
     d = day["day"]
     bouts = [(m["start"].value, m["end"].value,
               Mounting(np.array(m["up_sensor"]), np.array(m["forward_sensor"]), m["source"]))
-             for m in day["info"]["mountings"] if m["up_sensor"] is not None]
+             for m in day["info"].mountings if m["up_sensor"] is not None]
     lo, hi = d.day_start_ns + int(h0 * 3.6e12), d.day_start_ns + int(h1 * 3.6e12)
     sel = np.flatnonzero((d.t_ns >= lo) & (d.t_ns < hi))
     engine = LiveEngine(FS, None, timezone=TZ)

@@ -127,7 +127,8 @@ def test_band_edges_setting_names_the_band_columns() -> None:
     assert "band_20_60_minutes" not in daily.columns
     assert daily["band_15_45_minutes"].iloc[0] == 60.0  # 30° is in the 15–45° band
     summary = weekly_summary(daily)
-    assert summary["band_15_45_minutes"] == 60.0 and "band_20_60_minutes" not in summary
+    assert summary["band_minutes"]["band_15_45_minutes"] == 60.0
+    assert "band_20_60_minutes" not in summary["band_minutes"]
     assert daily_columns() == list(DAILY_COLUMNS)
 
 

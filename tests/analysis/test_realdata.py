@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.epochs import compute_epochs_arrays
+from analysis.epochs import epochs_from_arrays
 from analysis.settings import AnalysisSettings
 from analysis.wear import detect_wear
 
@@ -44,8 +44,8 @@ def test_uci_excerpt_lying_and_context() -> None:
     for f in files:
         t_ns, acc, lab = _uci(f)
         fs = 1e9 / float(np.median(np.diff(t_ns)))
-        ep, info = compute_epochs_arrays(t_ns, acc, None, fs)  # must not raise
-        assert info["walking_available"] is False and "Nyquist" in info["walking_reason"]
+        ep, info = epochs_from_arrays(t_ns, acc, None, fs)  # must not raise
+        assert info.walking_available is False and "Nyquist" in info.walking_reason
         assert np.isnan(ep["step_power"]).all()
         sec = pd.DatetimeIndex(ep.index).as_unit("ns").asi8 // 1_000_000_000
         truth.append(_second_labels(t_ns, lab).reindex(sec).to_numpy())
@@ -73,9 +73,9 @@ def test_low_rate_accelerometer_only_is_not_refused(fs: float) -> None:
     half = t_ns.size // 2
     up[half:] = [0.98, 0.1, 0.15]  # lying in the second half
     acc = G * up / np.linalg.norm(up, axis=1, keepdims=True) + rng.normal(0, 0.2, (t_ns.size, 3))
-    ep, info = compute_epochs_arrays(t_ns, acc, None, fs)
+    ep, info = epochs_from_arrays(t_ns, acc, None, fs)
     assert len(ep) > 0
-    assert not info["walking_available"]
+    assert not info.walking_available
     assert ep["context"].astype(str).isin(["upright", "lying", "nonwear"]).all()
 
 
@@ -121,7 +121,7 @@ def test_week_from_midnight_first_night_lying() -> None:
     night = day.t_ns < day.t_ns[0] + 4 * 3600 * 1_000_000_000  # 00:00–04:00 local (UTC+0)
     assert day.worn[night].all() and (day.context[night] == 1).mean() > 0.95
     acc = day.acc_mps2
-    ep, _ = compute_epochs_arrays(day.t_ns, acc, day.gyr_rads, 50.0)
+    ep, _ = epochs_from_arrays(day.t_ns, acc, day.gyr_rads, 50.0)
     first = ep.index < ep.index[0] + pd.Timedelta(hours=4)
     assert (ep.loc[first, "calibration"].astype(str) != "none").all()
     assert (ep.loc[first, "context"].astype(str) == "lying").mean() >= 0.95

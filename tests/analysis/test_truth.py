@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.epochs import compute_epochs
+from analysis.epochs import EpochsInfo, epochs_from_samples
 from analysis.metrics import daily_metrics, hourly_profile
 from analysis.settings import CONTEXT_NAMES, AnalysisSettings
 from analysis.wear import runs
@@ -34,7 +34,7 @@ class DayResult:
     label: str
     epochs: pd.DataFrame
     truth: pd.DataFrame  # per second: worn, slouch, context code
-    info: dict
+    info: EpochsInfo
 
 
 def _samples(day: SimulatedDay) -> pd.DataFrame:
@@ -61,7 +61,7 @@ def _analyse(wearer: SimulatedWearer, i: int, label: str, fs: float) -> DayResul
     day = wearer.day(i)
     marks = pd.DataFrame({"start": pd.to_datetime([a for a, _ in day.routines], utc=True),
                           "end": pd.to_datetime([b for _, b in day.routines], utc=True)})
-    ep, info = compute_epochs(_samples(day), fs, AnalysisSettings(), calibration_marks=marks)
+    ep, info = epochs_from_samples(_samples(day), fs, AnalysisSettings(), calibration_marks=marks)
     return DayResult(label, ep, _truth_seconds(day), info)
 
 
@@ -116,9 +116,9 @@ def test_error_table(days: list[DayResult]) -> None:
             "wear_min": r.epochs["worn"].sum() / 60, "wear_min_true": worn_t.sum() / 60,
             "slouch_min": r.epochs["slouch"].sum() / 60,
             "slouch_min_true": r.truth["slouch"].sum() / 60,
-            "episodes": len(r.info["episodes"]),
+            "episodes": len(r.info.episodes),
             "episodes_true": _episodes(r.truth["slouch"].to_numpy()),
-            "calibration": ",".join(b["source"] for b in r.info["mountings"]),
+            "calibration": ",".join(b["source"] for b in r.info.mountings),
         })
     table = pd.DataFrame(rows).set_index("day")
     log.info("accuracy vs simulator truth:\n%s", table.round(3).to_string())
@@ -163,13 +163,13 @@ def test_slouch_minutes(days: list[DayResult]) -> None:
 
 def test_episode_count(days: list[DayResult]) -> None:
     for r in days:
-        ours, true = len(r.info["episodes"]), _episodes(r.truth["slouch"].to_numpy())
+        ours, true = len(r.info.episodes), _episodes(r.truth["slouch"].to_numpy())
         assert abs(ours - true) <= max(0.1 * true, 1.0), (r.label, ours, true)
 
 
 def test_daily_metrics_on_truth_days(days: list[DayResult]) -> None:
     for r in days:
-        daily = daily_metrics(r.epochs, r.info["episodes"], None, TZ)
+        daily = daily_metrics(r.epochs, r.info.episodes, None, TZ)
         day = daily.iloc[int(np.argmax(daily["recorded_minutes"]))]
         assert day["day_hours"] == 24.0 and day["coverage_pct"] > 95.0
         assert day["wear_minutes"] == pytest.approx(
@@ -182,8 +182,8 @@ def test_dst_day_has_25_hours_and_hours_map() -> None:
     day = wearer.day(6)
     assert day.date == date(2026, 10, 25)
     assert day.day_end_ns - day.day_start_ns == 25 * 3600 * 10**9
-    ep, info = compute_epochs(_samples(day), 10.0)
-    daily = daily_metrics(ep, info["episodes"], None, TZ)
+    ep, info = epochs_from_samples(_samples(day), 10.0)
+    daily = daily_metrics(ep, info.episodes, None, TZ)
     row = daily[daily["date"] == date(2026, 10, 25)].iloc[0]
     assert row["day_hours"] == 25.0
     assert row["recorded_minutes"] > 1490  # 25 h minus link-loss gaps

@@ -1,7 +1,7 @@
 """A fake ``org.bluez`` service on a private D-Bus, good enough for bleak's real BlueZ backend.
 
 It implements the parts of the BlueZ D-Bus API that bleak 3.1 uses (see
-``/work/shared/BLE_TESTING.md``): the object manager, one adapter with discovery, devices with
+``docs/ble.md``): the object manager, one adapter with discovery, devices with
 ``Connect``/``Disconnect``, and GATT services, characteristics and descriptors with
 ``ReadValue``/``WriteValue``/``StartNotify``/``StopNotify``. Notifications are
 ``PropertiesChanged`` signals on the characteristic, one per notification.

@@ -3,7 +3,7 @@
 Every streaming peripheral
 
 * exposes the vendor's GATT layout (UUIDs, flags, Device Information / Battery where the real
-  device has them) and answers reads and writes like the firmware (``SENSORS.md``);
+  device has them) and answers reads and writes like the firmware (``docs/sensors.md``);
 * logs every write (:attr:`FakeDevice.writes`) so tests can assert the configuration bytes;
 * streams byte-exact vendor notifications, encoded with ``tests/sensor/encoders.py`` from a
   motion source (simulated wearer data), at the configured rate, paced by the event loop;

@@ -168,3 +168,20 @@ def test_console_script_exits_1_without_traceback(tmp_path: Path) -> None:
 def test_error_text_with_brackets_is_shown_verbatim(tmp_path: Path) -> None:
     code, _, err = run("remedy", "[massage]", "--data-dir", str(tmp_path / "data"))
     assert "'[massage]'" in one_line_error(code, err)
+
+
+def test_workers_are_read_once_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``POSTURELOG_WORKERS`` is read by the CLI only and passed down as ``workers``."""
+    import os
+
+    from posturelog.cli import _workers
+    from posturelog.errors import UserError
+
+    monkeypatch.delenv("POSTURELOG_WORKERS", raising=False)
+    assert _workers() == min(2, os.cpu_count() or 1)
+    monkeypatch.setenv("POSTURELOG_WORKERS", "3")
+    assert _workers() == 3
+    for bad in ("0", "two"):
+        monkeypatch.setenv("POSTURELOG_WORKERS", bad)
+        with pytest.raises(UserError, match="POSTURELOG_WORKERS"):
+            _workers()

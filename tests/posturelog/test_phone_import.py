@@ -303,13 +303,19 @@ def test_generator_reproduces_the_shipped_samples(tmp_path: Path) -> None:
 def test_analysis_sees_the_phone_tilt(tmp_path: Path) -> None:
     from datetime import date
 
-    from posturelog.analyze import compute_epochs
+    from posturelog.analyze import epochs_for_days
 
     data = tmp_path / "data"
     assert import_(PHONE / "sensor_logger_example.zip", data)[0] == 0
-    epochs = compute_epochs(Store(data), date(2026, 11, 17), date(2026, 11, 17), use_cache=False, workers=1)
+    epochs = epochs_for_days(Store(data), date(2026, 11, 17), date(2026, 11, 17), use_cache=False).epochs
     t = (epochs.index - epochs.index[0]).total_seconds()
     incl = epochs["inclination_deg"]
-    assert incl[(t >= 5) & (t < 25)].abs().max() < 2.0
-    assert incl[(t >= 36) & (t < 48)].mean() == pytest.approx(40.0, abs=2.0)
-    assert incl[(t >= 71) & (t < 77)].mean() == pytest.approx(70.0, abs=2.0)
+    # 90 s of standing and bending and no walking or routine: upright is only a low-confidence
+    # estimate from the movement, so check what does not depend on it: the still periods are
+    # still, the two held bends are 30° apart, and the 70° bend is far from standing (the guess
+    # sits mid-bend, ~20° off: a limitation stated in docs/validation.md)
+    assert set(epochs["calibration_confidence"].astype(str)) == {"low"}
+    still, bend40, bend70 = (incl[(t >= a) & (t < b)] for a, b in ((5, 25), (36, 48), (71, 77)))
+    assert still.max() - still.min() < 2.0
+    assert bend70.mean() - bend40.mean() == pytest.approx(30.0, abs=3.0)
+    assert bend70.mean() - still.mean() > 25.0  # 70° from standing, less the guess error

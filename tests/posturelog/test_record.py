@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parents[2]
 OURS = "C0:FF:EE:00:00:01"
 COLLEAGUE = "C0:FF:EE:00:00:02"
 
-#: The documented configuration bytes (SENSORS.md), per model and rate.
+#: The documented configuration bytes (docs/sensors.md), per model and rate.
 DOCUMENTED_WRITES: dict[str, list[tuple[str, str]]] = {
     "witmotion": [  # unlock, rate register 0x03 = 0x09 (100 Hz), save, read register 0x03
         ("0000ffe9", "ff aa 69 88 b5"),

@@ -436,22 +436,24 @@ def test_default_week_and_default_out_dir(simulated_store: Any, tmp_path: Path,
     assert paths.html.exists()
 
 
-def test_pdf_failure_in_the_pdf_process_is_raised(week_data: ReportData, tmp_path: Path,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("workers", [1, 2])
+def test_pdf_failure_is_raised(week_data: ReportData, tmp_path: Path,
+                               monkeypatch: pytest.MonkeyPatch, workers: int) -> None:
+    """Also from the forked PDF process (``workers=2``)."""
     from posturelog.report import pdf
 
     def broken(data: ReportData, path: Path) -> None:
         raise ValueError("no PDF today")
 
     monkeypatch.setattr(pdf, "write_pdf", broken)
-    with pytest.raises((RuntimeError, ValueError), match="no PDF today"):
-        write_report(week_data, tmp_path)
+    with pytest.raises(ValueError, match="no PDF today"):
+        write_report(week_data, tmp_path, workers=workers)
 
 
-def test_pdf_written_in_this_process_with_one_worker(week_data: ReportData, tmp_path: Path,
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("POSTURELOG_WORKERS", "1")
-    paths = write_report(week_data, tmp_path)
+@pytest.mark.parametrize("workers", [1, 2])
+def test_pdf_written_in_this_or_a_forked_process(week_data: ReportData, tmp_path: Path,
+                                                 workers: int) -> None:
+    paths = write_report(week_data, tmp_path, workers=workers)
     assert paths.pdf.read_bytes().startswith(b"%PDF") and _pdf_pages(paths.pdf) >= 8
 
 

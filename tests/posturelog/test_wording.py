@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import nbformat
@@ -10,7 +11,7 @@ import pytest
 
 from analysis.pain import Correlation, PainAnalysis, Withheld
 from analysis.settings import AnalysisSettings
-from posturelog.report import data as report_data
+from posturelog.analyze import week as analyze_week_module
 from posturelog.report import prepare_report, wording
 from posturelog.report.glossary import GLOSSARY, glossary, glossary_markdown
 from tests.posturelog.test_report import TZ, WEEK, synthetic_epochs
@@ -42,14 +43,15 @@ def test_strength_words(rho: float, words: str) -> None:
 
 def _pain_cells(path: Path) -> list[str]:
     nb = nbformat.read(path, as_version=4)
-    return [c.source for c in nb.cells if c.cell_type == "code" and "analyse_pain(" in c.source]
+    return [c.source for c in nb.cells
+            if c.cell_type == "code" and "wording.pain_lines(" in c.source]
 
 
 def _notebook_lines(source: str, pain: PainAnalysis) -> list[str]:
     """Run a notebook's pain cell on ``pain``; the strings it displays."""
     shown: list[Any] = []
     namespace: dict[str, Any] = {
-        "analyse_pain": lambda *args, **kwargs: pain, "display": shown.append,
+        "week": SimpleNamespace(pain=pain), "display": shown.append,
         "wording": wording, "daily": None, "pain_log": None, "epochs": None,
         "remedy_log": None, "tz": TZ, "settings": AnalysisSettings(),
         "store": type("S", (), {"remedy_log": staticmethod(lambda: None)})(),
@@ -63,7 +65,7 @@ def test_notebooks_word_pain_as_the_report_does(path: Path,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     """ρ = 0.55 reads the same in every notebook and in the report."""
     pain = _pain(0.55)
-    monkeypatch.setattr(report_data, "analyse_pain", lambda *args, **kwargs: pain)
+    monkeypatch.setattr(analyze_week_module, "analyse_pain", lambda *args, **kwargs: pain)
     epochs = synthetic_epochs(days=1)
     data = prepare_report(week=WEEK, tz=TZ, epochs=epochs, settings=AnalysisSettings())
     cells = _pain_cells(path)

@@ -1,7 +1,7 @@
 """Byte-exact encoders for every supported vendor format: SI samples → notification bytes.
 
 Used by the decoder tests and by the fake-BlueZ harness to generate the notifications a real
-sensor would send. Written independently of the decoders, from ``/work/shared/SENSORS.md``.
+sensor would send. Written independently of the decoders, from ``docs/sensors.md``.
 
 Conventions
 -----------
