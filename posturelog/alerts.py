@@ -79,7 +79,7 @@ class AlertSettings:
     max_per_hour: int = 4
     quiet_hours: tuple[tuple[time, time], ...] = ()
     break_after_s: float = 50 * 60.0
-    channels: tuple[str, ...] = ("terminal", "desktop")
+    channels: tuple[str, ...] = ("terminal", "desktop", "sensor")
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.alert_after_s) and 1 <= self.alert_after_s <= 3600):

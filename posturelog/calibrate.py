@@ -12,23 +12,32 @@ tilt filter the analysis uses, ``AnalysisSettings.tilt_offline``), the same rule
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import numpy as np
+from numpy.typing import NDArray
 from rich.console import Console
 
-from analysis.calibration import check_routine
+from analysis.calibration import Mounting, Routine, check_routine
 from analysis.settings import AnalysisSettings
 from analysis.tilt import gravity_direction
 from posturelog.config import load_settings
 from posturelog.errors import UserError
 from posturelog.store import Store
-from posturelog.timezones import parse_time, time_ns
+from posturelog.timezones import parse_time
 from vocab.samples import ACC_COLUMNS, rate_from_times
 from vocab.units import NS_PER_S
 
-__all__ = ["calibrate_at", "calibrate_live", "mark_routine"]
+__all__ = [
+    "LIVE_PROMPTS",
+    "calibrate_at",
+    "calibrate_live",
+    "fit_streamed_routine",
+    "mark_routine",
+    "store_live_calibration",
+]
 
 #: How far before and after the given time a routine is looked for.
 SEARCH_BEFORE_S = 60.0
@@ -63,25 +72,13 @@ def mark_routine(store: Store, start_ns: int, end_ns: int, source: str = "marked
             f"no recorded samples between {_local(store, start_ns)} and {_local(store, end_ns)}"
         )
     t_ns = samples.index.asi8
-    fs_hz = rate_from_times(t_ns)
     acc = samples[list(ACC_COLUMNS)].to_numpy()
     gyr_df = samples[["gyr_x", "gyr_y", "gyr_z"]]
     gyr = None if gyr_df.isna().all().all() else gyr_df.to_numpy()
-    s = settings or load_settings(store.data_dir)
-    up = gravity_direction(acc, gyr, fs_hz, causal=not s.tilt_offline)
-    check = check_routine(up, fs_hz, t_ns=t_ns, min_bend_deg=s.routine_min_bend_deg,
-                          max_stand_spread_deg=s.routine_max_stand_spread_deg)
-    routine, mounting = check.routine, check.mounting
-    if routine is None:
-        raise UserError(
-            "no stand-tall + bend-forward routine found between "
-            f"{_local(store, start_ns)} and {_local(store, end_ns)} "
-            f"(stand still ~5 s, then bend forward at least {s.routine_min_bend_deg:g}° "
-            "and come back)"
-        )
-    if mounting is None:
-        raise UserError(f"calibration routine at {_local(store, int(t_ns[routine.stand_start]))} "
-                        f"is unusable: {check.reason}")
+    where = f"between {_local(store, start_ns)} and {_local(store, end_ns)}"
+    mounting, routine = fit_streamed_routine(t_ns, acc, gyr, where=where,
+                                             settings=settings or load_settings(store.data_dir),
+                                             local=lambda t: _local(store, t))
     first = int(t_ns[routine.stand_start]) - _MARGIN_NS
     last = int(t_ns[min(routine.bend_stop, len(t_ns) - 1)]) + _MARGIN_NS
     store.add_calibration_mark(first, last, source=source)
@@ -92,6 +89,58 @@ def mark_routine(store: Store, start_ns: int, end_ns: int, source: str = "marked
     )
 
 
+def fit_streamed_routine(
+    t_ns: NDArray[np.int64],
+    acc_mps2: NDArray[np.float64],
+    gyr_rads: NDArray[np.float64] | None,
+    *,
+    settings: AnalysisSettings,
+    where: str = "in the recording",
+    local: Callable[[int], str] | None = None,
+) -> tuple[Mounting, Routine]:
+    """Find and fit a stand-tall + bend-forward routine in samples with the one acceptance
+    rule (:func:`analysis.calibration.check_routine`, the analysis' tilt filter and thresholds).
+
+    Parameters
+    ----------
+    t_ns : ndarray, shape (N,)
+        UTC ns, increasing.
+    acc_mps2 : ndarray, shape (N, 3)
+        Accelerometer, m/s², sensor frame.
+    gyr_rads : ndarray, shape (N, 3) or None
+        Gyroscope, rad/s (None for accelerometer-only sensors).
+    settings : AnalysisSettings
+        ``tilt_offline``, ``routine_min_bend_deg``, ``routine_max_stand_spread_deg``.
+    where : str
+        Where the routine was looked for (for the message).
+    local : callable, optional
+        UTC ns → local time text, for the message about an unusable routine.
+
+    Raises
+    ------
+    UserError
+        Too few samples, no routine (not still first, no forward bend, not back up), or a
+        routine that cannot define the axes.
+    """
+    if len(t_ns) < 50:
+        raise UserError(f"too few samples {where} for a calibration ({len(t_ns)})")
+    fs_hz = rate_from_times(t_ns)
+    up = gravity_direction(acc_mps2, gyr_rads, fs_hz, causal=not settings.tilt_offline)
+    check = check_routine(up, fs_hz, t_ns=t_ns, min_bend_deg=settings.routine_min_bend_deg,
+                          max_stand_spread_deg=settings.routine_max_stand_spread_deg)
+    routine, mounting = check.routine, check.mounting
+    if routine is None:
+        raise UserError(
+            f"no stand-tall + bend-forward routine found {where} "
+            f"(stand still ~5 s, then bend forward at least {settings.routine_min_bend_deg:g}° "
+            "and come back)"
+        )
+    if mounting is None:
+        at = local(int(t_ns[routine.stand_start])) if local is not None else where
+        raise UserError(f"calibration routine at {at} is unusable: {check.reason}")
+    return mounting, routine
+
+
 def calibrate_at(store: Store, at: str) -> str:
     """Mark the routine done around local time ``at`` in already recorded data."""
     t_ns = parse_time(at, store.timezone())
@@ -100,18 +149,59 @@ def calibrate_at(store: Store, at: str) -> str:
     )
 
 
-def calibrate_live(store: Store, duration_s: float, console: Console) -> str:
-    """Guide a routine with the remembered sensor: record ``duration_s`` seconds, then mark it."""
-    from posturelog.live import run_record
+#: Prompts of the guided routine (seconds from the start, text).
+LIVE_PROMPTS: tuple[tuple[float, str], ...] = (
+    (0.0, "Stand tall and still, looking straight ahead."),
+    (6.0, "Now bend forward slowly, as far as is comfortable…"),
+    (11.0, "…and come back up slowly."),
+    (16.0, "Stand still. Nearly done."),
+)
 
-    if not 10 <= duration_s <= 120:
-        raise UserError(f"--duration must be 10–120 s for a calibration, got {duration_s}")
-    console.print(
-        "[bold]Calibration[/]: when recording starts, stand tall and still for 5 seconds, "
-        "then bend forward slowly as far as is comfortable and come back up."
-    )
-    started = time_ns()
-    code = run_record(Path(store.data_dir), None, duration_s, None)
-    if code != 0:
-        raise UserError("recording for the calibration failed")
-    return mark_routine(store, started, time_ns(), source="guided")
+
+def store_live_calibration(store: Store, t_ns: NDArray[np.int64], acc_mps2: NDArray[np.float64],
+                           gyr_rads: NDArray[np.float64] | None) -> str:
+    """Fit the mounting from a streamed routine and store it: a calibration mark over the
+    routine and the live mounting (:func:`posturelog.live_state.save_live_mounting`).
+
+    Returns
+    -------
+    str
+        A one-line description for the user.
+
+    Raises
+    ------
+    UserError
+        The routine was not done as prompted (nothing is stored then).
+    """
+    from posturelog.live_state import save_live_mounting
+
+    mounting, routine = fit_streamed_routine(t_ns, acc_mps2, gyr_rads, where="in what the sensor sent",
+                                             settings=load_settings(store.data_dir))
+    first = int(t_ns[routine.stand_start]) - _MARGIN_NS
+    last = int(t_ns[min(routine.bend_stop, len(t_ns) - 1)]) + _MARGIN_NS
+    store.add_calibration_mark(first, last, source="guided")
+    save_live_mounting(store, mounting)
+    spread = mounting.quality.get("stand_spread_deg", float("nan"))
+    return (f"Calibrated: forward bend {routine.bend_peak_deg:.0f}°, stand steadiness {spread:.1f}° RMS. "
+            "Live flexion and alerts now use this calibration.")
+
+
+def calibrate_live(store: Store, duration_s: float, console: Console) -> str:
+    """Guide a routine with the remembered sensor (prompts on the terminal), record it, fit
+    the mounting from the streamed samples and store it.
+
+    Raises
+    ------
+    UserError
+        A duration outside 18–120 s, the sensor not found, or a routine not done as prompted
+        ("no stand-tall + bend-forward routine found …"; nothing is stored then).
+    """
+    from posturelog.guided import run_guided
+    from posturelog.stretch import Prompt
+
+    if not 18 <= duration_s <= 120:
+        raise UserError(f"--duration must be 18–120 s for a calibration, got {duration_s}")
+    console.print("[bold]Calibration[/]: follow the prompts with the sensor on.")
+    prompts = [Prompt(t, text) for t, text in LIVE_PROMPTS]
+    collected = run_guided(store, prompts, duration_s, console, record=True)
+    return store_live_calibration(store, collected.t_ns, collected.acc_mps2, collected.gyr_rads)

@@ -134,6 +134,7 @@ def demo(
     seed: Annotated[int, typer.Option("--seed", help="Simulation seed.")] = 1,
     rate: Annotated[float, typer.Option("--rate", help="Simulated sample rate in Hz.")] = 50.0,
     start: Annotated[str | None, typer.Option("--start", help="First simulated day, YYYY-MM-DD (default: so the days end last Sunday).")] = None,
+    feedback: Annotated[bool, typer.Option("--feedback", help="Simulate live alerts and the wearer's reactions (slower).")] = False,
     verbose: Verbose = False,
 ) -> None:
     """Simulate a week of wear, log pain and remedies, and write the weekly report."""
@@ -149,7 +150,7 @@ def demo(
         raise UserError(f"--start must be a date like 2026-11-16, got {start!r}") from None
     paths = run_demo(
         data_dir=data_dir_option(data_dir), out_dir=out, days=days, seed=seed, rate_hz=rate, start=first, console=console,
-        workers=_workers(),
+        feedback=feedback, workers=_workers(),
     )
     _say(f"Report written to {paths.out_dir}")
     for p in paths.files():
@@ -178,9 +179,11 @@ def record(
     device: Annotated[str | None, typer.Option("--device", help="Sensor name or address; switches and remembers it.")] = None,
     duration: Annotated[float | None, typer.Option("--duration", help="Seconds to record (default: until Ctrl-C).")] = None,
     rate: Annotated[float | None, typer.Option("--rate", help="Sample rate in Hz.")] = None,
+    alert_after: Annotated[float | None, typer.Option("--alert-after", help="Seconds of slouch before an alert (default: [alerts] alert_after_s, 30).")] = None,
     verbose: Verbose = False,
 ) -> None:
-    """Stream the wearer's sensor into the store until Ctrl-C (or --duration)."""
+    """Stream the wearer's sensor into the store until Ctrl-C (or --duration), with a live
+    posture view and slouch alerts."""
     _setup_logging(verbose)
     from posturelog.live import run_record
     from posturelog.paths import resolve_data_dir
@@ -189,7 +192,7 @@ def record(
         raise UserError(f"--duration must be positive, got {duration}")
     if rate is not None and rate <= 0:
         raise UserError(f"--rate must be positive, got {rate}")
-    raise typer.Exit(run_record(resolve_data_dir(data_dir), device, duration, rate))
+    raise typer.Exit(run_record(resolve_data_dir(data_dir), device, duration, rate, alert_after))
 
 
 @app.command("import")
@@ -289,6 +292,23 @@ def snooze(
     from posturelog.alert_config import snooze_message
 
     console.print(snooze_message(_store(data_dir), duration, time.time_ns()))
+
+
+@app.command()
+@user_errors
+def stretch(
+    routine: Annotated[str | None, typer.Argument(help="thoracic-extension (default), knee-twist, doorway, scapular-squeeze.")] = None,
+    reps: Annotated[int | None, typer.Option("--reps", help="Repetitions (default per routine).")] = None,
+    data_dir: DataDir = None,
+    verbose: Verbose = False,
+) -> None:
+    """Do a prompted stretch with the sensor on; it is checked and logged as a stretch remedy."""
+    _setup_logging(verbose)
+    from posturelog.stretch import prompt_schedule
+    from posturelog.stretch_cmd import run_stretch
+
+    prompt_schedule(routine or "thoracic-extension", reps)  # bad routine or reps: before any change
+    _say(run_stretch(_store(data_dir), routine, reps, console))
 
 
 @log_app.command("list")

@@ -12,7 +12,9 @@ from zoneinfo import ZoneInfo
 import platformdirs
 from rich.console import Console
 
+from posturelog.alert_config import load_alert_settings
 from posturelog.config import load_settings
+from posturelog.demo_feedback import ReplayFeedback
 from posturelog.errors import UserError
 from posturelog.progress import task_progress
 from posturelog.recorder import RecordResult, record_stream
@@ -81,12 +83,15 @@ def run_demo(
     rate_hz: float = 50.0,
     start: date | None = None,
     console: Console | None = None,
+    feedback: bool = False,
     workers: int = 1,
 ) -> ReportPaths:
     """Simulate ``days`` of wear, record them through the recorder, log pain, write the report.
 
     By default the simulated days end on the last Sunday before today (``default_start``), so
-    the report covers the last complete week. ``workers``: processes the report may use.
+    the report covers the last complete week. With ``feedback`` the simulated wearer gets live
+    alerts and reacts to them (:mod:`posturelog.demo_feedback`); the alerts go to the alert log
+    and the report's alerts section. ``workers``: processes the report may use.
     """
     console = console or Console()
     if not 1 <= days <= 28:
@@ -97,13 +102,19 @@ def run_demo(
     path = _prepare_data_dir(data_dir)
     store = Store(path)
     store.set_setting("timezone", DEMO_TIMEZONE)
+    alert_settings = load_alert_settings(path) if feedback else None
     wearer = SimulatedWearer(
-        SimulationSettings(seed=seed, days=days, fs_hz=rate_hz, start_date=first_day, timezone=DEMO_TIMEZONE)
+        SimulationSettings(seed=seed, days=days, fs_hz=rate_hz, start_date=first_day, timezone=DEMO_TIMEZONE,
+                           feedback_alert_after_s=None if alert_settings is None else alert_settings.alert_after_s)
     )
+    replay = (ReplayFeedback(store, wearer, DEMO_TIMEZONE, alert_settings, load_settings(path))
+              if alert_settings is not None else None)
     expected = days * 86400 * rate_hz
     with task_progress(console, "Recording simulated wear") as progress:
 
         def on_batch(batch: SampleBatch, result: RecordResult) -> None:
+            if replay is not None:
+                replay(batch, result)
             if result.n_samples % 1_000_000 < len(batch):
                 progress("Recording simulated wear", result.n_samples, expected)
 
@@ -114,6 +125,9 @@ def run_demo(
         )
         progress("Recording simulated wear", result.n_samples, result.n_samples)
     console.print(f"Recorded {result.n_samples:,} samples in session {result.session_id}, {len(result.gaps)} gaps.")
+    if replay is not None:
+        replay.finish()
+        console.print(f"Live feedback: {replay.alerts} alert(s) logged.")
 
     log_simulated_wearer(store, wearer)
 

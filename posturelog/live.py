@@ -6,7 +6,9 @@ model (a colleague's). ``--device NAME|ADDR`` switches on purpose and remembers 
 
 Recording goes through :class:`posturelog.recorder.Recorder` (session record, gaps, crash-safe
 segments flushed at least every second, compaction at the end); a rich status line shows the
-achieved rate, samples, gaps and battery. Ctrl-C (SIGINT) or SIGTERM stop cleanly.
+achieved rate, samples, gaps and battery, and under it the live posture (flexion, state,
+today's slouch minutes, time since the last break) with slouch and break alerts
+(:mod:`posturelog.live_alerts`). Ctrl-C (SIGINT) or SIGTERM stop cleanly.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import signal
 import time
 from collections import deque
 from collections.abc import Awaitable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
@@ -28,8 +31,10 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
+from posturelog.alert_config import load_alert_settings
 from posturelog.display import clean, literal
 from posturelog.errors import UserError
+from posturelog.live_alerts import LiveSession, start_live_session
 from posturelog.recorder import Recorder
 from posturelog.store import Store
 from sensor.batch import SourceInfo
@@ -64,6 +69,14 @@ DEVICE_NAME_KEY = "device_name"
 _ADDRESS_RE = re.compile(r"^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$")
 _FLUSH_EVERY_S = 0.5
 T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class _LiveOptions:
+    """Live view switches of one ``record`` run."""
+
+    enabled: bool = True
+    alert_after_s: float | None = None
 
 
 def scan_timeout_s() -> float:
@@ -233,8 +246,9 @@ async def choose_device(
 class _Status:
     """Live status: achieved rate over the last seconds, samples, gaps, battery."""
 
-    def __init__(self, stream: SensorStream, started: float) -> None:
+    def __init__(self, stream: SensorStream, started: float, live: LiveSession | None = None) -> None:
         self.stream = stream
+        self.live = live
         self.started = started
         self.samples = 0
         self.gaps = 0
@@ -265,10 +279,12 @@ class _Status:
             f"{info.name or info.address} · {self.rate():5.1f}/{info.rate_hz:g} Hz · "
             f"{self.samples:,} samples · {self.gaps} gap(s) · battery {battery} · {link} · "
             f"{int(elapsed) // 3600:02d}:{int(elapsed) % 3600 // 60:02d}:{int(elapsed) % 60:02d}",
+            *((("\n  ", ""), (self.live.status(), "bold")) if self.live is not None else ()),
         )
 
 
-def run_record(data_dir: Path, device: str | None, duration_s: float | None, rate_hz: float | None) -> int:
+def run_record(data_dir: Path, device: str | None, duration_s: float | None, rate_hz: float | None,
+               alert_after_s: float | None = None, *, live_view: bool = True) -> int:
     """Record the wearer's sensor into the store until ``duration_s`` or Ctrl-C.
 
     Parameters
@@ -281,6 +297,10 @@ def run_record(data_dir: Path, device: str | None, duration_s: float | None, rat
         Stop after this many seconds of streaming (``None``: until Ctrl-C / SIGTERM).
     rate_hz : float or None
         Requested sample rate (nearest supported); ``None``: 50 Hz or nearest.
+    alert_after_s : float or None
+        ``--alert-after``: seconds of slouch before an alert (overrides ``[alerts]``).
+    live_view : bool
+        Run the live posture view and alerts (:mod:`posturelog.live_alerts`) on the stream.
 
     Returns
     -------
@@ -298,12 +318,15 @@ def run_record(data_dir: Path, device: str | None, duration_s: float | None, rat
     if rate_hz is not None and not rate_hz > 0:
         raise UserError(f"--rate must be positive, got {rate_hz}")
     timeout_s = scan_timeout_s()
+    if live_view:
+        load_alert_settings(data_dir, alert_after_s=alert_after_s)  # bad config: fail before connecting
     console = Console()
     with Store(data_dir) as store:
         pending = store.compact_pending()
         if pending:
             logger.info("compacted %d segment(s) left by an earlier recorder", pending)
-        return _run(_record(store, console, device, duration_s, rate_hz, timeout_s))
+        live = _LiveOptions(live_view, alert_after_s)
+        return _run(_record(store, console, device, duration_s, rate_hz, timeout_s, live))
 
 
 async def _record(
@@ -313,13 +336,14 @@ async def _record(
     duration_s: float | None,
     rate_hz: float | None,
     timeout_s: float,
+    live: _LiveOptions,
 ) -> int:
     remembered = store.get_setting(DEVICE_ADDRESS_KEY)
     chosen = await choose_device(remembered, device, timeout_s)
     stream = SensorStream(chosen, rate_hz)
     info = await stream.start()
     try:
-        return await _stream_to_store(store, console, stream, chosen, remembered, info, duration_s)
+        return await _stream_to_store(store, console, stream, chosen, remembered, info, duration_s, live)
     finally:
         await stream.close()  # no-op after a normal stop; releases the sensor after a failure
 
@@ -332,6 +356,7 @@ async def _stream_to_store(
     remembered: str | None,
     info: SourceInfo,
     duration_s: float | None,
+    live_opts: _LiveOptions,
 ) -> int:
     if chosen.address != (remembered or "").upper():
         store.set_setting(DEVICE_ADDRESS_KEY, chosen.address)
@@ -350,12 +375,18 @@ async def _stream_to_store(
         await stop.wait()
         await stream.close()
 
-    status = _Status(stream, time.monotonic())
     timezone = store.timezone()
+    session: LiveSession | None = None
+    if live_opts.enabled:
+        session = start_live_session(store, info, timezone, alert_after_s=live_opts.alert_after_s,
+                                     console=console, client=lambda: stream.client, loop=loop)
+    status = _Status(stream, time.monotonic(), session)
     live = Live(status.render(), console=console, refresh_per_second=2, transient=False) if console.is_terminal else None
     stop_task = loop.create_task(stopper())
     error: SensorError | None = None
     with Recorder(store, info, timezone, source="ble") as rec:
+        if session is not None:
+            rec.on_batch(session.listener)
 
         async def flusher() -> None:
             # flush at least every second even when no batch arrives (link down)
@@ -383,6 +414,9 @@ async def _stream_to_store(
             stop.set()
             with contextlib.suppress(BaseException):
                 await stop_task
+            if session is not None:
+                session.finish()
+                await session.dispatcher.drain()
             if live is not None:
                 live.update(status.render())
                 live.stop()

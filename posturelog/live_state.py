@@ -155,6 +155,7 @@ class LiveFeedback:
         self.on_alert = on_alert
         self.latest: LiveSecond | None = None
         self.seconds = 0
+        self._steep_run_s = 0
 
     def attach(self, recorder: Recorder) -> LiveFeedback:
         """Register with a recorder (``recorder.on_batch``)."""
@@ -171,13 +172,25 @@ class LiveFeedback:
         """Close the last open second (end of the recording)."""
         self._handle(self.engine.flush())
 
+    def _alert_run_s(self, sec: LiveSecond) -> float:
+        """The slouch run the alert policy sees: 0 while the trunk is steeper than the lying
+        inclination for less than the lying rule's minimum (it may be lying down, which the
+        engine can only tell after ``lying_min_duration_s``), so no slouch alert fires while
+        the wearer lies down; after that the whole run counts."""
+        s = self.engine.settings
+        steep = math.isfinite(sec.inclination_deg) and sec.inclination_deg > s.lying_inclination_deg
+        self._steep_run_s = self._steep_run_s + 1 if steep else 0
+        if steep and self._steep_run_s < s.lying_min_duration_s:
+            return 0.0
+        return float(sec.slouch_run_s)
+
     def _handle(self, seconds: list[LiveSecond]) -> None:
         for sec in seconds:
             self.latest = sec
             self.seconds += 1
             upd = AlertUpdate()
             if self.policy is not None:
-                upd = self.policy.observe(float(sec.t_s + 1), sec.state, float(sec.slouch_run_s),
+                upd = self.policy.observe(float(sec.t_s + 1), sec.state, self._alert_run_s(sec),
                                           sec.since_break_s)
             if self.on_alert is not None:
                 for a in upd.new:

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import time
@@ -23,10 +24,12 @@ from typing import Any
 import pandas as pd
 
 from analysis.settings import AnalysisSettings
+from posturelog.alertlog import read_alerts
 from posturelog.display import literal_plot_text
 from posturelog.forking import forked_call
 from posturelog.outputs import private_dir, staged_dir
 from posturelog.report import pdf
+from posturelog.report.alert_data import alert_report
 from posturelog.report.csv import write_csv
 from posturelog.report.data import ReportData, report_data, sessions_in
 from posturelog.report.html import write_html
@@ -116,6 +119,8 @@ def build_report(
         gaps=store.gaps(start_ns, end_ns), calibration_marks=store.calibration_marks(),
         complete=complete,
     )
+    data = dataclasses.replace(
+        data, alerts=alert_report(read_alerts(store, None, end_ns), list(chosen.days), tz, data.daily))
     if progress is not None:
         progress("Writing report", 1, 3)
     with staged_dir(out) as stage, literal_plot_text():  # owner-only, all files or none

@@ -20,6 +20,7 @@ import pandas as pd
 from analysis.settings import AnalysisSettings
 from posturelog.analyze.week import WeekAnalysis, week_from_epochs
 from posturelog.report import wording
+from posturelog.report.alert_data import AlertReport
 from posturelog.report.availability import add_walking_availability
 from posturelog.report.week import IsoWeek, week_bounds_ns
 
@@ -45,6 +46,9 @@ class ReportData(WeekAnalysis):
         The same-day finding, shown under the pain figure.
     generated : Timestamp
         When the report was made (UTC).
+    alerts : AlertReport or None
+        Live alerts of the week and the weeks before (:mod:`~posturelog.report.alert_data`);
+        None when no alert was ever stored.
     """
 
     complete: bool = True
@@ -57,6 +61,7 @@ class ReportData(WeekAnalysis):
     pain_lines: list[str] = field(default_factory=list)
     pain_note: str = ""
     generated: pd.Timestamp = field(default_factory=lambda: pd.Timestamp.now(tz="UTC"))
+    alerts: AlertReport | None = None
 
     @property
     def worn_days(self) -> int:

@@ -191,6 +191,34 @@ def _pain(data: ReportData) -> Section:
     ))
 
 
+def _alerts(data: ReportData) -> Section | None:
+    """Live alerts: absent without any stored alert; one line for a week without alerts."""
+    a = data.alerts
+    if a is None:
+        return None
+    if a.week_alerts == 0:
+        return Section("alerts", w.ALERTS_TITLE, (Text((w.alert_no_alerts_line(),)),))
+    table = pd.DataFrame({
+        "Day": [f"{pd.Timestamp(d):%a %d %b}" for d in a.daily["date"]],
+        "Alerts": [str(int(n)) for n in a.daily["alerts"]],
+        "Slouch / break": [f"{int(x)} / {int(y)}" for x, y in
+                           zip(a.daily["slouch_alerts"], a.daily["break_alerts"], strict=True)],
+        "Median time to sit up": [w.format_seconds_short(v) for v in a.daily["median_seconds_to_correct"]],
+        "Slouched": [w.format_minutes(v) for v in a.daily["slouch_minutes"]],
+        "Worn": [w.format_minutes(v) for v in a.daily["wear_minutes"]],
+    })
+    lines = w.alert_lines(a.week_alerts, a.days_with_alerts, data.worn_days,
+                          a.week_median_seconds_to_correct, a.slouch_rate(True), a.slouch_rate(False))
+    trend = w.alert_trend_line(list(a.weekly["week"]), list(a.weekly["median_seconds_to_correct"]),
+                               a.slope_s_per_week)
+    return Section("alerts", w.ALERTS_TITLE, (
+        Text((w.ALERTS_INTRO,)),
+        Text(tuple(lines) + (trend,), heading="This week", style="bullets"),
+        Table(table, "Alerts per day", col_widths=(1.2, 0.7, 1.0, 1.4, 0.9, 0.9)),
+        Text((w.ALERTS_ASSOCIATION_NOTE,), style="small"),
+    ))
+
+
 def _quality(data: ReportData) -> Section:
     def wear(fig: FigureBase | None) -> Figure:
         return figures.wear_quality_figure(data.daily, fig=fig)
@@ -231,5 +259,6 @@ def _glossary(data: ReportData) -> Section:
 
 def report_sections(data: ReportData) -> tuple[Section, ...]:
     """All sections of the report, in order (the first is the summary)."""
-    builders = (_summary, _days, _when, _worst_day, _pain, _quality, _appendix, _glossary)
-    return tuple(build(data) for build in builders)
+    builders: tuple[Callable[[ReportData], Section | None], ...] = (
+        _summary, _days, _when, _worst_day, _pain, _alerts, _quality, _appendix, _glossary)
+    return tuple(s for s in (build(data) for build in builders) if s is not None)

@@ -183,6 +183,15 @@ class SensorStream:
         """Whether a connection is up and streaming now."""
         return self._up and self._live_gen is not None
 
+    @property
+    def client(self) -> BleakClient | None:
+        """The connected bleak client, for extra writes (alert cues); None while the link is down.
+
+        Writes through it must not touch the motion characteristics; a failed write must be
+        caught by the caller (the stream reconnects on its own).
+        """
+        return self._client if self.connected else None
+
     # -- lifecycle ----------------------------------------------------------------------------
     async def start(self) -> SourceInfo:
         """Connect, configure and subscribe (first connection).

@@ -9,7 +9,7 @@ use ``±FAR_S`` for "before/after the day".
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -102,6 +102,8 @@ class Plan:
         acceleration amplitudes, flexion / lateral / axial sway amplitudes, phase.
     episodes, routines : list of (float, float)
         Intended slouch episodes and calibration routines, s.
+    reactions : list of (float, bool)
+        With live alerts simulated: each alert's time (s) and whether the wearer straightened.
     """
 
     index: int
@@ -118,6 +120,7 @@ class Plan:
     bouts: FloatArray
     episodes: list[tuple[float, float]]
     routines: list[tuple[float, float]]
+    reactions: list[tuple[float, bool]] = field(default_factory=list)
 
 
 def draw_night(

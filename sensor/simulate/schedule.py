@@ -77,6 +77,10 @@ class PlanBuilder:
         self.slouch_fraction = float(
             np.clip(self.settings.slouch_propensity * self.rng.uniform(0.1, 0.45), 0.0, 0.9)
         )
+        # reactions to live alerts draw from their own stream: without feedback nothing changes
+        self.react_rng = (np.random.default_rng([settings.seed, index + (1 << 31), 0xFEED])
+                          if settings.feedback_alert_after_s is not None else None)
+        self.reactions: list[tuple[float, bool]] = []
 
     # -- primitives --------------------------------------------------------------------------
 
@@ -265,6 +269,7 @@ class PlanBuilder:
             if s1 - s0 < 60.0:
                 t = s0
                 continue
+            s1 = self.react(s0, s1)
             base = self.u(24.0, 42.0)
             lat0 = float(self.rng.normal(0.0, 3.0))
             self.fill(
@@ -281,6 +286,22 @@ class PlanBuilder:
             self.episodes.append((end + 0.5 * ramp_in, s1 + 0.5 * ramp_out))
             t = s1 + ramp_out
         return t1
+
+    def react(self, s0: float, s1: float) -> float:
+        """End of a slouch held on ``[s0, s1]`` (s) when live alerts are on.
+
+        The alert comes ``feedback_alert_after_s`` after ``s0``; with probability
+        ``feedback_react_probability`` the wearer straightens a uniform ``feedback_delay_s``
+        later (the slouch ends there), else the slouch runs on. Recorded in ``reactions`` as
+        ``(alert time, reacted)``. Without feedback, ``s1`` unchanged and no random draw.
+        """
+        after = self.settings.feedback_alert_after_s
+        if self.react_rng is None or after is None or s1 - s0 <= after:
+            return s1
+        reacted = bool(self.react_rng.random() < self.settings.feedback_react_probability)
+        delay = float(self.react_rng.uniform(*self.settings.feedback_delay_s))
+        self.reactions.append((s0 + after, reacted))
+        return min(s1, s0 + after + delay) if reacted else s1
 
     def lie(self, t0: float, t1: float, kind: str = "sofa_lying") -> float:
         self.segment(t0, t1, kind, LYING, True)
@@ -443,6 +464,7 @@ class PlanBuilder:
             bouts=np.asarray(self.bouts, dtype=np.float64).reshape(-1, 10),
             episodes=self.episodes,
             routines=self.routines,
+            reactions=self.reactions,
         )
 
     def morning(self, wake: float) -> float:

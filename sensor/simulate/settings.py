@@ -55,6 +55,14 @@ class SimulationSettings:
     chunk_samples : int
         Samples synthesised per vectorised chunk (memory/speed trade-off). The white-noise
         draws follow the chunking, so keep it fixed when comparing runs sample by sample.
+    feedback_alert_after_s : float or None
+        Live alerts on: a desk slouch that has lasted this long (seconds, from the end of its
+        transition in) is alerted, and the wearer reacts (below). None (default): no alerts,
+        and the output is exactly that of a simulation without this option.
+    feedback_react_probability : float
+        Probability that the wearer straightens up after an alert (else the slouch runs on).
+    feedback_delay_s : tuple of float
+        The reaction delay after the alert is uniform in this range, seconds.
     """
 
     seed: int = 0
@@ -75,11 +83,15 @@ class SimulationSettings:
     slouch_propensity: float = 1.0
     pain_slouch_gain: float = 1.5
     chunk_samples: int = 1 << 18
+    feedback_alert_after_s: float | None = None
+    feedback_react_probability: float = 0.8
+    feedback_delay_s: tuple[float, float] = (2.0, 15.0)
 
     def __post_init__(self) -> None:
         self._check_run()
         self._check_sensor()
         self._check_wearer()
+        self._check_feedback()
 
     def _check_run(self) -> None:
         """Seed, length, chunking, start date and zone."""
@@ -121,3 +133,15 @@ class SimulationSettings:
             raise ValueError(
                 f"pain_slouch_gain must be finite and >= 0, got {self.pain_slouch_gain}"
             )
+
+    def _check_feedback(self) -> None:
+        """The simulated wearer's reaction to slouch alerts."""
+        if self.feedback_alert_after_s is not None and not (
+                math.isfinite(self.feedback_alert_after_s) and 1.0 <= self.feedback_alert_after_s <= 3600.0):
+            raise ValueError(f"feedback_alert_after_s must be 1–3600 s or None, got {self.feedback_alert_after_s}")
+        if not 0.0 <= self.feedback_react_probability <= 1.0:
+            raise ValueError(
+                f"feedback_react_probability must be in [0, 1], got {self.feedback_react_probability}")
+        lo, hi = self.feedback_delay_s
+        if not (math.isfinite(lo) and math.isfinite(hi) and 0.0 <= lo <= hi <= 600.0):
+            raise ValueError(f"feedback_delay_s must be 0 <= lo <= hi <= 600 s, got {self.feedback_delay_s}")

@@ -412,6 +412,23 @@ class SimulatedWearer:
         """
         return self._intervals_ns(lambda plan: plan.routines)
 
+    def mountings(self) -> list[tuple[int, FloatArray]]:
+        """Every attachment of the simulation: (UTC ns when it starts, mounting matrix (3, 3)
+        body → sensor), oldest first; the first is the night before day 0."""
+        out: list[tuple[int, FloatArray]] = []
+        for index in range(self.settings.days):
+            plan = self._plan(index)
+            for start_s, q_m, _ in plan.mounts[(1 if index else 0):]:
+                t_ns = plan.day_start_ns + int(round(max(start_s, -86400.0) * 1e9))
+                out.append((t_ns, quat.to_matrix(q_m)))
+        return out
+
+    def alert_reactions(self) -> list[tuple[int, bool]]:
+        """With ``feedback_alert_after_s``: (UTC ns of each simulated alert, whether the wearer
+        straightened up)."""
+        return [(self._plan(i).day_start_ns + int(round(t * 1e9)), ok)
+                for i in range(self.settings.days) for t, ok in self._plan(i).reactions]
+
     def slouch_episodes(self) -> list[tuple[int, int]]:
         """``(start_ns, end_ns)`` of every intended slouch episode (no raw signal).
 

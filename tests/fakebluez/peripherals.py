@@ -557,7 +557,8 @@ class MicrobitPeripheral(StreamingPeripheral):
     has_gyroscope = False
     frame_len = 6
 
-    def __init__(self, address: str, name: str = "BBC micro:bit [zatov]", **kwargs: Any) -> None:
+    def __init__(self, address: str, name: str = "BBC micro:bit [zatov]", *, led_service: bool = False,
+                 **kwargs: Any) -> None:
         super().__init__(address, name, adv_uuids=[], rate_hz=50.0, **kwargs)
         self.services = [
             _device_information("BBC micro:bit V2", "2.1.1"),
@@ -569,6 +570,12 @@ class MicrobitPeripheral(StreamingPeripheral):
                 ],
             ),
         ]
+        if led_service:  # a program with the Bluetooth LED service (alert cues); writes are logged
+            self.services.append(GattService("e95dd91d" + _MB, [
+                _char("e95d7b77" + _MB, "read", "write", value=bytes(5)),
+                _char("e95d93ee" + _MB, "write"),
+                _char("e95d0d2d" + _MB, "read", "write", value=bytes(2)),
+            ]))
 
     def on_connect(self) -> None:
         self.started = True
