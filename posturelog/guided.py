@@ -27,6 +27,7 @@ from posturelog.store import Store
 from posturelog.stretch import Prompt
 from sensor.batch import SampleBatch, SourceInfo
 from sensor.ble import SensorError, SensorStream
+from vocab.samples import rate_from_times
 
 __all__ = ["Collected", "collect", "run_guided"]
 
@@ -71,7 +72,7 @@ def collect(batches: Sequence[SampleBatch], start_ns: int, info: SourceInfo) -> 
     acc = np.concatenate([b.acc_mps2 for b in batches])
     gyr = (np.concatenate([b.gyr_rads for b in batches])
            if info.has_gyroscope and all(b.gyr_rads is not None for b in batches) else None)
-    fs = float(1e9 / np.median(np.diff(t))) if t.size > 1 else info.rate_hz
+    fs = rate_from_times(t) or info.rate_hz
     return Collected(t, acc, gyr, fs, start_ns, info)
 
 

@@ -38,6 +38,7 @@ from posturelog.notify import DesktopChannel, TerminalChannel, sensor_cue, write
 from posturelog.recorder import RecordResult
 from posturelog.store import Store
 from sensor.batch import SampleBatch, SourceInfo
+from vocab.units import NS_PER_S
 
 __all__ = [
     "AlertDispatcher",
@@ -50,7 +51,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-_NS = 1_000_000_000
+_NS = NS_PER_S
 
 
 def active_channels(settings: AlertSettings, model: str, *, session_bus: bool) -> tuple[str, ...]:

@@ -55,6 +55,7 @@ from analysis.epochs.mountings import (
 from analysis.settings import AnalysisSettings
 from analysis.tilt import gravity_direction
 from analysis.wear import detect_wear
+from vocab.units import NS_PER_S
 
 __all__ = [
     "CALIBRATION_CONFIDENCE",
@@ -72,7 +73,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-_NS = 1_000_000_000
+_NS = NS_PER_S
 
 #: Contract columns of the epochs table (docs/architecture.md).
 EPOCH_COLUMNS: tuple[str, ...] = (

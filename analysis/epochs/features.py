@@ -11,6 +11,8 @@ import numpy as np
 import pandas as pd
 from scipy import signal
 
+from vocab.units import NS_PER_S
+
 __all__ = [
     "FEATURE_COLUMNS",
     "MIN_STEP_RATE_HZ",
@@ -22,7 +24,7 @@ __all__ = [
     "unit_rows_inplace",
 ]
 
-_NS = 1_000_000_000
+_NS = NS_PER_S
 
 #: Per-second feature columns also kept in the epochs table.
 FEATURE_COLUMNS: tuple[str, ...] = (

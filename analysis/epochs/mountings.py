@@ -46,6 +46,7 @@ from analysis.flexion import flexion_angles
 from analysis.settings import AnalysisSettings
 from analysis.upright import split_upright_lying
 from analysis.wear import runs
+from vocab.units import NS_PER_S
 
 __all__ = [
     "BoutAngles",
@@ -60,7 +61,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-_NS = 1_000_000_000
+_NS = NS_PER_S
 
 
 class BoutRecord(TypedDict):

@@ -54,12 +54,13 @@ from posturelog.analyze.reading import estimate_rate_hz
 from posturelog.forking import forked_pool
 from posturelog.samplereader import read_sample_files
 from posturelog.store import Store
+from vocab.units import NS_PER_S
 
 __all__ = ["DayProgress", "DayTask", "EpochsRange", "TILT_BUDGET_SAMPLES", "epochs_for_days"]
 
 log = logging.getLogger(__name__)
 
-_NS = 1_000_000_000
+_NS = NS_PER_S
 
 #: Samples the tilt filter may hold at once across processes (its working memory is about
 #: 150 bytes per sample of a segment: ~0.7 GB). A larger segment runs alone.
