@@ -65,6 +65,16 @@ def _os_error_text(exc: OSError) -> str:
     return f"{exc.filename}: {reason}" if exc.filename else reason
 
 
+_opened: list[Any] = []
+"""Stores opened by the running command; closed when it ends, not whenever the garbage
+collector gets to them, so the database's write-ahead log is folded in at a known moment."""
+
+
+def _close_stores() -> None:
+    while _opened:
+        _opened.pop().close()
+
+
 def user_errors(func: F) -> F:
     """Turn UserError/OSError/sqlite3.Error from a command into one line on stderr and exit code 1.
 
@@ -84,6 +94,8 @@ def user_errors(func: F) -> F:
         except KeyboardInterrupt:
             err_console.print("stopped")
             raise typer.Exit(130) from None
+        finally:
+            _close_stores()
         return None
 
     return wrapper  # type: ignore[return-value]
@@ -103,6 +115,7 @@ def _store(data_dir: str | None, *, tighten: bool = True):  # type: ignore[no-un
     from posturelog.store import Store
 
     store = Store(resolve_data_dir(data_dir, tighten=tighten))
+    _opened.append(store)
     store.compact_pending()
     return store
 

@@ -4,6 +4,7 @@ shown literally; exports are exact and owner-only; the data directory is guarded
 from __future__ import annotations
 
 import os
+import sqlite3
 import stat
 import sys
 from pathlib import Path
@@ -51,12 +52,24 @@ def write_csv(path: Path, n: int = 200, start: str = "2026-11-18T09:00:00", offs
     df.to_csv(path, index=False)
 
 
-def snapshot(root: Path) -> dict[str, tuple[int, int]]:
-    """Every file under ``root`` with its size and mode (to show nothing changed)."""
+def _content(path: Path) -> int | str:
+    """A file's size, or for the SQLite database its full SQL dump: the database file's
+    size depends on when the write-ahead log was last folded in, its content does not."""
+    if path.suffix != ".db":
+        return path.stat().st_size
+    db = sqlite3.connect(path)
+    try:
+        return "\n".join(db.iterdump())
+    finally:
+        db.close()
+
+
+def snapshot(root: Path) -> dict[str, tuple[int | str, int]]:
+    """Every file under ``root`` with its content measure and mode (to show nothing changed)."""
     if not root.exists():
         return {}
     return {
-        str(p.relative_to(root)): (p.stat().st_size, p.stat().st_mode)
+        str(p.relative_to(root)): (_content(p), p.stat().st_mode)
         for p in sorted(root.rglob("*")) if p.is_file() and not p.name.endswith(("-wal", "-shm"))
     }
 
@@ -500,3 +513,15 @@ def test_corrupt_database_is_one_line(tmp_path: Path) -> None:
 
 if sys.platform == "win32":  # pragma: no cover
     pytest.skip("POSIX file modes", allow_module_level=True)
+
+
+def test_command_closes_the_database_when_it_ends(tmp_path: Path) -> None:
+    """The write-ahead log is folded in and removed when a command ends, so the database file
+    alone holds everything (a copy or backup of it taken between commands is complete)."""
+    data = tmp_path / "data"
+    for _ in range(3):
+        assert run("pain", "3", "--at", "2026-11-18T10:00", "--data-dir", str(data))[0] == 0
+        assert not (data / "posturelog.db-wal").exists()
+    (tmp_path / "dir").mkdir()  # a failing command closes it too
+    assert run("log", "export", "--out", str(tmp_path / "dir"), "--data-dir", str(data))[0] == 1
+    assert not (data / "posturelog.db-wal").exists()
