@@ -174,14 +174,14 @@ def test_workers_are_read_once_from_the_environment(monkeypatch: pytest.MonkeyPa
     """``POSTURELOG_WORKERS`` is read by the CLI only and passed down as ``workers``."""
     import os
 
-    from posturelog.cli import _workers
+    from posturelog.commands.common import workers
     from posturelog.errors import UserError
 
     monkeypatch.delenv("POSTURELOG_WORKERS", raising=False)
-    assert _workers() == min(2, os.cpu_count() or 1)
+    assert workers() == min(2, os.cpu_count() or 1)
     monkeypatch.setenv("POSTURELOG_WORKERS", "3")
-    assert _workers() == 3
+    assert workers() == 3
     for bad in ("0", "two"):
         monkeypatch.setenv("POSTURELOG_WORKERS", bad)
         with pytest.raises(UserError, match="POSTURELOG_WORKERS"):
-            _workers()
+            workers()
