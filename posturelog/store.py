@@ -37,13 +37,8 @@ class Store(Recovery, SampleView, EventLog):
     (:class:`posturelog.database.StoreBase`): sessions (:mod:`posturelog.sessionstore`),
     compaction and recovery (:mod:`posturelog.recovery`), committed samples
     (:mod:`posturelog.sampleview`) and the pain/remedy log (:mod:`posturelog.eventlog`).
-
-    Parameters
-    ----------
-    data_dir : Path
-        The data directory (created owner-only if missing).
-    participant : str
-        Participant key used in partition paths (``participant=<key>``).
+    Opened as ``Store(data_dir, participant="me")``: the parameters are
+    :class:`~posturelog.database.StoreBase`'s.
     """
 
     def __enter__(self) -> Store:
