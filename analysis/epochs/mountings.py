@@ -438,9 +438,45 @@ def _estimated_up(k: int, idx: np.ndarray, feats: pd.DataFrame, bout: np.ndarray
     return unit_rows(np.nanmedian(upv[idx], axis=0)), "none", "low"
 
 
+def _joined_by_missing_data(a: np.ndarray, b: np.ndarray, worn: np.ndarray) -> bool:
+    """Whether two bouts (row indices ``a`` before ``b``) are separated only by missing data:
+    no non-worn row between them, so the sensor was not taken off in between."""
+    return bool(worn[a[-1] + 1:b[0]].all())
+
+
+def _borrow_estimates(est: dict[int, tuple[np.ndarray, str, str]], bout: np.ndarray,
+                      worn: np.ndarray) -> None:
+    """Give a bout left without any estimate (source "none") the final upright of the
+    nearest bout (previous first) that has one and is joined to it only by missing data.
+
+    The sensor stayed on across a pure data gap (an RFID reader losing the tag, a Bluetooth
+    link dropping), so the mounting — and with it the upright — is the one estimated next
+    to it; the bout's own most common direction is no upright at all when the wearer lay
+    still through it. Changes ``est`` in place (borrowed estimates keep confidence "low").
+    """
+    rows = {k: np.flatnonzero(bout == k) for k in est}
+    own = {k: v for k, v in est.items() if v[1] == "estimated"}
+    for k, (_, source, _) in list(est.items()):
+        if source != "none":
+            continue
+        for j in (k - 1, k + 1):
+            if j not in own:
+                continue
+            a, b = (rows[j], rows[k]) if j < k else (rows[k], rows[j])
+            if _joined_by_missing_data(a, b, worn):
+                est[k] = (own[j][0], "estimated", "low")
+                log.debug("bout %d: upright borrowed from bout %d across missing data", k, j)
+                break
+
+
 def bout_angles(feats: pd.DataFrame, fitted: Sequence[Mounting | None],
                 initial: Mounting | None, s: AnalysisSettings) -> BoutAngles:
     """Flexion, lateral bend and inclination of every second from its bout's mounting.
+
+    Bouts without a mounting get an estimated upright (:func:`_estimated_up`), refined by
+    the two-posture split (:func:`analysis.upright.split_upright_lying`); a bout where
+    nothing can be estimated borrows the estimate of a neighbour joined to it only by
+    missing data (:func:`_borrow_estimates`).
 
     Parameters
     ----------
@@ -460,8 +496,26 @@ def bout_angles(feats: pd.DataFrame, fitted: Sequence[Mounting | None],
     out = BoutAngles(np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan),
                      np.full(n, "none", dtype=object), np.full(n, "low", dtype=object),
                      [], initial, np.zeros(n, dtype=bool))
-    intensity: np.ndarray | None = None
-    locomotion: np.ndarray | None = None
+    ests: dict[int, tuple[np.ndarray, str, str]] = {}
+    if any(m is None for m in fitted):
+        dirs = feats[[f"accdir_{a}" for a in "xyz"]].to_numpy()
+        intensity = movement_spread_deg(sec, dirs, counts)
+        # upright is estimated from movement about one direction (locomotion), not
+        # from movement between postures (bending, lying down)
+        drift = movement_drift_deg(sec, dirs, counts)
+        locomotion = np.where(drift <= intensity, intensity, 0.0)
+        for k, m in enumerate(fitted):
+            if m is None:
+                idx = np.flatnonzero(bout == k)
+                first, how, conf = _estimated_up(k, idx, feats, bout, upv, locomotion, s,
+                                                 fallback=intensity)
+                if how == "estimated":
+                    split = split_upright_lying(upv[idx], intensity[idx], first)
+                    if split is not None:
+                        first = split.upright
+                        out.lying_hint[idx] = split.lying_mask
+                ests[k] = (first, how, conf)
+        _borrow_estimates(ests, bout, feats["worn"].to_numpy(dtype=bool))
     for k, m in enumerate(fitted):
         idx = np.flatnonzero(bout == k)
         up_est: np.ndarray | None = None
@@ -472,20 +526,7 @@ def bout_angles(feats: pd.DataFrame, fitted: Sequence[Mounting | None],
             out.confidence[idx] = _confidence(m)
             out.last = m
         else:
-            if intensity is None or locomotion is None:
-                dirs = feats[[f"accdir_{a}" for a in "xyz"]].to_numpy()
-                intensity = movement_spread_deg(sec, dirs, counts)
-                # upright is estimated from movement about one direction (locomotion), not
-                # from movement between postures (bending, lying down)
-                drift = movement_drift_deg(sec, dirs, counts)
-                locomotion = np.where(drift <= intensity, intensity, 0.0)
-            up_est, source, conf = _estimated_up(k, idx, feats, bout, upv, locomotion, s,
-                                                 fallback=intensity)
-            if source == "estimated":
-                split = split_upright_lying(upv[idx], intensity[idx], up_est)
-                if split is not None:
-                    up_est = split.upright
-                    out.lying_hint[idx] = split.lying_mask
+            up_est, source, conf = ests[k]
             out.confidence[idx] = conf
             out.inclination_deg[idx] = np.degrees(np.arccos(np.clip(upv[idx] @ up_est, -1, 1)))
         out.calibration[idx] = source

@@ -62,6 +62,27 @@ def test_uci_excerpt_lying_and_context() -> None:
     assert agreement >= 0.90, agreement
 
 
+GAP = Path(__file__).parent / "data" / "uci_older_s1_gap" / "d1p27F.csv"
+
+
+def test_bout_after_a_data_gap_keeps_the_estimated_upright() -> None:
+    """d1p27F: the RFID reads stop for 2 min (12:06:34–12:08:34) while the wearer lies down;
+    the bout after the gap holds nothing but still lying, so on its own it has no upright.
+    The sensor was not taken off (missing data, not non-wear): it borrows the upright
+    estimated before the gap instead of calling its own lying posture upright."""
+    t_ns, acc, lab = _uci(GAP)
+    ep, info = epochs_from_arrays(t_ns, acc, None, rate_from_times(t_ns))
+    assert [r["source"] for r in info.mountings] == ["estimated", "estimated"]
+    sec = pd.DatetimeIndex(ep.index).as_unit("ns").asi8 // 1_000_000_000
+    t = _second_labels(t_ns, lab).reindex(sec).to_numpy()
+    p = ep["context"].astype(str).to_numpy()
+    after_gap = ep["bout"].to_numpy() == 1
+    # measured: 62/62 lying seconds after the gap (0/62 when the bout took its own median)
+    assert np.mean(p[after_gap & (t == "lying")] == "lying") >= 0.95
+    # measured 0.98 lying recall, 0.96 agreement over the sequence
+    assert np.mean(p[t == "lying"] == "lying") >= 0.95
+
+
 @pytest.mark.parametrize("fs", [1.0, 1.56, 3.0])
 def test_low_rate_accelerometer_only_is_not_refused(fs: float) -> None:
     rng = np.random.default_rng(0)
