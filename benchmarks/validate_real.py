@@ -41,7 +41,7 @@ seconds without data count as wrong):
 
 Then lying recall, minutes per context (analysis / labels), calibration sources, refusals
 (errors raised by the analysis: must be 0), and per set the confusion of labels (rows) with
-contexts (columns), in seconds, for the labels as given.
+contexts (columns), in seconds, for the labels as given (and shifted, where a lag was found).
 """
 
 from __future__ import annotations
@@ -339,12 +339,13 @@ def summarise(r: SetResult) -> dict[str, object]:
     return row
 
 
-def confusion(r: SetResult) -> pd.DataFrame:
-    """Seconds per (label, context) of a set, labels as given."""
-    if not r.pred:
+def confusion(r: SetResult, aligned: bool = False) -> pd.DataFrame:
+    """Seconds per (label, context) of a set: labels as given, or shifted by the label lag."""
+    pred, truth = (r.pred_aligned, r.truth_aligned) if aligned else (r.pred, r.truth)
+    if not pred:
         return pd.DataFrame()
-    return pd.crosstab(pd.Series(np.concatenate(r.truth), name="label"),
-                       pd.Series(np.concatenate(r.pred), name="context"))
+    return pd.crosstab(pd.Series(np.concatenate(truth), name="label"),
+                       pd.Series(np.concatenate(pred), name="context"))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -372,6 +373,8 @@ def main(argv: list[str] | None = None) -> int:
             run_recordings(recs, Path(tmp), res)
         rows.append(summarise(res))
         confusions[name] = confusion(res)
+        if any(res.lags_s):
+            confusions[f"{name}, labels shifted by the label lag"] = confusion(res, aligned=True)
         log.info("%s: %.1f s", name, time.perf_counter() - t0)
         pooled.recordings += res.recordings
         pooled.refusals += res.refusals
