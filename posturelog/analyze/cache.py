@@ -32,7 +32,7 @@ __all__ = ["BoutJson", "CACHE_VERSION", "CacheSidecar", "DayCache", "MountingRec
 log = logging.getLogger(__name__)
 
 #: Bumped when the epoch computation changes in a way the settings hash does not capture.
-CACHE_VERSION = "epochs-4"
+CACHE_VERSION = "epochs-5"
 
 
 class MountingRecord(TypedDict):
