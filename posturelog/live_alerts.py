@@ -205,6 +205,8 @@ class LiveSession:
         self.snooze = snooze
         self.settings = settings
         self.failed = False
+        #: what the live view's keys do (set while they are read), shown in the status line
+        self.key_hint = ""
 
     def listener(self, batch: SampleBatch, result: RecordResult | None = None) -> None:
         if self.failed:
@@ -238,6 +240,8 @@ class LiveSession:
             why = self.feedback.policy.suppressed(time.time())
             if why in ("snoozed", "quiet hours", "disabled"):
                 text += f" · alerts {why}"
+        if self.key_hint:
+            text += f"  [{self.key_hint}]"
         return text
 
 
