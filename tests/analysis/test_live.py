@@ -21,6 +21,7 @@ from analysis.calibration import Mounting
 from analysis.epochs import epochs_from_arrays
 from analysis.live import LIVE_STATES, LiveEngine, LiveSettings
 from sensor.simulate import SimulatedWearer, SimulationSettings
+from vocab.terms import CONTEXTS
 
 FS = 25.0
 TZ = "Europe/London"
@@ -183,3 +184,41 @@ def test_coarse_sensor_put_down_flat_or_long_is_nonwear() -> None:
     t, acc = _still_quantised(300, 30.0, 0.0, seed=2)  # tilted: only the long rule
     worn = _worn(LiveEngine(12.5, None, with_gyroscope=False, settings=s, resolution_mps2=_Q), t, acc)
     assert worn[:230].all() and not worn[260:].any()
+
+
+@pytest.mark.slow
+def test_alerts_on_a_simulated_working_day_fall_in_true_slouches(day: dict[str, Any]) -> None:
+    """08:30–16:30 local of the simulated day in 0.5-s batches (so alerts may fire inside a
+    second) through the engine and the alert policy: every slouch alert falls in a true slouch,
+    none while lying, walking or not worn (target: < 1 false alert per 8-h day)."""
+    from posturelog.alerts import AlertPolicy, AlertSettings
+    from posturelog.live_state import LiveFeedback
+    from sensor.batch import SampleBatch
+
+    d = day["day"]
+    bouts = [(m["start"].value, m["end"].value,
+              Mounting(np.array(m["up_sensor"]), np.array(m["forward_sensor"]), m["source"]))
+             for m in day["info"].mountings if m["up_sensor"] is not None]
+    lo, hi = d.day_start_ns + int(8.5 * 3.6e12), d.day_start_ns + int(16.5 * 3.6e12)
+    sel = np.flatnonzero((d.t_ns >= lo) & (d.t_ns < hi))
+    engine = LiveEngine(FS, None, timezone=TZ)
+    policy = AlertPolicy(AlertSettings(max_per_hour=60, repeat_after_s=0, break_after_s=86400), TZ)
+    alerts: list[float] = []
+    fb = LiveFeedback(engine, policy, on_alert=lambda a, corrected: None if corrected else alerts.append(a.t_s))
+    size = int(FS) // 2
+    gaps = set(np.flatnonzero(np.diff(d.sample_index[sel]) > 1) + 1)
+    for a in range(0, sel.size, size):
+        idx = sel[a:a + size]
+        engine.set_mounting(next((m for s, e, m in bouts if s <= int(d.t_ns[idx[0]]) < e), None))
+        gap = any(a <= g < a + size for g in gaps)
+        fb(SampleBatch(d.t_ns[idx], d.acc_mps2[idx], d.gyr_rads[idx], gap_before=gap))
+    fb.finish()
+    assert alerts, "the simulated day has slouches: some alert must fire"
+    k = np.searchsorted(d.t_ns, (np.array(alerts) * 1e9).astype(np.int64)).clip(0, d.t_ns.size - 1)
+    back = np.searchsorted(d.t_ns, d.t_ns[k] - 2 * 10**9)  # the slouch may end in the last 2 s
+    in_slouch = np.array([d.slouch[b:i + 1].any() for b, i in zip(back, k, strict=True)])
+    ctx = np.array(CONTEXTS)[d.context[k]]
+    print(f"{len(alerts)} slouch alerts; outside a true slouch: {int((~in_slouch).sum())}; contexts {set(ctx)}")
+    assert set(ctx) <= {"upright"}
+    assert d.worn[k].all()
+    assert (~in_slouch).sum() == 0

@@ -38,7 +38,7 @@ from tests.fakebluez import FakeBluetooth, make_peripheral
 from tests.fakebluez.peripherals import StreamingPeripheral
 from tests.fakebluez.posture import MOUNTING_AXES, Slouch, slouch_script
 
-__all__ = ["RATE_HZ", "StreamResult", "nominal_times", "run_streams"]
+__all__ = ["RATE_HZ", "StreamResult", "nominal_times", "prepare_data_dir", "run_streams"]
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -72,7 +72,9 @@ def _reader(stream: IO[str], lines: list[tuple[int, str]]) -> None:
         lines.append((time.time_ns(), line))
 
 
-def _prepare(data: Path) -> None:
+def prepare_data_dir(data: Path) -> None:
+    """A data directory with the calibration of the scripted sensor and alerts that are never
+    held back (60 per hour, no quiet hours, no repeats; terminal only)."""
     data.mkdir(parents=True, exist_ok=True)
     (data / "config.toml").write_text(_CONFIG)
     with Store(data) as store:
@@ -178,7 +180,7 @@ def _run(per: list[int], tmp: Path, alert_after_s: float, models: list[str], see
         devs.append(make_peripheral(model, f"C0:FF:EE:00:03:{i:02X}", motion=script))
         results.append(StreamResult(model, slouches))
         durations.append(script.duration_s)
-        _prepare(tmp / f"data{i}")
+        prepare_data_dir(tmp / f"data{i}")
     with FakeBluetooth([*devs], set_env=False) as bt:
         env = bt.env()
         env["POSTURELOG_SCAN_TIMEOUT"] = "2.0"
