@@ -281,6 +281,7 @@ class _Status:
             f"{self.samples:,} samples · {self.gaps} gap(s) · battery {battery} · {link} · "
             f"{int(elapsed) // 3600:02d}:{int(elapsed) % 3600 // 60:02d}:{int(elapsed) % 60:02d}",
             *((("\n  ", ""), (self.live.status(), "bold")) if self.live is not None else ()),
+            *((("\n  ", ""), (self.live.key_hint, "dim")) if self.live is not None and self.live.key_hint else ()),
         )
 
 

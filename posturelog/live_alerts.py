@@ -205,7 +205,7 @@ class LiveSession:
         self.snooze = snooze
         self.settings = settings
         self.failed = False
-        #: what the live view's keys do (set while they are read), shown in the status line
+        #: what the live view's keys do (set while they are read), shown under the status line
         self.key_hint = ""
 
     def listener(self, batch: SampleBatch, result: RecordResult | None = None) -> None:
@@ -240,8 +240,6 @@ class LiveSession:
             why = self.feedback.policy.suppressed(time.time())
             if why in ("snoozed", "quiet hours", "disabled"):
                 text += f" · alerts {why}"
-        if self.key_hint:
-            text += f"  [{self.key_hint}]"
         return text
 
 

@@ -64,7 +64,7 @@ class SnoozeKeys:
     @property
     def hint(self) -> str:
         """What the keys do, for the status line."""
-        return f"s snooze {self.snooze_s / 60:g} min · u resume"
+        return f"keys: s snooze alerts {self.snooze_s / 60:g} min · u resume"
 
     def __call__(self, key: str) -> str | None:
         """Handle one key; returns the line to show, or None for keys without a meaning."""

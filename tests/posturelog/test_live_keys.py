@@ -119,7 +119,7 @@ def test_record_on_a_terminal_snoozes_on_s(fake_bluez: object, tmp_path: Path) -
     )
     try:
         deadline = time.monotonic() + 60
-        while b"s snooze 20 min" not in b"".join(out):
+        while b"s snooze alerts 20 min" not in b"".join(out):
             assert proc.poll() is None and time.monotonic() < deadline, b"".join(out).decode(errors="replace")
             time.sleep(0.1)
         t_ns = time.time_ns()
