@@ -416,8 +416,8 @@ class LiveEngine:
             found = onset_ns(np.concatenate([r[0] for r in self._recent]),
                              np.concatenate([r[1] for r in self._recent]), self.mounting,
                              self.fs_hz, self._slouch.on_deg, self._slouch.off_deg)
-            if found is not None:
-                self._slouch.onset_ns = min(found, sec * NS_PER_S)
+            if found is not None:  # else the start of the run's first second
+                self._slouch.onset_ns = found
         state = ("nonwear" if not worn else context if context in ("lying", "walking")
                  else "slouched" if on else "upright")
         return LiveSecond(

@@ -11,8 +11,9 @@ threshold, and the tilt filter (accelerometer only: a 1-s low-pass) reaches the 
 during a bend. Both delays would add up to 1–2 s to every alert. So when a run starts, the
 onset is looked up in the last :data:`ONSET_LOOKBACK_S` seconds of samples (:func:`onset_ns`):
 the posture's own flexion (each sample's acceleration direction, smoothed over 0.2 s) is
-searched for its last rise past the threshold after it was last below the off threshold. The
-per-second rule still decides *whether* it is a slouch; the onset only says since when.
+searched for its last rise past the threshold after it was last below the off threshold
+(a centred mean: the window is in the past already). The per-second rule still decides
+*whether* it is a slouch; the onset only says since when.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ __all__ = ["ONSET_LOOKBACK_S", "ONSET_SMOOTH_S", "SlouchRule", "onset_ns"]
 
 #: Seconds of samples searched for a slouch's onset when the per-second rule switches on.
 ONSET_LOOKBACK_S = 3
-#: Moving-mean window (s) of the per-sample flexion used for the onset.
+#: Centred moving-mean window (s) of the per-sample flexion used for the onset.
 ONSET_SMOOTH_S = 0.2
 
 
@@ -67,12 +68,13 @@ def onset_ns(t_ns: NDArray[np.int64], acc: NDArray[np.float64], mounting: Mounti
         if t_ns.size == 0:
             return None
     flex = flexion_angles(acc / norm[:, None], mounting)[0]
-    k = max(int(round(ONSET_SMOOTH_S * fs_hz)), 1)
-    if k > 1 and flex.size >= k:
+    h = int(round(ONSET_SMOOTH_S * fs_hz / 2))
+    if h > 0:
+        # centred moving mean: the window lies in the past already, so it need not be causal
         c = np.cumsum(np.concatenate(([0.0], flex)))
-        smooth = flex.copy()
-        smooth[k - 1:] = (c[k:] - c[:-k]) / k  # trailing mean (causal)
-        flex = smooth
+        i = np.arange(flex.size)
+        lo, hi = np.maximum(i - h, 0), np.minimum(i + h + 1, flex.size)
+        flex = (c[hi] - c[lo]) / (hi - lo)
     below = np.flatnonzero(flex <= off_deg)
     start = int(below[-1]) + 1 if below.size else 0
     past = np.flatnonzero(flex[start:] > on_deg)

@@ -183,7 +183,7 @@ def _run(per: list[int], tmp: Path, alert_after_s: float, models: list[str], see
         prepare_data_dir(tmp / f"data{i}")
     with FakeBluetooth([*devs], set_env=False) as bt:
         env = bt.env()
-        env["POSTURELOG_SCAN_TIMEOUT"] = "2.0"
+        env["POSTURELOG_SCAN_TIMEOUT"] = "5.0"
         env["PYTHONUNBUFFERED"] = "1"
         env["COLUMNS"] = "200"
         procs = []
@@ -195,7 +195,7 @@ def _run(per: list[int], tmp: Path, alert_after_s: float, models: list[str], see
                 [sys.executable, "-m", "posturelog.cli", "record", "--device", dev.address,
                  "--duration", f"{durations[i]:.0f}", "--rate", f"{RATE_HZ:g}",
                  "--alert-after", f"{alert_after_s:g}", "--data-dir", str(tmp / f"data{i}")],
-                env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                env=env, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
             )
             lines: list[tuple[int, str]] = []
             errs: list[tuple[int, str]] = []
