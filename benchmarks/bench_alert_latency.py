@@ -76,6 +76,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"    {model:9s}                              : {_pct(xs)}")
     print(f"  first slouched sample → stored alert time  : {_pct([x for r in results for x in r.stored_latencies_s])}")
     print(f"  start of the ramp → 'Sit up' on stdout     : {_pct([x for r in results for x in r.ramp_latencies_s])}")
+    late = np.array([x for r in results for x in r.fake_late_s])
+    lat = np.array(every)
+    if late.size == lat.size and lat.size:
+        print(f"  the fake sensor's own send delay before an alert (harness, not the recorder): "
+              f"p50 {np.percentile(late, 50) * 1e3:.0f} ms · p99 {np.percentile(late, 99) * 1e3:.0f} ms · "
+              f"max {late.max() * 1e3:.0f} ms")
+        over = lat > args.alert_after + 1.0
+        for x, y in zip(lat[over], late[over], strict=True):
+            print(f"    late alert {x:.2f} s: the fake sent up to {y * 1e3:.0f} ms late just before it")
     missed = sum(r.missed for r in results)
     false = sum(r.false_alerts for r in results)
     print(f"  slouches without an alert: {missed}; alerts outside a slouch: {false}")

@@ -61,6 +61,8 @@ class StreamResult:
     latencies_s: list[float] = field(default_factory=list)  # wall clock, per alerted slouch
     stored_latencies_s: list[float] = field(default_factory=list)  # stored alert time
     ramp_latencies_s: list[float] = field(default_factory=list)  # from the start of the ramp
+    #: per alert: how late the fake sensor itself sent the samples due in the 1.5 s before it
+    fake_late_s: list[float] = field(default_factory=list)
     missed: int = 0
     false_alerts: int = 0
     returncode: int = 0
@@ -128,6 +130,9 @@ def _match(res: StreamResult, dev: StreamingPeripheral, alert_ns: list[int], sto
             if kind == "wall":
                 res.latencies_s.append((a - lo) / 1e9)
                 res.ramp_latencies_s.append((a - ramp) / 1e9)
+                near = (nominal >= a - 1.5e9) & (nominal <= a)
+                late = sent.send_ns[near] - nominal[near]
+                res.fake_late_s.append(float(late.max()) / 1e9 if late.size else 0.0)
             else:
                 res.stored_latencies_s.append((a - lo) / 1e9)
         if kind == "wall":  # only slouches the recording fully covered count as missed

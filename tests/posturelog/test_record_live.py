@@ -3,7 +3,8 @@
 A micro:bit fake (accelerometer only, with the Bluetooth LED service) streams a scripted
 posture: upright, a slouch, upright again. The recorder's live feedback must store one slouch
 alert with its time to correct, and write the micro:bit cue (an up arrow) to the sensor. A
-second run lies down and then walks bent forward: no alert at all.
+second run lies down and then walks bent forward: no alert at all. A third plays 10 varied
+slouches on three sensors (``tests/fakebluez/latency.py``) and times every alert.
 """
 
 from __future__ import annotations
