@@ -82,9 +82,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  the fake sensor's own send delay before an alert (harness, not the recorder): "
               f"p50 {np.percentile(late, 50) * 1e3:.0f} ms · p99 {np.percentile(late, 99) * 1e3:.0f} ms · "
               f"max {late.max() * 1e3:.0f} ms")
-        over = lat > args.alert_after + 1.0
-        for x, y in zip(lat[over], late[over], strict=True):
+        over = np.flatnonzero(lat > args.alert_after + 1.0)
+        worst = over[np.argsort(lat[over])[::-1][:5]]
+        for x, y in zip(lat[worst], late[worst], strict=True):
             print(f"    late alert {x:.2f} s: the fake sent up to {y * 1e3:.0f} ms late just before it")
+        if over.size > worst.size:
+            print(f"    … {over.size - worst.size} more over alert_after_s + 1 s")
     missed = sum(r.missed for r in results)
     false = sum(r.false_alerts for r in results)
     print(f"  slouches without an alert: {missed}; alerts outside a slouch: {false}")
