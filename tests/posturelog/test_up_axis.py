@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner, Result
 
+from analysis.settings import AnalysisSettings
 from analysis.upaxis import UpPrior
 from posturelog.analyze import epochs_for_days
 from posturelog.analyze.cache import cache_key
@@ -145,10 +146,24 @@ def test_epochs_use_the_stored_prior_and_key_the_cache_on_it(tmp_path: Path) -> 
         assert (res.epochs["calibration"] == "prior").all()
         assert res.days[0]["mountings"][0]["source"] == "prior"
     marks = worn.calibration_marks()
-    from analysis.settings import AnalysisSettings
-
     s = AnalysisSettings()
     k0 = cache_key(worn, day, marks, s, None)
     k1 = cache_key(worn, day, marks, s, None, priors=[UpPrior(0, None, "+y")])
     k2 = cache_key(worn, day, marks, s, None, priors=[UpPrior(0, None, "-y")])
     assert len({k0, k1, k2}) == 3
+
+
+def test_prior_calibration_reaches_the_minutes_export_and_the_report_words(tmp_path: Path) -> None:
+    from posturelog.minutes import export_minutes
+    from posturelog.report.wording import calibration_text
+
+    _write_lying_csv(tmp_path / "a.csv")
+    store = Store(tmp_path / "d")
+    store.set_setting("timezone", "UTC")
+    import_csv(store, tmp_path / "a.csv", "UTC", up_axis="+y")
+    n = export_minutes(store, tmp_path / "m.csv", None, None, AnalysisSettings())
+    m = pd.read_csv(tmp_path / "m.csv")
+    assert n == len(m) > 0
+    assert set(m["calibration"]) == {"prior"} and set(m["calibration_confidence"]) == {"low"}
+    assert calibration_text("prior", "low") == (
+        "upright from how the sensor is worn (its up axis), not from the data, low confidence")
