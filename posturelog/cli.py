@@ -43,6 +43,12 @@ DataDir = Annotated[
     typer.Option("--data-dir", help="Data directory (default: $POSTURELOG_DATA_DIR or the platform's)."),
 ]
 Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Log progress details.")]
+UpAxis = Annotated[
+    str | None,
+    typer.Option("--up-axis", help="How the sensor is worn: the device axis pointing toward the head "
+                 "when you stand (+x, -x, +y, -y, +z, -z; default: [sensor] up_axis in config.toml). "
+                 "Used only where the data give no upright of their own."),
+]
 
 
 def _error_line(message: str) -> None:
@@ -194,6 +200,7 @@ def record(
     rate: Annotated[float | None, typer.Option("--rate", help="Sample rate in Hz.")] = None,
     alert_after: Annotated[float | None, typer.Option("--alert-after", help="Seconds of slouch before an alert (default: [alerts] alert_after_s, 30).")] = None,
     live: Annotated[bool, typer.Option("--live/--no-live", help="Live posture view and alerts.")] = True,
+    up_axis: UpAxis = None,
     verbose: Verbose = False,
 ) -> None:
     """Stream the wearer's sensor into the store until Ctrl-C (or --duration), with a live
@@ -207,7 +214,7 @@ def record(
     if rate is not None and rate <= 0:
         raise UserError(f"--rate must be positive, got {rate}")
     raise typer.Exit(run_record(resolve_data_dir(data_dir), device, duration, rate, alert_after,
-                                live_view=live))
+                                live_view=live, up_axis=up_axis))
 
 
 @app.command("import")
@@ -217,17 +224,20 @@ def import_(
     data_dir: DataDir = None,
     timezone: Annotated[str | None, typer.Option("--timezone", help="Wearer's IANA zone (default: the machine's).")] = None,
     model: Annotated[str | None, typer.Option("--model", help="Sensor model to store with the session (default: from the file).")] = None,
+    up_axis: UpAxis = None,
     verbose: Verbose = False,
 ) -> None:
     """Import IMU samples from a CSV file or a phone export (all rows or nothing)."""
     _setup_logging(verbose)
+    from posturelog.config import resolve_up_axis
     from posturelog.importer import import_file
     from posturelog.sampling import describe_sampling
     from posturelog.timezones import check_timezone, machine_timezone
 
     zone = check_timezone(timezone) if timezone else machine_timezone()
     store = _store(data_dir)
-    report = import_file(store, file, zone, model=model)
+    axis = resolve_up_axis(up_axis, store.data_dir)
+    report = import_file(store, file, zone, model=model, up_axis=axis)
     result = report.result
     _say(
         f"Imported {result.n_samples:,} samples from {file} as session {result.session_id} "

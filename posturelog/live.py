@@ -22,7 +22,7 @@ import signal
 import time
 from collections import deque
 from collections.abc import Awaitable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TypeVar
 
@@ -32,6 +32,7 @@ from rich.table import Table
 from rich.text import Text
 
 from posturelog.alert_config import load_alert_settings
+from posturelog.config import resolve_up_axis
 from posturelog.display import clean, literal
 from posturelog.errors import UserError
 from posturelog.live_alerts import LiveSession, start_live_session
@@ -78,6 +79,8 @@ class _LiveOptions:
 
     enabled: bool = True
     alert_after_s: float | None = None
+    #: how the sensor is worn (``--up-axis`` / ``[sensor] up_axis``), stored with the session
+    up_axis: str = ""
 
 
 def scan_timeout_s() -> float:
@@ -286,7 +289,8 @@ class _Status:
 
 
 def run_record(data_dir: Path, device: str | None, duration_s: float | None, rate_hz: float | None,
-               alert_after_s: float | None = None, *, live_view: bool = True) -> int:
+               alert_after_s: float | None = None, *, live_view: bool = True,
+               up_axis: str | None = None) -> int:
     """Record the wearer's sensor into the store until ``duration_s`` or Ctrl-C.
 
     Parameters
@@ -303,6 +307,9 @@ def run_record(data_dir: Path, device: str | None, duration_s: float | None, rat
         ``--alert-after``: seconds of slouch before an alert (overrides ``[alerts]``).
     live_view : bool
         Run the live posture view and alerts (:mod:`posturelog.live_alerts`) on the stream.
+    up_axis : str or None
+        ``--up-axis``: the device axis pointing toward the head when standing (``"+y"``);
+        default ``[sensor] up_axis`` of ``config.toml``, else unknown. Stored with the session.
 
     Returns
     -------
@@ -320,6 +327,7 @@ def run_record(data_dir: Path, device: str | None, duration_s: float | None, rat
     if rate_hz is not None and not rate_hz > 0:
         raise UserError(f"--rate must be positive, got {rate_hz}")
     timeout_s = scan_timeout_s()
+    axis = resolve_up_axis(up_axis, data_dir)  # bad axis or config: fail before connecting
     if live_view:
         load_alert_settings(data_dir, alert_after_s=alert_after_s)  # bad config: fail before connecting
     console = Console()
@@ -327,7 +335,7 @@ def run_record(data_dir: Path, device: str | None, duration_s: float | None, rat
         pending = store.compact_pending()
         if pending:
             logger.info("compacted %d segment(s) left by an earlier recorder", pending)
-        live = _LiveOptions(live_view, alert_after_s)
+        live = _LiveOptions(live_view, alert_after_s, axis)
         return _run(_record(store, console, device, duration_s, rate_hz, timeout_s, live))
 
 
@@ -478,6 +486,8 @@ async def _stream_to_store(
     _remember(store, console, chosen, remembered)
     loop = asyncio.get_running_loop()
     stop, stop_task = _stop_task(loop, stream, duration_s)
+    if live_opts.up_axis:
+        info = replace(info, up_axis=live_opts.up_axis)
     run = _Run(store, console, stream, info)
     run.start_live(live_opts, loop)
     with Recorder(store, info, store.timezone(), source="ble") as rec:

@@ -35,6 +35,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
+from analysis.upaxis import UpPrior, parse_up_axis
 from posturelog.errors import InputError
 from posturelog.eventlog import EVENT_KINDS, EventLog
 from posturelog.layout import candidate_date_bounds, date_dirs, date_of, participant_dir
@@ -70,7 +71,8 @@ CREATE TABLE IF NOT EXISTS sessions (
     ended_ns INTEGER,
     n_samples INTEGER NOT NULL DEFAULT 0,
     source TEXT NOT NULL DEFAULT '',
-    status TEXT NOT NULL DEFAULT 'closed'
+    status TEXT NOT NULL DEFAULT 'closed',
+    up_axis TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE IF NOT EXISTS gaps (
     id INTEGER PRIMARY KEY,
@@ -150,6 +152,9 @@ class Store(EventLog):
             with self.transaction() as db:
                 db.execute("ALTER TABLE sessions ADD COLUMN status TEXT NOT NULL DEFAULT 'closed'")
                 db.execute("UPDATE sessions SET status = 'interrupted' WHERE ended_ns IS NULL")
+        if "up_axis" not in columns:  # how the sensor is worn (analysis.upaxis), '' unknown
+            with self.transaction() as db:
+                db.execute("ALTER TABLE sessions ADD COLUMN up_axis TEXT NOT NULL DEFAULT ''")
 
     def close(self) -> None:
         """Close the database connection and drop the ownership of sessions this store started
@@ -229,8 +234,8 @@ class Store(EventLog):
         with self.transaction() as db:
             cur = db.execute(
                 "INSERT INTO sessions(participant, model, address, name, firmware, battery_pct, "
-                "rate_hz, has_gyroscope, timezone, started_ns, source, status) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "rate_hz, has_gyroscope, timezone, started_ns, source, status, up_axis) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     self.participant,
                     info.model,
@@ -244,6 +249,7 @@ class Store(EventLog):
                     _now_ns() if started_ns is None else int(started_ns),
                     source,
                     "staging" if staged else "recording",
+                    parse_up_axis(info.up_axis) if info.up_axis else "",
                 ),
             )
             sid = cur.lastrowid
@@ -382,6 +388,18 @@ class Store(EventLog):
             db.execute("DELETE FROM gaps WHERE session_id = ?", (session_id,))
             db.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
         log.info("deleted session %d", session_id)
+
+    def up_priors(self, start_ns: int, end_ns: int) -> list[UpPrior]:
+        """How the sensor was worn in the visible sessions overlapping ``[start_ns, end_ns)``
+        that know it (``up_axis`` set), oldest first; a session still recording is open-ended."""
+        rows = self._db.execute(
+            "SELECT started_ns, ended_ns, up_axis FROM sessions WHERE participant = ? "
+            f"AND status NOT IN {HIDDEN_STATUSES} AND up_axis != '' AND started_ns < ? "
+            "AND (ended_ns IS NULL OR ended_ns >= ?) ORDER BY started_ns, id",
+            (self.participant, int(end_ns), int(start_ns)),
+        ).fetchall()
+        # a session's ended_ns is its last sample: the span is closed at the next nanosecond
+        return [UpPrior(int(a), None if b is None else int(b) + 1, str(c)) for a, b, c in rows]
 
     def sessions(self) -> pd.DataFrame:
         """Visible sessions of this participant (not ``staging``/``deleting``), oldest first,

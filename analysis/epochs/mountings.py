@@ -74,7 +74,7 @@ LabelArray = NDArray[np.object_]
 class BoutRecord(TypedDict):
     """The calibration of one wear bout.
 
-    ``start``/``end`` (UTC; end exclusive), ``source`` (routine/walking/estimated/none),
+    ``start``/``end`` (UTC; end exclusive), ``source`` (routine/walking/estimated/prior/none),
     ``confidence`` (high/medium/low), ``up_sensor``/``forward_sensor`` (unit vectors in the
     sensor frame; forward None without a mounting, up None when not even estimated) and
     ``quality`` (the fit's diagnostics, :class:`~analysis.calibration.Mounting`).
@@ -426,8 +426,9 @@ def _estimated_up(k: int, idx: IntArray, feats: pd.DataFrame, bout: BoutArray,
     """Upright of a bout without a mounting: ``(up, source, confidence)``.
 
     Estimated from the bout's active periods (``analysis.calibration.estimate_upright``),
-    else a neighbour's across missing data, else the bout's typical direction (its most
-    common posture, source "none"); the forward direction stays unknown.
+    else a neighbour's across missing data, else from any movement (source :data:`_WEAK`,
+    reported as "estimated"), else the bout's typical direction (its most common posture,
+    source "none"); the forward direction stays unknown.
     """
     est = estimate_upright(upv[idx], intensity[idx], active_deg=s.estimate_active_deg,
                            min_active_s=s.estimate_min_active_s)
@@ -441,8 +442,23 @@ def _estimated_up(k: int, idx: IntArray, feats: pd.DataFrame, bout: BoutArray,
         est = estimate_upright(upv[idx], fallback[idx], active_deg=s.estimate_active_deg,
                                min_active_s=s.estimate_min_active_s)
         if est is not None:
-            return est[0], "estimated", "low"
+            return est[0], _WEAK, "low"
     return unit_rows(np.nanmedian(upv[idx], axis=0)), "none", "low"
+
+
+#: Internal source of an upright estimated from any movement, transitions included (the
+#: fallback of :func:`_estimated_up`): reported as "estimated", but an up-axis prior is
+#: preferred to it when the bout holds a single posture.
+_WEAK = "estimated-any-movement"
+
+
+def _bout_prior(idx: IntArray, prior_up: FloatArray | None) -> FloatArray | None:
+    """The up-axis prior (unit, shape (3,)) of the bout with rows ``idx``: that of its first
+    second with one, None when none of its seconds has one."""
+    if prior_up is None:
+        return None
+    ok = np.flatnonzero(np.isfinite(prior_up[idx]).all(axis=1))
+    return None if ok.size == 0 else unit_rows(prior_up[idx[ok[0]]])
 
 
 def _joined_by_missing_data(a: IntArray, b: IntArray, worn: BoolArray) -> bool:
@@ -462,7 +478,7 @@ def _borrow_estimates(est: dict[int, tuple[FloatArray, str, str]], bout: BoutArr
     still through it. Changes ``est`` in place (borrowed estimates keep confidence "low").
     """
     rows = {k: np.flatnonzero(bout == k) for k in est}
-    own = {k: v for k, v in est.items() if v[1] == "estimated"}
+    own = {k: v for k, v in est.items() if v[1] in ("estimated", _WEAK)}
     for k, (_, source, _) in list(est.items()):
         if source != "none":
             continue
@@ -477,13 +493,17 @@ def _borrow_estimates(est: dict[int, tuple[FloatArray, str, str]], bout: BoutArr
 
 
 def bout_angles(feats: pd.DataFrame, fitted: Sequence[Mounting | None],
-                initial: Mounting | None, s: AnalysisSettings) -> BoutAngles:
+                initial: Mounting | None, s: AnalysisSettings,
+                prior_up: FloatArray | None = None) -> BoutAngles:
     """Flexion, lateral bend and inclination of every second from its bout's mounting.
 
     Bouts without a mounting get an estimated upright (:func:`_estimated_up`), refined by
     the two-posture split (:func:`analysis.upright.split_upright_lying`); a bout where
     nothing can be estimated borrows the estimate of a neighbour joined to it only by
-    missing data (:func:`_borrow_estimates`).
+    missing data (:func:`_borrow_estimates`). A bout that still has no upright of its own
+    data (source "none", or one guessed from any movement in a bout with a single posture)
+    takes the up-axis prior of how the sensor is worn, where one is given (source "prior",
+    confidence "low"); the prior also breaks a clear tie in the two-posture split.
 
     Parameters
     ----------
@@ -494,6 +514,9 @@ def bout_angles(feats: pd.DataFrame, fitted: Sequence[Mounting | None],
     initial : Mounting or None
         The carried mounting (``last`` when no bout has one).
     s : AnalysisSettings
+    prior_up : ndarray, shape (E, 3), optional
+        Per second, the unit up axis of how the sensor is worn (sensor frame,
+        :mod:`analysis.upaxis`); NaN rows where none is known. None: no prior anywhere.
     """
     bout = feats["bout"].to_numpy()
     counts = feats["n_samples"].to_numpy()
@@ -516,13 +539,24 @@ def bout_angles(feats: pd.DataFrame, fitted: Sequence[Mounting | None],
                 idx = np.flatnonzero(bout == k)
                 first, how, conf = _estimated_up(k, idx, feats, bout, upv, locomotion, s,
                                                  fallback=intensity)
-                if how == "estimated":
-                    split = split_upright_lying(upv[idx], intensity[idx], first)
+                if how in ("estimated", _WEAK):
+                    split = split_upright_lying(upv[idx], intensity[idx], first,
+                                                prior=_bout_prior(idx, prior_up))
                     if split is not None:
                         first = split.upright
                         out.lying_hint[idx] = split.lying_mask
+                        how = "estimated"  # two observed postures: the data's own upright
                 ests[k] = (first, how, conf)
         _borrow_estimates(ests, bout, feats["worn"].to_numpy(dtype=bool))
+        for k, (first, how, conf) in list(ests.items()):
+            if how == "estimated":
+                continue
+            prior = _bout_prior(np.flatnonzero(bout == k), prior_up)
+            if prior is not None:
+                log.info("wear bout %d: no upright in the data; using how the sensor is worn", k)
+                ests[k] = (prior, "prior", "low")
+            elif how == _WEAK:
+                ests[k] = (first, "estimated", conf)
     for k, m in enumerate(fitted):
         idx = np.flatnonzero(bout == k)
         up_est: FloatArray | None = None
