@@ -10,14 +10,12 @@ together.
 from __future__ import annotations
 
 import math
-from zoneinfo import ZoneInfo
 
 import numpy as np
 from numpy.typing import NDArray
 
 from sensor.simulate.draft import PlanDraft
 from sensor.simulate.plan import MODE_HANDLING, MODE_STATIC
-from sensor.simulate.settings import SimulationSettings
 from sensor.simulate.truth import LYING, NONWEAR, UPRIGHT, WALKING
 
 __all__ = ["ActivityDraft"]
@@ -29,24 +27,25 @@ class ActivityDraft(PlanDraft):
     """A :class:`~sensor.simulate.draft.PlanDraft` that lays down whole activities.
 
     Parameters are those of :class:`~sensor.simulate.draft.PlanDraft`. The day's step
-    frequency and slouch fraction are drawn here, in that order, after the draft is set up.
+    frequency and slouch fraction are drawn in :meth:`draw_day`, in that order, after the
+    draft is set up.
     """
 
-    def __init__(
-        self,
-        settings: SimulationSettings,
-        tz: ZoneInfo,
-        index: int,
-        rng: np.random.Generator,
-    ) -> None:
-        super().__init__(settings, tz, index, rng)
-        self.step_hz = self.rng.uniform(1.75, 2.0)
+    step_hz: float
+    slouch_fraction: float
+    react_rng: np.random.Generator | None
+
+    def draw_day(self) -> None:
+        """The day's step frequency (Hz) and slouch fraction; the alert-reaction stream."""
+        self.step_hz = float(self.rng.uniform(1.75, 2.0))
         self.slouch_fraction = float(
             np.clip(self.settings.slouch_propensity * self.rng.uniform(0.1, 0.45), 0.0, 0.9)
         )
         # reactions to live alerts draw from their own stream: without feedback nothing changes
-        self.react_rng = (np.random.default_rng([settings.seed, index + (1 << 31), 0xFEED])
-                          if settings.feedback_alert_after_s is not None else None)
+        self.react_rng = (
+            np.random.default_rng([self.settings.seed, self.index + (1 << 31), 0xFEED])
+            if self.settings.feedback_alert_after_s is not None else None
+        )
 
     def stand(self, t0: float, t1: float) -> float:
         """Standing on ``[t0, t1]`` (s), flexion 0–5°; returns ``t1``."""

@@ -74,6 +74,11 @@ class PlanDraft:
         self.episodes: list[tuple[float, float]] = []
         self.routines: list[tuple[float, float]] = []
         self.reactions: list[tuple[float, bool]] = []
+        self.draw_day()
+
+    def draw_day(self) -> None:
+        """Draw the day-wide choices of a subclass, right after the draft is set up (the draw
+        order on the day's stream fixes the simulated output). Nothing here."""
 
     def u(self, lo: float, hi: float) -> float:
         """One uniform draw from ``[lo, hi)`` on the day's stream."""

@@ -29,14 +29,8 @@ class PlanBuilder(ActivityDraft):
 
     Parameters
     ----------
-    settings : SimulationSettings
-        The simulation.
-    tz : zoneinfo.ZoneInfo
-        The wearer's zone.
-    index : int
-        Day index (0-based).
-    rng : numpy.random.Generator
-        The day's plan stream.
+    settings, tz, index, rng
+        As for :class:`~sensor.simulate.draft.PlanDraft`.
     night_in, night_out : Night
         The night before this day and the one after it.
     """
