@@ -16,6 +16,8 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
+from vocab.units import NS_PER_S
+
 __all__ = ["UP_AXES", "UpPrior", "parse_up_axis", "prior_per_second", "up_axis_vector"]
 
 #: The accepted spellings after normalisation.
@@ -92,9 +94,9 @@ def prior_per_second(sec_s: NDArray[np.int64], priors: Sequence[UpPrior]) -> NDA
     """
     sec = np.asarray(sec_s, dtype=np.int64)
     out = np.full((sec.size, 3), np.nan)
-    ns = sec * 1_000_000_000
+    ns = sec * NS_PER_S
     for p in priors:
-        inside = ns >= (p.start_ns // 1_000_000_000) * 1_000_000_000
+        inside = ns >= (p.start_ns // NS_PER_S) * NS_PER_S
         if p.end_ns is not None:
             inside &= ns < p.end_ns
         out[inside] = up_axis_vector(p.axis)

@@ -163,6 +163,12 @@ def _check_forward_sign(
     return Mounting.from_axes(up0, ap, "walking", m.fitted_ns, {**m.quality, "sign_flipped": True})
 
 
+def _joined_by_missing_data(a: IntArray, b: IntArray, worn: BoolArray) -> bool:
+    """Whether two bouts (row indices ``a`` before ``b``) are separated only by missing data:
+    no non-worn row between them, so the sensor was not taken off in between."""
+    return bool(worn[a[-1] + 1:b[0]].all())
+
+
 def _neighbour_estimate(
     k: int, bout: BoutArray, worn: BoolArray, upv: FloatArray, spread_deg: FloatArray,
     s: AnalysisSettings,
@@ -176,8 +182,7 @@ def _neighbour_estimate(
         if not 0 <= j < n_bouts:
             continue
         jdx = np.flatnonzero(bout == j)
-        lo, hi = (jdx[-1], idx[0]) if j < k else (idx[-1], jdx[0])
-        if not worn[lo + 1:hi].all():
+        if not _joined_by_missing_data(*((jdx, idx) if j < k else (idx, jdx)), worn):
             continue
         est = estimate_upright(upv[jdx], spread_deg[jdx], active_deg=s.estimate_active_deg,
                                min_active_s=s.estimate_min_active_s)
@@ -459,12 +464,6 @@ def _bout_prior(idx: IntArray, prior_up: FloatArray | None) -> FloatArray | None
         return None
     ok = np.flatnonzero(np.isfinite(prior_up[idx]).all(axis=1))
     return None if ok.size == 0 else unit_rows(prior_up[idx[ok[0]]])
-
-
-def _joined_by_missing_data(a: IntArray, b: IntArray, worn: BoolArray) -> bool:
-    """Whether two bouts (row indices ``a`` before ``b``) are separated only by missing data:
-    no non-worn row between them, so the sensor was not taken off in between."""
-    return bool(worn[a[-1] + 1:b[0]].all())
 
 
 def _borrow_estimates(est: dict[int, tuple[FloatArray, str, str]], bout: BoutArray,
