@@ -15,10 +15,10 @@ Lying and non-wear never count as slouch (:mod:`analysis.episodes`).
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from analysis.settings import AnalysisSettings
 from analysis.wear import runs
@@ -33,14 +33,16 @@ log = logging.getLogger(__name__)
 CONTEXT_DTYPE = pd.CategoricalDtype(categories=list(CONTEXTS), ordered=False)
 
 
-def _grid_pos(index: pd.DatetimeIndex) -> np.ndarray:
-    sec = index.as_unit("ns").asi8 // NS_PER_S
+def _grid_pos(index: pd.DatetimeIndex) -> NDArray[np.int64]:
+    """Whole seconds of ``index`` from its first second, shape (E,)."""
+    sec = np.asarray(index.as_unit("ns").asi8 // NS_PER_S, dtype=np.int64)
     if sec.size and np.any(np.diff(sec) <= 0):
         raise ValueError("epochs index must be strictly increasing whole seconds")
     return sec - (sec[0] if sec.size else 0)
 
 
-def _drop_short(flag: np.ndarray, pos: np.ndarray, min_s: float) -> np.ndarray:
+def _drop_short(flag: NDArray[np.bool_], pos: NDArray[np.int64], min_s: float
+                ) -> NDArray[np.bool_]:
     """Set True runs shorter than ``min_s`` grid seconds to False."""
     out = flag.copy()
     starts, ends, vals = runs(flag)
@@ -52,7 +54,7 @@ def _drop_short(flag: np.ndarray, pos: np.ndarray, min_s: float) -> np.ndarray:
 
 def walking_flag(
     epochs: pd.DataFrame, settings: AnalysisSettings | None = None
-) -> np.ndarray:
+) -> NDArray[np.bool_]:
     """Per-second walking flag from step-band power (before wear/lying are applied).
 
     Parameters
@@ -86,7 +88,7 @@ def walking_flag(
 
 def classify_context(
     epochs: pd.DataFrame, settings: AnalysisSettings | None = None
-) -> tuple[pd.DataFrame, dict[str, Any]]:
+) -> tuple[pd.DataFrame, dict[str, int]]:
     """Add the ``context`` column (lying / upright / walking / nonwear).
 
     Parameters

@@ -24,10 +24,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike, NDArray
 
 from analysis.settings import AnalysisSettings
 from analysis.wear import runs
@@ -47,6 +47,10 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
+FloatArray = NDArray[np.float64]
+BoolArray = NDArray[np.bool_]
+IntArray = NDArray[np.int64]
+
 #: Columns of the episodes table.
 EPISODE_COLUMNS: tuple[str, ...] = (
     "start",
@@ -65,14 +69,14 @@ def _check(epochs: pd.DataFrame, cols: Sequence[str]) -> None:
         raise ValueError(f"epochs lack columns {missing}")
 
 
-def _seconds(epochs: pd.DataFrame) -> np.ndarray:
+def _seconds(epochs: pd.DataFrame) -> IntArray:
     sec = pd.DatetimeIndex(epochs.index).as_unit("ns").asi8 // NS_PER_S
     if sec.size and np.any(np.diff(sec) <= 0):
         raise ValueError("epochs index must be strictly increasing whole seconds")
-    return np.asarray(sec)
+    return np.asarray(sec, dtype=np.int64)
 
 
-def values_in(column: pd.Series, values: Sequence[str]) -> np.ndarray:
+def values_in(column: pd.Series, values: Sequence[str]) -> BoolArray:
     """``column.astype(str).isin(values)`` as a bool array, without making the strings.
 
     Parameters
@@ -94,14 +98,15 @@ def values_in(column: pd.Series, values: Sequence[str]) -> np.ndarray:
     return np.isin(column.astype(str).to_numpy(), list(wanted))
 
 
-def _eligible(epochs: pd.DataFrame, contexts: Sequence[str]) -> np.ndarray:
+def _eligible(epochs: pd.DataFrame, contexts: Sequence[str]) -> BoolArray:
     ok = values_in(epochs["context"], contexts)
     if "worn" in epochs.columns:
         ok &= epochs["worn"].to_numpy(dtype=bool)
-    return ok & np.isfinite(epochs["flexion_deg"].to_numpy(dtype=float))
+    flexion: FloatArray = epochs["flexion_deg"].to_numpy(dtype=np.float64)
+    return ok & np.isfinite(flexion)
 
 
-def _breaks(sec: np.ndarray, max_gap_s: float) -> np.ndarray:
+def _breaks(sec: IntArray, max_gap_s: float) -> BoolArray:
     """True where a new gap-free stretch starts (missing data > ``max_gap_s`` seconds)."""
     if sec.size == 0:
         return np.zeros(0, dtype=bool)
@@ -109,14 +114,14 @@ def _breaks(sec: np.ndarray, max_gap_s: float) -> np.ndarray:
 
 
 def slouch_mask(
-    flexion_deg: np.ndarray,
-    eligible: np.ndarray,
-    seconds: np.ndarray,
+    flexion_deg: ArrayLike,
+    eligible: ArrayLike,
+    seconds: ArrayLike,
     threshold_deg: float,
     hysteresis_deg: float,
     min_duration_s: float,
     max_gap_s: float = 0.0,
-) -> np.ndarray:
+) -> BoolArray:
     """Hysteresis + minimum-duration slouch detection on a per-second series.
 
     Parameters
@@ -246,8 +251,8 @@ def flexion_band(
     return pd.Series(cat, index=epochs.index, name="flexion_band")
 
 
-def iso11226_acceptable_hold_s(angle_deg: np.ndarray | float,
-                               settings: AnalysisSettings | None = None) -> np.ndarray:
+def iso11226_acceptable_hold_s(angle_deg: ArrayLike,
+                               settings: AnalysisSettings | None = None) -> FloatArray:
     """Acceptable holding time (s) of a static trunk flexion, ISO 11226 style.
 
     0–20°: unlimited (inf); 20–60°: linear from ``iso_hold_at_20_s`` (≈4 min) to
@@ -259,7 +264,7 @@ def iso11226_acceptable_hold_s(angle_deg: np.ndarray | float,
     frac = np.clip((a - lo) / (hi - lo), 0.0, 1.0)
     t = s.iso_hold_at_20_s + frac * (s.iso_hold_at_60_s - s.iso_hold_at_20_s)
     t = np.where(a < lo, np.inf, t)
-    return np.asarray(np.where(a > hi, 0.0, t))
+    return np.asarray(np.where(a > hi, 0.0, t), dtype=np.float64)
 
 
 def iso11226_holds(
@@ -287,7 +292,7 @@ def iso11226_holds(
     brk = np.concatenate(([True], np.diff(sec) > 1)) if sec.size else np.zeros(0, bool)
     key = np.where(code >= 2, code * 10_000_000 + np.cumsum(brk), -1)
     starts, ends, vals = runs(key)
-    rows: list[tuple[Any, ...]] = []
+    rows: list[tuple[int, int, str, float, float, float, bool]] = []
     for a, b, v in zip(starts, ends, vals, strict=True):
         if v < 0:
             continue
@@ -297,7 +302,7 @@ def iso11226_holds(
         c = int(code[a])
         mean = float(np.mean(flex[a:b]))
         acc = float(iso11226_acceptable_hold_s(mean, s)) if c == 2 else 0.0
-        rows.append((sec[a], sec[b - 1] + 1, labels[c], dur, mean, acc,
+        rows.append((int(sec[a]), int(sec[b - 1]) + 1, labels[c], dur, mean, acc,
                      bool(dur > acc) if c == 2 else True))
     cols = ["start", "end", "band", "duration_s", "mean_flexion_deg", "acceptable_s",
             "violation"]

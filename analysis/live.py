@@ -11,22 +11,23 @@ samples. It reuses the report pipeline (:mod:`analysis.epochs`) piece by piece:
   step-band power, as :func:`analysis.epochs.second_features` computes them. The report
   band-passes |acc| forward and backward (zero phase); the stream cannot look ahead, so the
   same Butterworth band-pass runs forward twice (the same magnitude response, more lag);
-* **wear and context**: the thresholds and formulas of :func:`analysis.wear.detect_wear` and
-  :func:`analysis.context.classify_context` (same :class:`AnalysisSettings`) evaluated at the
-  newest second over the past only (the report's centred windows also see the future; their
-  trailing half is used). Changes therefore show with a delay: walking after
+* **wear and context** (:mod:`analysis.live_rules`): the thresholds and formulas of
+  :func:`analysis.wear.detect_wear` (both of its rules: breathing visible, and the coarse-sensor
+  rule) and :func:`analysis.context.classify_context` (same :class:`AnalysisSettings`)
+  evaluated at the newest second over the past only (the report's centred windows also see the
+  future; their trailing half is used). Changes therefore show with a delay: walking after
   ``walking_min_duration_s`` (5 s), lying after ``lying_min_duration_s`` (20 s), not worn after
   ``wear_min_nonwear_s`` (60 s); the report's relabelling of short wear islands needs the
   future and is not applied. ``tests/analysis/test_live.py`` checks the agreement with the
   report on simulated days;
 * **flexion**: :func:`analysis.flexion.flexion_angles` of the second's mean up vector with
   the given :class:`analysis.calibration.Mounting` (the latest one stored or fitted);
-* **slouch**: the hysteresis rule of :func:`analysis.episodes.slouch_mask` (on above
-  ``slouch_threshold_deg``, off below ``threshold - hysteresis``, only in
-  ``slouch_contexts``, reset by gaps > ``slouch_max_gap_s``). The live state is "slouched"
-  as soon as the rule is on (that is what an alert needs); today's slouch minutes count a
-  run only once it has lasted ``slouch_min_duration_s``, and then all of it, as the report
-  does.
+* **slouch** (:mod:`analysis.live_slouch`): the hysteresis rule of
+  :func:`analysis.episodes.slouch_mask`. The live state is "slouched" as soon as the rule is
+  on (that is what an alert needs); today's slouch minutes count a run only once it has lasted
+  ``slouch_min_duration_s``, and then all of it, as the report does. How long the slouch has
+  lasted (:attr:`LiveSecond.slouch_elapsed_s`, :meth:`LiveEngine.open_slouch_s`) is counted
+  in sample time from its onset, so an alert need not wait for whole seconds.
 
 A *break* is a run of walking, lying or not-worn seconds lasting at least ``break_min_s``
 (:class:`LiveSettings`); time since the last break counts from its end (or from the first
@@ -37,20 +38,20 @@ from __future__ import annotations
 
 import logging
 import math
+from collections import deque
 from dataclasses import dataclass
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
-from scipy import signal
 
 from analysis.calibration import Mounting
 from analysis.flexion import flexion_angles
+from analysis.live_features import COL, Ring, StepBand, feature_row
+from analysis.live_rules import Breaks, LiveContext, LiveWear
+from analysis.live_slouch import ONSET_LOOKBACK_S, SlouchRule, onset_ns
 from analysis.settings import AnalysisSettings
 from analysis.tilt import TiltFilter, TiltSettings
-from analysis.wear import G_MPS2
 from vocab.units import NS_PER_S
 
 __all__ = ["LIVE_STATES", "LiveEngine", "LiveSecond", "LiveSettings"]
@@ -60,16 +61,6 @@ log = logging.getLogger(__name__)
 
 #: Values of :attr:`LiveSecond.state`.
 LIVE_STATES: tuple[str, ...] = ("upright", "slouched", "lying", "walking", "nonwear")
-
-# per-second feature columns kept in the history ring (order matters for the ring array)
-_FEATURES: tuple[str, ...] = (
-    "n_samples",
-    *(f"acc_{k}_{a}" for k in ("mean", "sd", "min", "max") for a in "xyz"),
-    *(f"gyr_{k}_{a}" for k in ("mean", "sd") for a in "xyz"),
-    "step_power",
-    "inclination_deg",
-)
-_COL = {name: i for i, name in enumerate(_FEATURES)}
 
 
 @dataclass(frozen=True)
@@ -84,16 +75,22 @@ class LiveSettings:
     history_s : int
         Seconds of per-second features kept for the wear rule's noise floor (the 1st percentile
         of the within-second SD / √n, as :mod:`analysis.wear` computes it over a day) and windows.
+    resolution_probe_s : float
+        Without a given accelerometer resolution, it is estimated from this many seconds of
+        the first samples (it decides the wear rule of coarse sensors).
     """
 
     break_min_s: float = 60.0
     history_s: int = 300
+    resolution_probe_s: float = 20.0
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.break_min_s) and self.break_min_s > 0):
             raise ValueError(f"break_min_s must be a positive number of seconds, got {self.break_min_s}")
         if self.history_s < 60:
             raise ValueError(f"history_s must be >= 60 seconds, got {self.history_s}")
+        if not (math.isfinite(self.resolution_probe_s) and self.resolution_probe_s > 0):
+            raise ValueError(f"resolution_probe_s must be positive, got {self.resolution_probe_s}")
 
 
 @dataclass(frozen=True)
@@ -114,13 +111,16 @@ class LiveSecond:
     slouching : bool
         The slouch hysteresis rule is on (flexion beyond the threshold, upright context).
     slouch_run_s : int
-        Seconds the current slouch has lasted (0 when not slouching).
+        Whole seconds the slouch rule has been on (0 when not slouching).
     slouch_today_min : float
         Slouch minutes of the local day so far, counted as the report counts them.
     since_break_s : float
         Seconds since the last break ended (0 during a break; NaN before the first worn second).
     n_samples : int
         Samples in this second.
+    slouch_elapsed_s : float
+        Seconds from the onset of the current slouch to the end of this second, in sample
+        time (0 when not slouching); what an alert waits for.
     """
 
     t_s: int
@@ -135,6 +135,7 @@ class LiveSecond:
     slouch_today_min: float
     since_break_s: float
     n_samples: int
+    slouch_elapsed_s: float = 0.0
 
     @property
     def time(self) -> pd.Timestamp:
@@ -142,58 +143,15 @@ class LiveSecond:
         return pd.Timestamp(self.t_s * NS_PER_S, tz="UTC")
 
 
-def _floor(sd_within: NDArray[np.float64], n: NDArray[np.float64]) -> float:
-    """Noise floor of per-second means (as in :mod:`analysis.wear`): 1st percentile of SD/√n."""
-    v = np.nan_to_num(sd_within) / np.sqrt(n)
-    v = v[np.isfinite(v)]
-    return float(np.percentile(v, 1.0)) if v.size else 0.0
+@dataclass(frozen=True)
+class _Part:
+    """Samples of the open second from one chunk."""
 
-
-class _StepBand:
-    """Causal 1.5–2.5 Hz band-pass of |acc|, applied twice (|H|², like the report's filtfilt)."""
-
-    def __init__(self, fs_hz: float, band: tuple[float, float]) -> None:
-        hi = min(band[1], 0.45 * fs_hz)
-        if hi <= band[0]:
-            raise ValueError(f"sampling rate {fs_hz} Hz is too low for the step band {band}")
-        self.sos = signal.butter(2, [band[0], hi], btype="band", fs=fs_hz, output="sos")
-        self._zi0 = signal.sosfilt_zi(self.sos)
-        self.z1: NDArray[np.float64] | None = None
-        self.z2: NDArray[np.float64] | None = None
-
-    def reset(self) -> None:
-        self.z1 = self.z2 = None
-
-    def __call__(self, mag: NDArray[np.float64]) -> NDArray[np.float64]:
-        if mag.size == 0:
-            return mag
-        if self.z1 is None or self.z2 is None:
-            # start in the steady state of the first value (no step transient)
-            self.z1 = self._zi0 * mag[0]
-            self.z2 = self._zi0 * 0.0
-        y, self.z1 = signal.sosfilt(self.sos, mag, zi=self.z1)
-        y, self.z2 = signal.sosfilt(self.sos, y, zi=self.z2)
-        return np.asarray(y)
-
-
-class _Ring:
-    """The last ``size`` rows of per-second features (amortised O(1) append)."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self.sec = np.zeros(2 * size, dtype=np.int64)
-        self.data = np.full((2 * size, len(_FEATURES)), np.nan)
-        self.n = 0
-
-    def append(self, sec: int, row: NDArray[np.float64]) -> None:
-        if self.n == self.sec.size:
-            keep = self.size - 1
-            self.sec[:keep] = self.sec[self.n - keep:self.n]
-            self.data[:keep] = self.data[self.n - keep:self.n]
-            self.n = keep
-        self.sec[self.n] = sec
-        self.data[self.n] = row
-        self.n += 1
+    t: NDArray[np.int64]
+    acc: NDArray[np.float64]
+    gyr: NDArray[np.float64] | None
+    up: NDArray[np.float64]
+    band: NDArray[np.float64]
 
 
 class LiveEngine:
@@ -213,6 +171,11 @@ class LiveEngine:
     timezone : str
         IANA zone of the wearer: "today" is the local day.
     tilt_settings : TiltSettings, optional
+    resolution_mps2 : float, optional
+        Accelerometer quantisation step (m/s²), for the wear rule of coarse sensors
+        (:func:`analysis.wear.breathing_observable`). Without it, the step is estimated from the
+        distinct values of the samples (at least ``LiveSettings.resolution_probe_s`` seconds,
+        and some movement).
     """
 
     def __init__(
@@ -225,6 +188,7 @@ class LiveEngine:
         live: LiveSettings | None = None,
         timezone: str = "UTC",
         tilt_settings: TiltSettings | None = None,
+        resolution_mps2: float | None = None,
     ) -> None:
         if not (math.isfinite(fs_hz) and fs_hz >= 6):
             raise ValueError(f"fs_hz must be >= 6 Hz for the 1.5–2.5 Hz step band, got {fs_hz}")
@@ -232,43 +196,41 @@ class LiveEngine:
         self.settings = settings or AnalysisSettings()
         self.live = live or LiveSettings()
         self.with_gyroscope = bool(with_gyroscope)
-        self._tz = ZoneInfo(timezone)
         self.mounting = mounting
         self._tilt = TiltFilter(self.fs_hz, with_gyroscope=self.with_gyroscope,
                                 settings=tilt_settings)
-        self._band = _StepBand(self.fs_hz, self.settings.walking_band_hz)
-        self._ring = _Ring(self.live.history_s)
+        self._band = StepBand(self.fs_hz, self.settings.walking_band_hz)
+        self._ring = Ring(self.live.history_s)
         self._last_ns: int | None = None
-        # the open (incomplete) second
+        # the open (incomplete) second: (t, acc, gyr, up, band) per chunk
         self._open_sec: int | None = None
-        self._parts: list[tuple[NDArray[np.float64], NDArray[np.float64] | None,
-                                NDArray[np.float64], NDArray[np.float64]]] = []
-        # slouch rule state
-        self._on = False
-        self._prev_sec: int | None = None
-        self._run_start: int | None = None
-        self._run_rows = 0
-        self._run_counted = False
-        self._day: str | None = None
-        self._slouch_s = 0
-        # break state
-        self._first_worn: int | None = None
-        self._away_start: int | None = None
-        self._last_break_end: int | None = None
-        # wear / context edge state
-        self._last_still: int | None = None
-        self._floors: dict[str, float] | None = None
-        self._floors_at = 0
-        self._still_start: int | None = None
-        self._last_nonwear: int | None = None
-        self._lying_start: int | None = None
-        self._walk_start: int | None = None
+        self._parts: list[_Part] = []
+        # the last closed seconds' samples (t, acc), for the slouch onset
+        self._recent: deque[tuple[NDArray[np.int64], NDArray[np.float64]]] = deque(
+            maxlen=ONSET_LOOKBACK_S)
+        self._slouch = SlouchRule(self.settings, timezone)
+        self._wear = LiveWear(self.settings, self.fs_hz, resolution_mps2)
+        self._probe: list[NDArray[np.float64]] | None = (
+            [np.zeros(0)] * 3 if resolution_mps2 is None else None)
+        self._probe_n = 0
+        self._context = LiveContext(self.settings)
+        self._breaks = Breaks(self.live.break_min_s)
 
     # -- input ---------------------------------------------------------------------------------
 
     def set_mounting(self, mounting: Mounting | None) -> None:
         """Use another mounting from the next second on (e.g. after a live calibration)."""
         self.mounting = mounting
+
+    @property
+    def last_ns(self) -> int | None:
+        """Time of the newest sample fed (ns UTC), or None."""
+        return self._last_ns
+
+    @property
+    def wear_rule(self) -> str:
+        """Which non-wear rule applies: ``breathing visible`` or why it is not."""
+        return self._wear.rule
 
     def update(
         self,
@@ -296,26 +258,10 @@ class LiveEngine:
         list of LiveSecond
             Usually one per second of data; none while the current second is still open.
         """
-        t = np.asarray(t_ns, dtype=np.int64)
-        acc = np.asarray(acc_mps2, dtype=np.float64)
-        gyr = None if gyr_rads is None else np.asarray(gyr_rads, dtype=np.float64)
-        if acc.shape != (t.size, 3):
-            raise ValueError(f"acc_mps2 must have shape ({t.size}, 3), got {acc.shape}")
-        if (gyr is not None) != self.with_gyroscope:
-            raise ValueError("gyr_rads must be given iff the engine was made with_gyroscope=True")
-        if gyr is not None and gyr.shape != acc.shape:
-            raise ValueError(f"gyr_rads must have shape {acc.shape}, got {gyr.shape}")
+        t, acc, gyr = self._checked(t_ns, acc_mps2, gyr_rads)
         if t.size == 0:
             return []
-        if np.any(np.diff(t) <= 0) or (self._last_ns is not None and t[0] <= self._last_ns):
-            raise ValueError("sample times must increase within and across chunks")
-        good = np.isfinite(acc).all(axis=1)
-        if not good.all():  # the report drops them too (analysis.epochs.prepare_day)
-            log.debug("dropping %d samples with non-finite acceleration", int((~good).sum()))
-            t, acc = t[good], acc[good]
-            gyr = None if gyr is None else gyr[good]
-            if t.size == 0:
-                return []
+        self._probe_resolution(acc)
         max_gap = int(self.settings.max_gap_s * NS_PER_S)
         cut = list(np.flatnonzero(np.diff(t) > max_gap) + 1)
         restart = gap_before or (self._last_ns is not None and int(t[0]) - self._last_ns > max_gap)
@@ -326,6 +272,7 @@ class LiveEngine:
             if k > 0 or restart:
                 self._tilt.reset()
                 self._band.reset()
+                self._recent.clear()
             g = None if gyr is None else gyr[a:b]
             up = self._tilt.update(acc[a:b], g)
             band = self._band(np.linalg.norm(acc[a:b], axis=1))
@@ -333,9 +280,90 @@ class LiveEngine:
         self._last_ns = int(t[-1])
         return out
 
+    def _checked(self, t_ns: NDArray[np.int64], acc_mps2: NDArray[np.float64],
+                 gyr_rads: NDArray[np.float64] | None
+                 ) -> tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.float64] | None]:
+        """Validated arrays, without samples whose acceleration is not finite."""
+        t = np.asarray(t_ns, dtype=np.int64)
+        acc = np.asarray(acc_mps2, dtype=np.float64)
+        gyr = None if gyr_rads is None else np.asarray(gyr_rads, dtype=np.float64)
+        if acc.shape != (t.size, 3):
+            raise ValueError(f"acc_mps2 must have shape ({t.size}, 3), got {acc.shape}")
+        if (gyr is not None) != self.with_gyroscope:
+            raise ValueError("gyr_rads must be given iff the engine was made with_gyroscope=True")
+        if gyr is not None and gyr.shape != acc.shape:
+            raise ValueError(f"gyr_rads must have shape {acc.shape}, got {gyr.shape}")
+        if t.size == 0:
+            return t, acc, gyr
+        if np.any(np.diff(t) <= 0) or (self._last_ns is not None and t[0] <= self._last_ns):
+            raise ValueError("sample times must increase within and across chunks")
+        good = np.isfinite(acc).all(axis=1)
+        if not good.all():  # the report drops them too (analysis.epochs.prepare_day)
+            log.debug("dropping %d samples with non-finite acceleration", int((~good).sum()))
+            t, acc = t[good], acc[good]
+            gyr = None if gyr is None else gyr[good]
+        return t, acc, gyr
+
+    def _probe_resolution(self, acc: NDArray[np.float64]) -> None:
+        """Estimate the quantisation step (when it was not given) from the distinct values seen.
+
+        As :func:`analysis.epochs.features.acc_resolution_mps2`: the median spacing of an axis'
+        distinct values, the smallest over the axes. It is decided once ``resolution_probe_s``
+        of samples were seen and an axis has at least 4 distinct values (a sensor that has not
+        moved at all cannot tell); until then the breathing-visible wear rule applies.
+        """
+        if self._probe is None:
+            return
+        self._probe = [np.union1d(v, np.unique(acc[:, i])) for i, v in enumerate(self._probe)]
+        self._probe_n += acc.shape[0]
+        if self._probe_n < self.live.resolution_probe_s * self.fs_hz:
+            return
+        steps = []
+        for v in self._probe:
+            d = np.diff(v[np.isfinite(v)])
+            d = d[d > 1e-9]
+            if d.size >= 3:
+                steps.append(float(np.median(d)))
+        if steps:
+            res = min(steps)
+            self._probe = None
+            self._wear.set_resolution(res)
+            log.info("live wear rule: %s (resolution %.4f m/s²)", self._wear.rule, res)
+        elif any(v.size > 4096 for v in self._probe):  # pragma: no cover - defensive bound
+            self._probe = None
+
     def flush(self) -> list[LiveSecond]:
         """Close the open second (end of the stream)."""
         return self._close() if self._open_sec is not None else []
+
+    def open_slouch_s(self) -> float | None:
+        """How long the current slouch has lasted at the newest sample, before its second ends.
+
+        Returns the seconds from the slouch's onset to the newest sample when the slouch rule
+        was on in the last completed second and the samples of the open second so far keep it
+        on: their mean flexion is not below the off threshold, the trunk is not steeper than
+        the lying inclination and there is no step-band power of walking. Otherwise None (the
+        completed second will tell). This lets an alert fire at the sample that completes
+        ``alert_after_s``, not at the end of its second.
+        """
+        rule = self._slouch
+        if not rule.on or rule.prev_sec is None or self._last_ns is None or self.mounting is None:
+            return None
+        if self._open_sec is not None and self._open_sec != rule.prev_sec + 1:
+            return None
+        if self._parts:
+            s = self.settings
+            up = np.concatenate([p.up for p in self._parts])
+            u = up[np.isfinite(up).all(axis=1)].sum(axis=0)
+            norm = float(np.linalg.norm(u))
+            if not norm > 0:
+                return None
+            flex, _, inc = (float(v[0]) for v in flexion_angles((u / norm)[None, :], self.mounting))
+            band = np.concatenate([p.band for p in self._parts])
+            if (flex < rule.off_deg or inc > s.lying_inclination_deg
+                    or math.sqrt(float(np.mean(band * band))) > s.walking_rms_mps2):
+                return None
+        return rule.elapsed_s(self._last_ns)
 
     # -- per second ----------------------------------------------------------------------------
 
@@ -350,31 +378,20 @@ class LiveEngine:
             if self._open_sec is not None and s != self._open_sec:
                 out.extend(self._close())
             self._open_sec = s
-            self._parts.append((acc[a:b], None if gyr is None else gyr[a:b], up[a:b], band[a:b]))
+            self._parts.append(_Part(t[a:b], acc[a:b], None if gyr is None else gyr[a:b],
+                                     up[a:b], band[a:b]))
         return out
 
     def _close(self) -> list[LiveSecond]:
         sec = self._open_sec
         assert sec is not None
-        acc = np.concatenate([p[0] for p in self._parts])
-        gyrs = [p[1] for p in self._parts]
-        gyr = None if gyrs[0] is None else np.concatenate([g for g in gyrs if g is not None])
-        up = np.concatenate([p[2] for p in self._parts])
-        band = np.concatenate([p[3] for p in self._parts])
-        self._parts = []
-        self._open_sec = None
-        row = np.full(len(_FEATURES), np.nan)
-        row[_COL["n_samples"]] = acc.shape[0]
-        for i, ax in enumerate("xyz"):
-            x = acc[:, i]
-            row[_COL[f"acc_mean_{ax}"]] = x.mean()
-            row[_COL[f"acc_sd_{ax}"]] = x.std()
-            row[_COL[f"acc_min_{ax}"]] = x.min()
-            row[_COL[f"acc_max_{ax}"]] = x.max()
-            if gyr is not None:
-                row[_COL[f"gyr_mean_{ax}"]] = gyr[:, i].mean()
-                row[_COL[f"gyr_sd_{ax}"]] = gyr[:, i].std()
-        row[_COL["step_power"]] = float(np.mean(band * band))
+        parts, self._parts, self._open_sec = self._parts, [], None
+        t = np.concatenate([p.t for p in parts])
+        acc = np.concatenate([p.acc for p in parts])
+        gyr = None if parts[0].gyr is None else np.concatenate([p.gyr for p in parts if p.gyr is not None])
+        up = np.concatenate([p.up for p in parts])
+        row = feature_row(acc, gyr, np.concatenate([p.band for p in parts]))
+        self._recent.append((t, acc))
         good = np.isfinite(up).all(axis=1)
         u = up[good].sum(axis=0) if good.any() else np.full(3, np.nan)
         norm = float(np.linalg.norm(u))
@@ -383,158 +400,30 @@ class LiveEngine:
         if self.mounting is not None and np.isfinite(u).all():
             f, lt, ic = flexion_angles(u[None, :], self.mounting)
             flex, lat, inc = float(f[0]), float(lt[0]), float(ic[0])
-        row[_COL["inclination_deg"]] = inc
+        row[COL["inclination_deg"]] = inc
         self._ring.append(sec, row)
         return [self._label(sec, row, flex, lat, inc)]
-
-    def _wear_edge(self, sec: int) -> bool:
-        """Worn at the newest second: :func:`analysis.wear.detect_wear`'s rules, past only.
-
-        Per-axis SD and range of the per-second means over the trailing half of the centred
-        window, limits raised to ``wear_noise_ratio`` × the noise floor (1st percentile over the
-        history), the gyroscope test, the window dilation, ``wear_min_nonwear_s`` for a still
-        run and ``wear_handling_s`` of handling around non-wear. The island rule needs the
-        future and is not applied.
-        """
-        s = self.settings
-        r = self._ring
-        lo = max(r.n - r.size, 0)
-        secs = r.sec[lo:r.n]
-        data = r.data[lo:r.n]
-        w = int(s.wear_window_s)
-        half = max(w // 2, 1)
-        win = data[secs >= sec - half]
-        if self._floors is None or sec - self._floors_at >= 10:
-            # noise floors change slowly: recomputed every 10 s
-            n = np.maximum(data[:, _COL["n_samples"]], 1.0)
-            self._floors = {c: _floor(data[:, _COL[c]], n)
-                            for c in (*(f"acc_sd_{a}" for a in "xyz"), *(f"gyr_sd_{a}" for a in "xyz"))}
-            self._floors_at = sec
-        floors = self._floors
-        still = win.shape[0] >= half
-        if still:
-            sd_thr = s.wear_sd_mg * G_MPS2 / 1000.0
-            rng_thr = s.wear_range_mg * G_MPS2 / 1000.0
-            axes = 0
-            for ax in "xyz":
-                m = win[:, _COL[f"acc_mean_{ax}"]]
-                floor = floors[f"acc_sd_{ax}"]
-                lim_sd = max(sd_thr, s.wear_noise_ratio * floor)
-                lim_rng = max(rng_thr, 4.0 * s.wear_noise_ratio * floor)
-                axes += int(m.std() < lim_sd and m.max() - m.min() < lim_rng)
-            still = axes >= s.wear_axes_still
-            gm = data[:, _COL["gyr_mean_x"]]
-            if still and np.isfinite(gm).mean() > 0.5:
-                gvar = 0.0
-                gfloor = 0.0
-                for ax in "xyz":
-                    g = win[:, _COL[f"gyr_mean_{ax}"]]
-                    g = g[np.isfinite(g)]
-                    gvar += float(g.var()) if g.size >= half else float("nan")
-                    gfloor += floors[f"gyr_sd_{ax}"] ** 2
-                lim = max(np.deg2rad(s.wear_gyro_sd_dps), s.wear_noise_ratio * math.sqrt(gfloor))
-                still = not math.sqrt(gvar) >= lim  # NaN (too few) passes, as in detect_wear
-        if still:
-            self._last_still = sec
-        dilated = self._last_still is not None and sec - self._last_still <= half
-        if dilated:
-            if self._still_start is None:
-                self._still_start = sec
-        else:
-            self._still_start = None
-        if self._still_start is not None and sec - self._still_start + 1 >= s.wear_min_nonwear_s:
-            self._last_nonwear = sec
-        return not (self._last_nonwear is not None
-                    and sec - self._last_nonwear <= int(s.wear_handling_s))
-
-    def _context_edge(self, sec: int, worn: bool, inc: float) -> str:
-        """Context at the newest second: :func:`analysis.context.classify_context`, past only."""
-        s = self.settings
-        if not worn:
-            self._lying_start = self._walk_start = None
-            return "nonwear"
-        lying_now = math.isfinite(inc) and inc > s.lying_inclination_deg
-        if lying_now:
-            if self._lying_start is None:
-                self._lying_start = sec
-        else:
-            self._lying_start = None
-        if self._lying_start is not None and sec - self._lying_start + 1 >= s.lying_min_duration_s:
-            self._walk_start = None
-            return "lying"
-        r = self._ring
-        lo = max(r.n - r.size, 0)
-        secs = r.sec[lo:r.n]
-        # pandas' centred window of 4 spans t-2..t+1; only t-2..t exist yet
-        p = r.data[lo:r.n][secs >= sec - int(s.walking_window_s) // 2, _COL["step_power"]]
-        walking = math.sqrt(float(np.nan_to_num(p).mean())) > s.walking_rms_mps2
-        if walking:
-            if self._walk_start is None:
-                self._walk_start = sec
-        else:
-            self._walk_start = None
-        if self._walk_start is not None and sec - self._walk_start + 1 >= s.walking_min_duration_s:
-            return "walking"
-        return "upright"
 
     def _label(self, sec: int, row: NDArray[np.float64], flex: float, lat: float,
                inc: float) -> LiveSecond:
         s = self.settings
-        worn = self._wear_edge(sec)
-        context = self._context_edge(sec, worn, inc)
-        # slouch hysteresis (analysis.episodes.slouch_mask, one second at a time)
-        eligible = worn and context in s.slouch_contexts and math.isfinite(flex)
-        broke = self._prev_sec is None or sec - self._prev_sec > 1 + s.slouch_max_gap_s
-        was_on = self._on and not broke
-        if not eligible or flex < s.slouch_threshold_deg - s.slouch_hysteresis_deg:
-            on = False
-        elif flex > s.slouch_threshold_deg:
-            on = True
-        else:
-            on = was_on
-        self._roll_day(sec)
-        if on and not was_on:
-            self._run_start, self._run_rows, self._run_counted = sec, 0, False
-        if on:
-            self._run_rows += 1
-            assert self._run_start is not None
-            if self._run_counted:
-                self._slouch_s += 1
-            elif sec - self._run_start + 1 >= s.slouch_min_duration_s:
-                self._run_counted = True
-                self._slouch_s += self._run_rows
-        else:
-            self._run_start, self._run_rows, self._run_counted = None, 0, False
-        self._on = on
-        self._prev_sec = sec
-        run_s = sec - self._run_start + 1 if on and self._run_start is not None else 0
+        acc_mean = row[[COL[f"acc_mean_{a}"] for a in "xyz"]]
+        worn = self._wear(sec, self._ring, acc_mean)
+        context = self._context(sec, worn, inc, self._ring)
+        eligible = worn and context in s.slouch_contexts
+        on, started = self._slouch.step(sec, eligible, flex)
+        if started and self.mounting is not None and self._recent:
+            found = onset_ns(np.concatenate([r[0] for r in self._recent]),
+                             np.concatenate([r[1] for r in self._recent]), self.mounting,
+                             self.fs_hz, self._slouch.on_deg, self._slouch.off_deg)
+            if found is not None:  # else the start of the run's first second
+                self._slouch.onset_ns = found
         state = ("nonwear" if not worn else context if context in ("lying", "walking")
                  else "slouched" if on else "upright")
-        since = self._breaks(sec, state)
         return LiveSecond(
             t_s=sec, flexion_deg=flex, lateral_deg=lat, inclination_deg=inc, state=state,
-            context=context, worn=worn, slouching=on, slouch_run_s=int(run_s),
-            slouch_today_min=self._slouch_s / 60.0, since_break_s=since,
-            n_samples=int(row[_COL["n_samples"]]),
+            context=context, worn=worn, slouching=on, slouch_run_s=int(self._slouch.run_s(sec)),
+            slouch_today_min=self._slouch.slouch_s / 60.0, since_break_s=self._breaks(sec, state),
+            n_samples=int(row[COL["n_samples"]]),
+            slouch_elapsed_s=self._slouch.elapsed_s((sec + 1) * NS_PER_S),
         )
-
-    def _roll_day(self, sec: int) -> None:
-        day = datetime.fromtimestamp(sec, tz=self._tz).date().isoformat()
-        if day != self._day:
-            self._day = day
-            self._slouch_s = 0
-
-    def _breaks(self, sec: int, state: str) -> float:
-        sitting = state in ("upright", "slouched")
-        if sitting and self._first_worn is None:
-            self._first_worn = sec
-        if not sitting:
-            if self._away_start is None:
-                self._away_start = sec
-            if sec - self._away_start + 1 >= self.live.break_min_s:
-                self._last_break_end = sec + 1
-                return 0.0
-        else:
-            self._away_start = None
-        ref = self._last_break_end if self._last_break_end is not None else self._first_worn
-        return float("nan") if ref is None else float(max(sec + 1 - ref, 0))

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from analysis.episodes import band_labels, flexion_band, iso11226_holds, values_in
 from analysis.settings import AnalysisSettings
@@ -38,6 +39,11 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+FloatArray = NDArray[np.float64]
+BoolArray = NDArray[np.bool_]
+IntArray = NDArray[np.intp]
+DayArray = NDArray[np.datetime64]
 
 #: Columns of :func:`daily_metrics` with the default band edges, in order (the four band
 #: columns are named from ``AnalysisSettings.band_edges_deg``: :func:`daily_columns`).
@@ -105,7 +111,7 @@ def local_day_bounds(day: date, tz: str) -> tuple[pd.Timestamp, pd.Timestamp]:
 def local_day_hours(day: date, tz: str) -> float:
     """Length of a local day in hours (23, 24 or 25 around DST changes)."""
     a, b = local_day_bounds(day, tz)
-    return (b - a).total_seconds() / 3600.0
+    return float((b - a).total_seconds()) / 3600.0
 
 
 def _local(epochs_index: pd.Index, tz: str) -> pd.DatetimeIndex:
@@ -114,13 +120,16 @@ def _local(epochs_index: pd.Index, tz: str) -> pd.DatetimeIndex:
     return epochs_index.tz_convert(ZoneInfo(tz)).tz_localize(None)
 
 
-def _local_dates(index: pd.Index, tz: str) -> np.ndarray:
+def _local_dates(index: pd.Index, tz: str) -> DayArray:
     """Local calendar date of each timestamp as numpy datetime64[D]."""
-    return _local(index, tz).to_numpy().astype("datetime64[D]")
+    dates: DayArray = _local(index, tz).to_numpy().astype("datetime64[D]")
+    return dates
 
 
-def _eligible_slouch(epochs: pd.DataFrame, s: AnalysisSettings) -> np.ndarray:
-    return values_in(epochs["context"], s.slouch_contexts) & epochs["worn"].to_numpy(dtype=bool)
+def _eligible_slouch(epochs: pd.DataFrame, s: AnalysisSettings) -> BoolArray:
+    eligible = values_in(epochs["context"], s.slouch_contexts)
+    worn: BoolArray = epochs["worn"].to_numpy(dtype=bool)
+    return eligible & worn
 
 
 def _require(epochs: pd.DataFrame) -> None:
@@ -175,7 +184,7 @@ def daily_metrics(
     n_days = all_days.size
     di = np.searchsorted(all_days, days)
 
-    def per_day(mask: np.ndarray) -> np.ndarray:
+    def per_day(mask: BoolArray) -> FloatArray:
         return np.bincount(di[mask], minlength=n_days).astype(float) / 60.0
 
     ones = np.ones(len(epochs), dtype=bool)
@@ -259,7 +268,9 @@ def daily_metrics(
     return out[daily_columns(s)]
 
 
-def _daily_mode(column: pd.Series, day: np.ndarray, mask: np.ndarray, n_days: int) -> np.ndarray:
+def _daily_mode(
+    column: pd.Series, day: IntArray, mask: BoolArray, n_days: int
+) -> NDArray[np.object_]:
     """Most frequent value (as str) of ``column[mask]`` per day index; "none" for no rows.
 
     Ties go to the value seen first that day (as ``value_counts().index[0]``). Counted
@@ -479,7 +490,7 @@ def weekly_summary(
         change: dict[str, WeekChange] = {}
         for key in ("slouch_share_pct", "slouch_minutes_per_day", "wear_hours_per_day",
                     "pain_mean_week"):
-            a, b = float(out[key]), float(prev[key])  # type: ignore[literal-required]
+            a, b = float(out[key]), float(prev[key])
             change[key] = WeekChange(previous=b, current=a, difference=a - b)
         out["change"] = change
     return out

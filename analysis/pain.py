@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike, NDArray
 from scipy import stats
 
 from analysis.settings import AnalysisSettings
@@ -33,6 +33,10 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+FloatArray = NDArray[np.float64]
+BoolArray = NDArray[np.bool_]
+IndexArray = NDArray[np.int64]
 
 
 @dataclass(frozen=True)
@@ -110,7 +114,7 @@ class PainAnalysis:
 
 def stationary_bootstrap_indices(
     n: int, n_boot: int, mean_block: float, rng: np.random.Generator
-) -> np.ndarray:
+) -> IndexArray:
     """Index matrix of the stationary bootstrap (Politis & Romano 1994).
 
     Parameters
@@ -141,7 +145,7 @@ def stationary_bootstrap_indices(
     return idx
 
 
-def _spearman_rows(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+def _spearman_rows(x: FloatArray, y: FloatArray) -> FloatArray:
     """Spearman correlation of each row pair, NaN for constant rows."""
     rx = stats.rankdata(x, axis=1)
     ry = stats.rankdata(y, axis=1)
@@ -153,7 +157,7 @@ def _spearman_rows(x: np.ndarray, y: np.ndarray) -> np.ndarray:
         return np.where(den > 0, num / den, np.nan)
 
 
-def _segment_ranks(v: np.ndarray, seg: np.ndarray) -> np.ndarray:
+def _segment_ranks(v: FloatArray, seg: NDArray[np.intp]) -> FloatArray:
     """Average ranks (1-based, ties averaged as ``scipy.stats.rankdata``) of ``v`` within each
     run of equal ``seg`` (``seg`` non-decreasing), all segments at once."""
     n = v.size
@@ -170,8 +174,8 @@ def _segment_ranks(v: np.ndarray, seg: np.ndarray) -> np.ndarray:
     return ranks
 
 
-def _grouped_spearman_reps(x: np.ndarray, y: np.ndarray, bounds: np.ndarray,
-                           idx: np.ndarray) -> np.ndarray:
+def _grouped_spearman_reps(x: FloatArray, y: FloatArray, bounds: NDArray[np.intp],
+                           idx: IndexArray) -> FloatArray:
     """Spearman ρ of each bootstrap replicate made of whole days, without a Python loop.
 
     Replicate ``b`` holds the rows of days ``idx[b]`` (``bounds[i]:bounds[i + 1]`` for day
@@ -206,9 +210,9 @@ def _grouped_spearman_reps(x: np.ndarray, y: np.ndarray, bounds: np.ndarray,
 
 
 def spearman_block_bootstrap(
-    x: np.ndarray,
-    y: np.ndarray,
-    groups: np.ndarray,
+    x: ArrayLike,
+    y: ArrayLike,
+    groups: ArrayLike,
     settings: AnalysisSettings | None = None,
     analysis: str = "",
 ) -> Correlation | None:
@@ -216,9 +220,9 @@ def spearman_block_bootstrap(
 
     Parameters
     ----------
-    x, y : ndarray, shape (N,)
+    x, y : array_like of float, shape (N,)
         Paired values in time order.
-    groups : ndarray, shape (N,)
+    groups : array_like, shape (N,)
         Day of each pair (consecutive equal values form one day); whole days are resampled
         in blocks of consecutive days.
     settings : AnalysisSettings, optional
@@ -232,37 +236,40 @@ def spearman_block_bootstrap(
         None when ρ is undefined (a constant variable).
     """
     s = settings or AnalysisSettings()
-    x = np.asarray(x, dtype=float)
-    y = np.asarray(y, dtype=float)
+    xf = np.asarray(x, dtype=np.float64)
+    yf = np.asarray(y, dtype=np.float64)
     g = np.asarray(groups)
-    if not x.shape == y.shape == g.shape or x.ndim != 1:
+    if not xf.shape == yf.shape == g.shape or xf.ndim != 1:
         raise ValueError("x, y and groups must be 1-D and the same length")
-    rho = float(_spearman_rows(x[None, :], y[None, :])[0])
+    rho = float(_spearman_rows(xf[None, :], yf[None, :])[0])
     if not np.isfinite(rho):
         return None
     _, first = np.unique(g, return_index=True)
     order = np.sort(first)
-    bounds = np.append(order, x.size)
+    bounds = np.append(order, xf.size)
     n_days = order.size
     rng = np.random.default_rng(s.bootstrap_seed)
     idx = stationary_bootstrap_indices(n_days, s.bootstrap_n, min(s.bootstrap_block_days, n_days), rng)
-    if n_days == x.size:
-        bx, by = x[idx], y[idx]
+    if n_days == xf.size:
+        bx, by = xf[idx], yf[idx]
         reps = _spearman_rows(bx, by)
     else:
-        reps = _grouped_spearman_reps(x, y, bounds, idx)
+        reps = _grouped_spearman_reps(xf, yf, bounds, idx)
     reps = reps[np.isfinite(reps)]
     if reps.size < s.bootstrap_n // 2:
         lo, hi = float("nan"), float("nan")
     else:
         lo, hi = (float(v) for v in np.percentile(reps, [2.5, 97.5]))
-    return Correlation(rho=rho, ci_low=lo, ci_high=hi, n=int(x.size), n_days=int(n_days),
+    return Correlation(rho=rho, ci_low=lo, ci_high=hi, n=int(xf.size), n_days=int(n_days),
                        analysis=analysis)
 
 
-def _local_day(times: pd.Series | pd.DatetimeIndex, tz: str) -> np.ndarray:
+def _local_day(times: pd.Series | pd.DatetimeIndex, tz: str) -> NDArray[np.datetime64]:
     idx = pd.DatetimeIndex(pd.to_datetime(times, utc=True))
-    return idx.tz_convert(ZoneInfo(tz)).tz_localize(None).to_numpy().astype("datetime64[D]")
+    days: NDArray[np.datetime64] = (
+        idx.tz_convert(ZoneInfo(tz)).tz_localize(None).to_numpy().astype("datetime64[D]")
+    )
+    return days
 
 
 def _same_day(paired: pd.DataFrame, s: AnalysisSettings) -> tuple[Correlation | None, Withheld | None]:
@@ -277,7 +284,7 @@ def _same_day(paired: pd.DataFrame, s: AnalysisSettings) -> tuple[Correlation | 
 
 
 def _next_day(
-    d: pd.DataFrame, worn: np.ndarray, rated: np.ndarray, s: AnalysisSettings
+    d: pd.DataFrame, worn: BoolArray, rated: BoolArray, s: AnalysisSettings
 ) -> tuple[Correlation | None, Withheld | None]:
     """Slouch minutes on a worn day vs mean pain on the next (rated) day."""
     need_days = s.pain_min_paired_days
@@ -418,7 +425,7 @@ def _remedy_effects(pain: pd.DataFrame, remedy_log: pd.DataFrame, s: AnalysisSet
     ps = pain["score"].to_numpy(dtype=float)[order]
     w = int(s.pain_remedy_window_h * 3600 * 1e9)
     rt = pd.DatetimeIndex(pd.to_datetime(remedy_log["time"], utc=True)).as_unit("ns").asi8
-    rows: list[dict[str, Any]] = []
+    rows: list[dict[str, str | int | float]] = []
     kinds = remedy_log["kind"].astype(str).to_numpy()
     for kind in sorted(set(kinds)):
         before_all, after_all, changes = [], [], []

@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass
-from typing import Any
 
 from vocab.terms import CONTEXTS
 
@@ -249,7 +248,7 @@ class AnalysisSettings:
         if self.bootstrap_block_days < 1:
             raise ValueError("bootstrap_block_days must be >= 1")
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         """All settings as a JSON-serialisable dict."""
         return asdict(self)
 

@@ -18,6 +18,9 @@ and the other upright. Which is which:
   between the two postures (7/9, 11/12: getting into and out of bed is as vigorous as the
   few steps of walking), so a simple majority picked the wrong posture as often as the
   right one;
+* a clear up-axis prior (how the sensor is worn, :mod:`analysis.upaxis`) overrides both:
+  when one posture is within 45° of the prior's up axis and the other beyond 60°, the
+  nearer one is upright;
 * a second is lying when it is nearer (by angle) to the lying posture than to the upright
   one and at least ``min_lying_deg`` (30°) from upright: the boundary between two observed
   postures is their bisector, not a fixed angle from an upright that is itself uncertain.
@@ -128,6 +131,7 @@ def split_upright_lying(
     up: ArrayLike, spread_deg: ArrayLike, estimate: ArrayLike, *, split_deg: float = 45.0,
     vigorous_deg: float = 10.0, min_lying_deg: float = 30.0, still_deg: float = 5.0,
     min_s: int = 20, vigorous_ratio: float = 2.0, min_vigorous_s: int = 10,
+    prior: ArrayLike | None = None, prior_near_deg: float = 45.0, prior_far_deg: float = 60.0,
 ) -> PostureSplit | None:
     """Upright and lying postures of a bout with an estimated upright (see the module text).
 
@@ -145,6 +149,11 @@ def split_upright_lying(
     vigorous_ratio, min_vigorous_s
         The other posture becomes upright only when at least ``vigorous_ratio`` times as
         many vigorous seconds (and ``min_vigorous_s``) are nearer to it.
+    prior : array_like, shape (3,), optional
+        The up axis of how the sensor is worn (:mod:`analysis.upaxis`; sensor frame). When
+        given and clear — one posture within ``prior_near_deg`` of it and the other beyond
+        ``prior_far_deg`` — the nearer posture is upright, whatever the estimate and the
+        vigorous seconds say; otherwise it is ignored (a chest sensor can sit 20–40° off).
 
     Returns
     -------
@@ -174,6 +183,13 @@ def split_upright_lying(
     n_a = int((vig & (da < db)).sum())
     n_b = int((vig & (db < da)).sum())
     swapped = n_b >= vigorous_ratio * max(n_a, 1) and n_b >= min_vigorous_s
+    if prior is not None:
+        p = _unit(np.asarray(prior, dtype=float))
+        pa, pb = float(_angle(a, p)), float(_angle(b, p))
+        if pa <= prior_near_deg and pb > prior_far_deg:
+            swapped = False
+        elif pb <= prior_near_deg and pa > prior_far_deg:
+            swapped = True
     upright, lying = (b, a) if swapped else (a, b)
     d_up, d_ly = (db, da) if swapped else (da, db)
     mask = ok & (d_ly < d_up) & (d_up >= min_lying_deg)

@@ -9,9 +9,16 @@ fake Thingy:52 streaming one 18-byte notification per sample, and reports
 * end-to-end latency p50/p99: fake send time → sample readable in the recorder's crash-safe
   segment on disk (segments polled every 50 ms).
 
+With ``--compare-live``, two recorders run side by side instead (same machine load), each
+against its own fake sensor playing scripted slouches: ``record`` with the live view and
+alerts (calibrated, so flexion, states and alerts are computed) and ``record --no-live``. It
+prints each one's steady-state CPU as % of one core, the difference (the live analysis) and
+the ratio.
+
 Usage::
 
     python benchmarks/bench_ble.py [--seconds 300] [--rate 200] [--model thingy52]
+    python benchmarks/bench_ble.py --compare-live [--seconds 120] [--rate 50] [--model thingy52]
 
 Needs ``dbus-daemon`` (Debian package ``dbus``).
 """
@@ -36,6 +43,8 @@ if str(ROOT) not in sys.path:
 from posturelog.segments import read_segment  # noqa: E402
 from posturelog.store import Store  # noqa: E402
 from tests.fakebluez import FakeBluetooth, make_peripheral  # noqa: E402
+from tests.fakebluez.latency import prepare_data_dir  # noqa: E402
+from tests.fakebluez.posture import slouch_script  # noqa: E402
 
 __all__ = ["main"]
 
@@ -62,13 +71,61 @@ def visible_rows(data_dir: Path) -> int:
     return total
 
 
+def compare_live(seconds: float, rate: float, model: str) -> int:
+    """Recorder CPU with the live analysis on and off, side by side (see the module notes)."""
+    tmp = Path(tempfile.mkdtemp(prefix="bench-ble-live-"))
+    devs, procs = [], []
+    for i in range(2):
+        script, _ = slouch_script(int(seconds // 45) + 1, hold_s=35.0, seed=11 + i)
+        devs.append(make_peripheral(model, f"C0:FF:EE:00:02:1{i}", motion=script))
+        prepare_data_dir(tmp / f"data{i}")
+    with FakeBluetooth([*devs], set_env=False) as bt:
+        env = bt.env()
+        env["POSTURELOG_SCAN_TIMEOUT"] = "2.0"
+        for i, flag in enumerate(("--live", "--no-live")):
+            procs.append(subprocess.Popen(
+                [sys.executable, "-m", "posturelog.cli", "record", "--device", devs[i].address,
+                 "--duration", f"{seconds:g}", "--rate", f"{rate:g}", flag,
+                 "--data-dir", str(tmp / f"data{i}")],
+                env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True))
+        while not all(len(d.sent()) for d in devs):
+            if any(p.poll() is not None for p in procs):
+                print("".join(p.stderr.read() if p.stderr else "" for p in procs), file=sys.stderr)
+                return 1
+            time.sleep(0.1)
+        t_stream = time.monotonic()
+        time.sleep(10.0)
+        a = [(cpu_seconds(p.pid), time.monotonic()) for p in procs]
+        time.sleep(max(seconds - 15.0, 1.0))
+        b = [(cpu_seconds(p.pid), time.monotonic()) for p in procs]
+        steady_s = b[0][1] - a[0][1]
+        for p in procs:
+            p.communicate()
+        sent_n = [len(d.sent()) for d in devs]
+    on, off = ((b[i][0] - a[i][0]) / (b[i][1] - a[i][1]) for i in range(2))
+    with Store(tmp / "data0") as store:
+        n_on = len(store.read_samples())
+    print(f"fake {model} at {rate:g} Hz, two recorders side by side, steady state over {steady_s:.0f} s "
+          f"(from 10 s after streaming began, {time.monotonic() - t_stream:.0f} s in all)")
+    print(f"  record (live view + alerts) : {100 * on:.2f} % of one core")
+    print(f"  record --no-live            : {100 * off:.2f} % of one core")
+    print(f"  live analysis               : {100 * (on - off):.2f} % of one core; ratio on/off {on / off:.2f}")
+    print(f"  samples sent / stored (live): {sent_n[0]} / {n_on}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=300.0)
-    parser.add_argument("--rate", type=float, default=200.0)
+    parser.add_argument("--seconds", type=float, default=None, help="default 300 (120 with --compare-live)")
+    parser.add_argument("--rate", type=float, default=None, help="default 200 Hz (50 with --compare-live)")
     parser.add_argument("--model", default="thingy52")
+    parser.add_argument("--compare-live", action="store_true")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.ERROR)
+    if args.compare_live:
+        return compare_live(args.seconds or 120.0, args.rate or 50.0, args.model)
+    args.seconds = args.seconds or 300.0
+    args.rate = args.rate or 200.0
 
     dev = make_peripheral(args.model, ADDRESS)
     tmp = Path(tempfile.mkdtemp(prefix="bench-ble-"))

@@ -10,6 +10,7 @@ Example ``config.toml``::
     quiet_hours = ["22:00-07:00", "12:30-13:15"]   # local time; may cross midnight
     break_after_min = 50            # break reminder after this much unbroken sitting
     channels = ["terminal", "desktop", "sensor"]
+    snooze_min = 30                 # the `s` key in the record live view snoozes this long
 
 ``posturelog snooze 30m`` stores the end of the snooze in the store's settings table
 (:data:`SNOOZE_KEY`, UTC ns), so a running ``record`` and the next one both see it.
@@ -113,6 +114,8 @@ def _alert_setting(path: Path, key: str, value: Any) -> tuple[str, Any]:
         return key, _number(path, key, value)
     if key == "break_after_min":
         return "break_after_s", 60.0 * _number(path, key, value)
+    if key == "snooze_min":
+        return "snooze_s", 60.0 * _number(path, key, value)
     if key == "max_per_hour":
         n = _number(path, key, value)
         if not n.is_integer():

@@ -71,6 +71,9 @@ class AlertSettings:
         Seconds of unbroken sitting before a break reminder (50 min).
     channels : tuple of str
         Where alerts go, a subset of :data:`CHANNELS`.
+    snooze_s : float
+        How long the ``s`` key of the ``record`` live view snoozes alerts (30 min;
+        ``snooze_min`` in ``config.toml``).
     """
 
     enabled: bool = True
@@ -80,6 +83,7 @@ class AlertSettings:
     quiet_hours: tuple[tuple[time, time], ...] = ()
     break_after_s: float = 50 * 60.0
     channels: tuple[str, ...] = ("terminal", "desktop", "sensor")
+    snooze_s: float = 30 * 60.0
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.alert_after_s) and 1 <= self.alert_after_s <= 3600):
@@ -93,6 +97,8 @@ class AlertSettings:
         for rng in self.quiet_hours:
             if len(rng) != 2 or not all(isinstance(x, time) for x in rng) or rng[0] == rng[1]:
                 raise InputError(f"quiet hours must be (start, end) local times that differ, got {rng!r}")
+        if not (math.isfinite(self.snooze_s) and 60 <= self.snooze_s <= 86400):
+            raise InputError(f"snooze_min must be 1–1440 minutes, got {self.snooze_s / 60:g}")
         unknown = set(self.channels) - set(CHANNELS)
         if unknown:
             raise InputError(f"unknown alert channel(s) {sorted(unknown)}; choose from {list(CHANNELS)}")

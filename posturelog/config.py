@@ -7,6 +7,10 @@ Example ``config.toml``::
     slouch_min_duration_s = 120    # seconds a slouch must last to count
 
 Any field of :class:`analysis.settings.AnalysisSettings` may be set in ``[analysis]``.
+How the sensor is worn (:mod:`analysis.upaxis`) goes in ``[sensor]``::
+
+    [sensor]
+    up_axis = "+y"                 # the device axis pointing toward the head when standing
 """
 
 from __future__ import annotations
@@ -18,9 +22,11 @@ from pathlib import Path
 from typing import Any
 
 from analysis.settings import AnalysisSettings
+from analysis.upaxis import parse_up_axis
 from posturelog.errors import UserError
 
-__all__ = ["CONFIG_NAME", "check_setting", "load_settings", "parse_number"]
+__all__ = ["CONFIG_NAME", "check_setting", "load_settings", "load_up_axis", "parse_number",
+           "resolve_up_axis"]
 
 CONFIG_NAME = "config.toml"
 
@@ -126,3 +132,58 @@ def load_settings(
         return dataclasses.replace(settings, **overrides)
     except (TypeError, ValueError) as exc:
         raise UserError(f"invalid analysis setting: {exc}") from None
+
+
+def _read_config(path: Path) -> dict[str, Any]:
+    """The parsed ``config.toml`` (empty when there is none)."""
+    if not (path.exists() or path.is_symlink()):
+        return {}
+    if not path.is_file():
+        raise UserError(f"{path}: is not a file (expected the TOML settings file)")
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise UserError(f"{path}: not valid TOML ({exc})") from None
+    except OSError as exc:
+        raise UserError(f"{path}: cannot read it ({(exc.strerror or str(exc)).lower()})") from None
+
+
+def load_up_axis(data_dir: Path) -> str:
+    """``[sensor] up_axis`` of ``config.toml``, normalised (``"+y"``); ``""`` when not set.
+
+    Raises
+    ------
+    UserError
+        For an unreadable config file or a value that is not one of ±x ±y ±z.
+    """
+    path = Path(data_dir) / CONFIG_NAME
+    section = _read_config(path).get("sensor", {})
+    if not isinstance(section, dict):
+        raise UserError(f"{path}: [sensor] must be a table")
+    value = section.get("up_axis")
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise UserError(f"{path}: [sensor] up_axis must be text like \"+y\", got {value!r}")
+    try:
+        return parse_up_axis(value)
+    except ValueError as exc:
+        raise UserError(f"{path}: [sensor] {exc}") from None
+
+
+def resolve_up_axis(flag: str | None, data_dir: Path) -> str:
+    """How the sensor is worn for a new session: ``--up-axis`` if given, else ``[sensor]
+    up_axis`` of ``config.toml``, else ``""`` (unknown; no sensor profile documents how it is
+    attached, ``docs/sensors.md``).
+
+    Raises
+    ------
+    UserError
+        One line, for a flag or config value that is not one of ±x ±y ±z.
+    """
+    if flag is not None:
+        try:
+            return parse_up_axis(flag)
+        except ValueError as exc:
+            raise UserError(f"--up-axis: {exc}") from None
+    return load_up_axis(data_dir)

@@ -39,7 +39,8 @@ CREATE TABLE IF NOT EXISTS sessions (
     ended_ns INTEGER,
     n_samples INTEGER NOT NULL DEFAULT 0,
     source TEXT NOT NULL DEFAULT '',
-    status TEXT NOT NULL DEFAULT 'closed'
+    status TEXT NOT NULL DEFAULT 'closed',
+    up_axis TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE IF NOT EXISTS gaps (
     id INTEGER PRIMARY KEY,
@@ -120,6 +121,9 @@ class StoreBase:
             with self.transaction() as db:
                 db.execute("ALTER TABLE sessions ADD COLUMN status TEXT NOT NULL DEFAULT 'closed'")
                 db.execute("UPDATE sessions SET status = 'interrupted' WHERE ended_ns IS NULL")
+        if "up_axis" not in columns:  # how the sensor is worn (analysis.upaxis), '' unknown
+            with self.transaction() as db:
+                db.execute("ALTER TABLE sessions ADD COLUMN up_axis TEXT NOT NULL DEFAULT ''")
 
     def close(self) -> None:
         """Close the database connection and drop the ownership of sessions this store started

@@ -37,13 +37,17 @@ class ImportReport:
     notes: list[str] = field(default_factory=list)
 
 
-def import_file(store: Store, path: Path, timezone: str, *, model: str | None = None) -> ImportReport:
+def import_file(store: Store, path: Path, timezone: str, *, model: str | None = None,
+                up_axis: str = "") -> ImportReport:
     """Import our CSV format or a phone export (phyphox, Sensor Logger) as one session.
 
     Parameters
     ----------
     model : str, optional
         Sensor model stored with the session; default: what the file says (e.g. the app).
+    up_axis : str
+        How the sensor was worn (``"+y"``, :mod:`analysis.upaxis`), stored with the session;
+        ``""``: unknown.
 
     Raises
     ------
@@ -54,6 +58,6 @@ def import_file(store: Store, path: Path, timezone: str, *, model: str | None = 
     is_phone = isinstance(samples, PhoneSamples)
     source = samples.model if isinstance(samples, PhoneSamples) else "posturelog CSV"
     chosen = model or (source if is_phone else _DEFAULT_MODEL)
-    result = import_csv(store, path, timezone, model=chosen, samples=samples)
+    result = import_csv(store, path, timezone, model=chosen, samples=samples, up_axis=up_axis)
     notes = list(samples.notes) if isinstance(samples, PhoneSamples) else []
     return ImportReport(result, source, summarize_sampling(samples.t_ns, samples.gyr_rads), notes)

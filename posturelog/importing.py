@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from analysis.upaxis import parse_up_axis
 from posturelog.csvio import CsvSamples, read_samples_csv, write_samples_csv
 from posturelog.errors import UserError
 from posturelog.exportrange import export_range
@@ -38,7 +39,8 @@ def _batches(t_ns: np.ndarray, acc: np.ndarray, gyr: np.ndarray | None, rate_hz:
 
 
 def import_csv(
-    store: Store, path: Path, timezone: str, *, model: str = "CSV import", samples: CsvSamples | None = None
+    store: Store, path: Path, timezone: str, *, model: str = "CSV import", samples: CsvSamples | None = None,
+    up_axis: str = "",
 ) -> RecordResult:
     """Validate a samples CSV completely, then record it as one session, all or nothing.
 
@@ -46,13 +48,20 @@ def import_csv(
     session row; a failure (or a kill) at any point leaves nothing of the file visible.
 
     ``samples`` already read (e.g. from a phone export by :mod:`posturelog.phone`) are recorded
-    as they are instead of reading ``path``.
+    as they are instead of reading ``path``. ``up_axis`` is how the sensor was worn (the device
+    axis pointing toward the head when standing, ``"+y"``; ``""`` unknown), stored with the
+    session and used by the analysis where the data give no upright (:mod:`analysis.upaxis`).
 
     Raises
     ------
     UserError
-        On any bad row (nothing is imported then) or when the samples overlap stored ones.
+        On any bad row (nothing is imported then), when the samples overlap stored ones, or
+        for an ``up_axis`` that is not one of ±x ±y ±z.
     """
+    try:
+        axis = parse_up_axis(up_axis) if up_axis else ""
+    except ValueError as exc:
+        raise UserError(f"up axis: {exc}") from None
     samples = read_samples_csv(path, timezone) if samples is None else samples
     existing = store.read_arrays(int(samples.t_ns[0]), int(samples.t_ns[-1]) + 1)
     if len(existing):
@@ -65,6 +74,7 @@ def import_csv(
         name=Path(path).name,
         rate_hz=round(samples.rate_hz, 3),
         has_gyroscope=samples.gyr_rads is not None,
+        up_axis=axis,
     )
     return record_batches(
         _batches(samples.t_ns, samples.acc_mps2, samples.gyr_rads, samples.rate_hz),

@@ -21,8 +21,8 @@ import re
 import signal
 import time
 from collections import deque
-from collections.abc import Awaitable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Iterator
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TypeVar
 
@@ -32,9 +32,11 @@ from rich.table import Table
 from rich.text import Text
 
 from posturelog.alert_config import load_alert_settings
+from posturelog.config import resolve_up_axis
 from posturelog.display import clean, literal
 from posturelog.errors import UserError
 from posturelog.live_alerts import LiveSession, start_live_session
+from posturelog.live_keys import SnoozeKeys, TerminalKeys
 from posturelog.recorder import Recorder
 from posturelog.store import Store
 from sensor.batch import SourceInfo
@@ -77,6 +79,8 @@ class _LiveOptions:
 
     enabled: bool = True
     alert_after_s: float | None = None
+    #: how the sensor is worn (``--up-axis`` / ``[sensor] up_axis``), stored with the session
+    up_axis: str = ""
 
 
 def scan_timeout_s() -> float:
@@ -280,11 +284,13 @@ class _Status:
             f"{self.samples:,} samples · {self.gaps} gap(s) · battery {battery} · {link} · "
             f"{int(elapsed) // 3600:02d}:{int(elapsed) % 3600 // 60:02d}:{int(elapsed) % 60:02d}",
             *((("\n  ", ""), (self.live.status(), "bold")) if self.live is not None else ()),
+            *((("\n  ", ""), (self.live.key_hint, "dim")) if self.live is not None and self.live.key_hint else ()),
         )
 
 
 def run_record(data_dir: Path, device: str | None, duration_s: float | None, rate_hz: float | None,
-               alert_after_s: float | None = None, *, live_view: bool = True) -> int:
+               alert_after_s: float | None = None, *, live_view: bool = True,
+               up_axis: str | None = None) -> int:
     """Record the wearer's sensor into the store until ``duration_s`` or Ctrl-C.
 
     Parameters
@@ -301,6 +307,9 @@ def run_record(data_dir: Path, device: str | None, duration_s: float | None, rat
         ``--alert-after``: seconds of slouch before an alert (overrides ``[alerts]``).
     live_view : bool
         Run the live posture view and alerts (:mod:`posturelog.live_alerts`) on the stream.
+    up_axis : str or None
+        ``--up-axis``: the device axis pointing toward the head when standing (``"+y"``);
+        default ``[sensor] up_axis`` of ``config.toml``, else unknown. Stored with the session.
 
     Returns
     -------
@@ -318,6 +327,7 @@ def run_record(data_dir: Path, device: str | None, duration_s: float | None, rat
     if rate_hz is not None and not rate_hz > 0:
         raise UserError(f"--rate must be positive, got {rate_hz}")
     timeout_s = scan_timeout_s()
+    axis = resolve_up_axis(up_axis, data_dir)  # bad axis or config: fail before connecting
     if live_view:
         load_alert_settings(data_dir, alert_after_s=alert_after_s)  # bad config: fail before connecting
     console = Console()
@@ -325,7 +335,7 @@ def run_record(data_dir: Path, device: str | None, duration_s: float | None, rat
         pending = store.compact_pending()
         if pending:
             logger.info("compacted %d segment(s) left by an earlier recorder", pending)
-        live = _LiveOptions(live_view, alert_after_s)
+        live = _LiveOptions(live_view, alert_after_s, axis)
         return _run(_record(store, console, device, duration_s, rate_hz, timeout_s, live))
 
 
@@ -348,22 +358,107 @@ async def _record(
         await stream.close()  # no-op after a normal stop; releases the sensor after a failure
 
 
-async def _stream_to_store(
-    store: Store,
-    console: Console,
-    stream: SensorStream,
-    chosen: FoundDevice,
-    remembered: str | None,
-    info: SourceInfo,
-    duration_s: float | None,
-    live_opts: _LiveOptions,
-) -> int:
+@dataclass
+class _Run:
+    """One ``record`` run from a connected stream to the stored session (split into steps)."""
+
+    store: Store
+    console: Console
+    stream: SensorStream
+    info: SourceInfo
+    session: LiveSession | None = None
+    status: _Status | None = None
+    live: Live | None = None
+    error: SensorError | None = None
+
+    def start_live(self, live_opts: _LiveOptions, loop: asyncio.AbstractEventLoop) -> None:
+        """The live session (engine, policy, channels), the status and the rich live view."""
+        if live_opts.enabled:
+            stream = self.stream
+            self.session = start_live_session(self.store, self.info, self.store.timezone(),
+                                              alert_after_s=live_opts.alert_after_s, console=self.console,
+                                              client=lambda: stream.client, loop=loop)
+        self.status = _Status(self.stream, time.monotonic(), self.session)
+        if self.console.is_terminal:
+            self.live = Live(self.status.render(), console=self.console, refresh_per_second=2,
+                             transient=False)
+
+    @contextlib.contextmanager
+    def keys(self, loop: asyncio.AbstractEventLoop) -> Iterator[None]:
+        """Read the snooze keys from a terminal stdin while the live view shows (else nothing)."""
+        session = self.session
+        if session is None or self.live is None or session.feedback.policy is None:
+            yield
+            return
+        keys = SnoozeKeys(self.store, session.feedback.policy, session.settings.snooze_s)
+
+        def on_key(key: str) -> None:
+            message = keys(key)
+            if message is not None:
+                self.console.print(message, markup=False)
+
+        with TerminalKeys(on_key, loop) as reader:
+            session.key_hint = keys.hint if reader.active else ""
+            try:
+                yield
+            finally:
+                session.key_hint = ""
+
+    async def flusher(self, rec: Recorder) -> None:
+        """Flush at least every second even when no batch arrives (link down); refresh the view."""
+        assert self.status is not None
+        last_print = time.monotonic()
+        while True:
+            await asyncio.sleep(_FLUSH_EVERY_S)
+            rec.flush()
+            if self.live is not None:
+                self.live.update(self.status.render())
+            elif time.monotonic() - last_print >= 10:
+                last_print = time.monotonic()
+                self.console.print(self.status.render())
+
+    async def pump(self, rec: Recorder) -> None:
+        """Batches from the stream into the recorder until the stream ends or fails."""
+        assert self.status is not None
+        try:
+            async for batch in self.stream:
+                rec.add(batch)
+                self.status.add(len(batch), batch.gap_before)
+        except SensorError as exc:
+            self.error = exc
+
+    async def finish_live(self) -> None:
+        """Close the last live second, wait for pending alert sends, stop the view."""
+        if self.session is not None:
+            self.session.finish()
+            await self.session.dispatcher.drain()
+        if self.live is not None:
+            assert self.status is not None
+            self.live.update(self.status.render())
+            self.live.stop()
+
+    def session_fields(self) -> dict[str, object]:
+        """What the stream learnt about the sensor, for the session row."""
+        info = self.stream.info
+        fields: dict[str, object] = {"rate_hz": float(info.rate_hz)}
+        if info.battery_pct is not None:
+            fields["battery_pct"] = info.battery_pct
+        if info.firmware:
+            fields["firmware"] = info.firmware
+        return fields
+
+
+def _remember(store: Store, console: Console, chosen: FoundDevice, remembered: str | None) -> None:
+    """Remember the chosen sensor as the wearer's (when it is another one)."""
     if chosen.address != (remembered or "").upper():
         store.set_setting(DEVICE_ADDRESS_KEY, chosen.address)
         store.set_setting(DEVICE_NAME_KEY, chosen.name)
         console.print(f"Remembering {_describe(chosen)} as your sensor.", markup=False)
 
-    loop = asyncio.get_running_loop()
+
+def _stop_task(loop: asyncio.AbstractEventLoop, stream: SensorStream, duration_s: float | None
+               ) -> tuple[asyncio.Event, asyncio.Task[None]]:
+    """SIGINT, SIGTERM or the duration set the stop event; the task then closes the stream."""
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
@@ -375,67 +470,50 @@ async def _stream_to_store(
         await stop.wait()
         await stream.close()
 
-    timezone = store.timezone()
-    session: LiveSession | None = None
-    if live_opts.enabled:
-        session = start_live_session(store, info, timezone, alert_after_s=live_opts.alert_after_s,
-                                     console=console, client=lambda: stream.client, loop=loop)
-    status = _Status(stream, time.monotonic(), session)
-    live = Live(status.render(), console=console, refresh_per_second=2, transient=False) if console.is_terminal else None
-    stop_task = loop.create_task(stopper())
-    error: SensorError | None = None
-    with Recorder(store, info, timezone, source="ble") as rec:
-        if session is not None:
-            rec.on_batch(session.listener)
+    return stop, loop.create_task(stopper())
 
-        async def flusher() -> None:
-            # flush at least every second even when no batch arrives (link down)
-            last_print = time.monotonic()
-            while True:
-                await asyncio.sleep(_FLUSH_EVERY_S)
-                rec.flush()
-                if live is not None:
-                    live.update(status.render())
-                elif time.monotonic() - last_print >= 10:
-                    last_print = time.monotonic()
-                    console.print(status.render())
 
-        flush_task = loop.create_task(flusher())
+async def _stream_to_store(
+    store: Store,
+    console: Console,
+    stream: SensorStream,
+    chosen: FoundDevice,
+    remembered: str | None,
+    info: SourceInfo,
+    duration_s: float | None,
+    live_opts: _LiveOptions,
+) -> int:
+    _remember(store, console, chosen, remembered)
+    loop = asyncio.get_running_loop()
+    stop, stop_task = _stop_task(loop, stream, duration_s)
+    if live_opts.up_axis:
+        info = replace(info, up_axis=live_opts.up_axis)
+    run = _Run(store, console, stream, info)
+    run.start_live(live_opts, loop)
+    with Recorder(store, info, store.timezone(), source="ble") as rec:
+        if run.session is not None:
+            rec.on_batch(run.session.listener)
+        flush_task = loop.create_task(run.flusher(rec))
         try:
-            if live is not None:
-                live.start()
-            async for batch in stream:
-                rec.add(batch)
-                status.add(len(batch), batch.gap_before)
-        except SensorError as exc:
-            error = exc
+            if run.live is not None:
+                run.live.start()
+            with run.keys(loop):
+                await run.pump(rec)
         finally:
             flush_task.cancel()
             stop.set()
             with contextlib.suppress(BaseException):
                 await stop_task
-            if session is not None:
-                session.finish()
-                await session.dispatcher.drain()
-            if live is not None:
-                live.update(status.render())
-                live.stop()
+            await run.finish_live()
         assert rec.result is not None
-        session_id = rec.result.session_id
-        fields: dict[str, object] = {}
-        if stream.info.battery_pct is not None:
-            fields["battery_pct"] = stream.info.battery_pct
-        if stream.info.firmware:
-            fields["firmware"] = stream.info.firmware
-        fields["rate_hz"] = float(stream.info.rate_hz)
-        store.update_session(session_id, **fields)
+        store.update_session(rec.result.session_id, **run.session_fields())
     stats = stream.stats
     console.print(
-        f"Recorded {rec.result.n_samples:,} samples from {_describe(chosen)} in session {session_id}: "
-        f"{len(rec.result.gaps)} gap(s), {stats.link_losses} link loss(es), "
+        f"Recorded {rec.result.n_samples:,} samples from {_describe(chosen)} in session "
+        f"{rec.result.session_id}: {len(rec.result.gaps)} gap(s), {stats.link_losses} link loss(es), "
         f"{stats.garbage} undecodable notification(s) skipped.",
         markup=False,
     )
-    if error is not None:
-        raise error
+    if run.error is not None:
+        raise run.error
     return 0

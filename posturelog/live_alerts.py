@@ -205,6 +205,8 @@ class LiveSession:
         self.snooze = snooze
         self.settings = settings
         self.failed = False
+        #: what the live view's keys do (set while they are read), shown under the status line
+        self.key_hint = ""
 
     def listener(self, batch: SampleBatch, result: RecordResult | None = None) -> None:
         if self.failed:

@@ -31,6 +31,7 @@ from posturelog.alerts import Alert, AlertPolicy, AlertUpdate
 from posturelog.recorder import Recorder, RecordResult
 from posturelog.store import Store
 from sensor.batch import SampleBatch, SourceInfo
+from vocab.units import NS_PER_S
 
 __all__ = [
     "LIVE_MOUNTING_KEY",
@@ -167,22 +168,48 @@ class LiveFeedback:
         if self.engine.with_gyroscope and gyr is None:
             raise ValueError("the live engine expects gyroscope samples but the batch has none")
         self._handle(self.engine.update(batch.t_ns, batch.acc_mps2, gyr, gap_before=batch.gap_before))
+        self._within_second()
 
     def finish(self) -> None:
         """Close the last open second (end of the recording)."""
         self._handle(self.engine.flush())
 
     def _alert_run_s(self, sec: LiveSecond) -> float:
-        """The slouch run the alert policy sees: 0 while the trunk is steeper than the lying
-        inclination for less than the lying rule's minimum (it may be lying down, which the
-        engine can only tell after ``lying_min_duration_s``), so no slouch alert fires while
-        the wearer lies down; after that the whole run counts."""
+        """The slouch duration the alert policy sees: 0 while the trunk is steeper than the
+        lying inclination for less than the lying rule's minimum (it may be lying down, which
+        the engine can only tell after ``lying_min_duration_s``), so no slouch alert fires
+        while the wearer lies down; after that the whole slouch counts, from its onset."""
         s = self.engine.settings
         steep = math.isfinite(sec.inclination_deg) and sec.inclination_deg > s.lying_inclination_deg
         self._steep_run_s = self._steep_run_s + 1 if steep else 0
         if steep and self._steep_run_s < s.lying_min_duration_s:
             return 0.0
-        return float(sec.slouch_run_s)
+        return float(sec.slouch_elapsed_s)
+
+    def _within_second(self) -> None:
+        """Let a slouch alert fire inside the open second (:meth:`LiveEngine.open_slouch_s`):
+        the policy sees the slouch's duration at the newest sample, so the alert comes at the
+        batch that completes ``alert_after_s``, not up to a second later. Only while the last
+        completed second was "slouched" and not in the lying hold (:meth:`_alert_run_s`)."""
+        sec = self.latest
+        if self.policy is None or sec is None or sec.state != "slouched":
+            return
+        s = self.engine.settings
+        steep = math.isfinite(sec.inclination_deg) and sec.inclination_deg > s.lying_inclination_deg
+        if steep and self._steep_run_s < s.lying_min_duration_s:
+            return
+        run_s = self.engine.open_slouch_s()
+        last_ns = self.engine.last_ns
+        if run_s is None or last_ns is None:
+            return
+        now_s = last_ns / NS_PER_S
+        since = sec.since_break_s + max(now_s - (sec.t_s + 1), 0.0)
+        upd = self.policy.observe(now_s, "slouched", run_s, since)
+        if self.on_alert is not None:
+            for a in upd.new:
+                self.on_alert(a, False)
+            for a in upd.corrected:
+                self.on_alert(a, True)
 
     def _handle(self, seconds: list[LiveSecond]) -> None:
         for sec in seconds:

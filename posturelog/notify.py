@@ -44,6 +44,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from rich.console import Console
+from rich.text import Text
 
 from posturelog.alerts import Alert
 from posturelog.errors import InputError
@@ -268,8 +269,9 @@ class TerminalChannel:
         if self.bell:
             self.console.file.write("\a")
         style = "bold black on yellow" if alert.kind == "slouch" else "bold white on blue"
-        self.console.print(f" {summary} ", style=style, end=" ")
-        self.console.print(body, highlight=False)
+        # one print: under a rich Live view every print is redrawn on its own, so a first
+        # part printed without its line end would be overwritten by the live status
+        self.console.print(Text.assemble((f" {summary} ", style), " ", body))
 
 
 class DesktopChannel:

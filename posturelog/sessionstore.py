@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
+from analysis.upaxis import UpPrior, parse_up_axis
 from posturelog.database import HIDDEN_STATUSES, StoreBase
 from posturelog.errors import InputError
 from posturelog.ownership import OwnerLock, is_owned
@@ -53,8 +54,8 @@ class SessionStore(StoreBase):
         with self.transaction() as db:
             cur = db.execute(
                 "INSERT INTO sessions(participant, model, address, name, firmware, battery_pct, "
-                "rate_hz, has_gyroscope, timezone, started_ns, source, status) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "rate_hz, has_gyroscope, timezone, started_ns, source, status, up_axis) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     self.participant,
                     info.model,
@@ -68,6 +69,7 @@ class SessionStore(StoreBase):
                     time.time_ns() if started_ns is None else int(started_ns),
                     source,
                     "staging" if staged else "recording",
+                    parse_up_axis(info.up_axis) if info.up_axis else "",
                 ),
             )
             sid = cur.lastrowid
@@ -197,6 +199,18 @@ class SessionStore(StoreBase):
             db.execute("DELETE FROM gaps WHERE session_id = ?", (session_id,))
             db.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
         log.info("deleted session %d", session_id)
+
+    def up_priors(self, start_ns: int, end_ns: int) -> list[UpPrior]:
+        """How the sensor was worn in the visible sessions overlapping ``[start_ns, end_ns)``
+        that know it (``up_axis`` set), oldest first; a session still recording is open-ended."""
+        rows = self._db.execute(
+            "SELECT started_ns, ended_ns, up_axis FROM sessions WHERE participant = ? "
+            f"AND status NOT IN {HIDDEN_STATUSES} AND up_axis != '' AND started_ns < ? "
+            "AND (ended_ns IS NULL OR ended_ns >= ?) ORDER BY started_ns, id",
+            (self.participant, int(end_ns), int(start_ns)),
+        ).fetchall()
+        # a session's ended_ns is its last sample: the span is closed at the next nanosecond
+        return [UpPrior(int(a), None if b is None else int(b) + 1, str(c)) for a, b, c in rows]
 
     def sessions(self) -> pd.DataFrame:
         """Visible sessions of this participant (not ``staging``/``deleting``), oldest first,

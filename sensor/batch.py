@@ -76,6 +76,10 @@ class SourceInfo:
         (``yes``/``no``/``unknown``) and, when the sensor did not take the requested rate,
         ``rate_requested_hz`` and ``rate_note`` (one sentence; the recorder keeps it with the
         session); simulator parameters for the simulated wearer.
+    up_axis : str
+        How the sensor is worn: the device axis pointing toward the head when the wearer
+        stands (``"+y"``; :mod:`analysis.upaxis`), ``""`` when unknown. Stored with the
+        session.
     """
 
     model: str
@@ -86,3 +90,4 @@ class SourceInfo:
     rate_hz: float = 50.0
     has_gyroscope: bool = True
     extra: dict[str, str] = field(default_factory=dict)
+    up_axis: str = ""

@@ -38,7 +38,7 @@ def check_rate(fs_hz: float) -> float:
 
 def angle_deg(u: FloatArray, v: FloatArray) -> FloatArray:
     cross = np.linalg.norm(np.cross(u, v), axis=-1)
-    return np.degrees(np.arctan2(cross, np.sum(u * v, axis=-1)))
+    return np.asarray(np.degrees(np.arctan2(cross, np.sum(u * v, axis=-1))), dtype=np.float64)
 
 
 def mean_direction(u: FloatArray) -> FloatArray:

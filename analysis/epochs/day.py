@@ -54,6 +54,7 @@ from analysis.epochs.mountings import (
 )
 from analysis.settings import AnalysisSettings
 from analysis.tilt import gravity_direction
+from analysis.upaxis import UpPrior, prior_per_second
 from analysis.wear import detect_wear
 from vocab.units import NS_PER_S
 
@@ -89,7 +90,7 @@ EPOCH_COLUMNS: tuple[str, ...] = (
 )
 
 #: Values of the ``calibration`` column.
-CALIBRATION_SOURCES: tuple[str, ...] = ("routine", "walking", "estimated", "none")
+CALIBRATION_SOURCES: tuple[str, ...] = ("routine", "walking", "estimated", "prior", "none")
 
 #: Values of the ``calibration_confidence`` column.
 CALIBRATION_CONFIDENCE: tuple[str, ...] = ("high", "medium", "low")
@@ -112,12 +113,18 @@ class DayOptions(TypedDict, total=False):
         first sample when no routine is inside it and no re-attachment is seen.
     up_sensor : ndarray, shape (N, 3), optional
         Precomputed gravity-up directions (skips the tilt filter).
+    up_priors : sequence of UpPrior, optional
+        How the sensor was worn (:mod:`analysis.upaxis`): the device axis pointing up the
+        trunk, per time span. Used only in bouts without routine or walking, where the data
+        give no upright of their own (calibration "prior"), and to break a clear tie in the
+        two-posture split. None: nothing changes.
     """
 
     calibration_marks: pd.DataFrame | None
     mountings: Sequence[Mounting] | None
     initial_mounting: Mounting | None
     up_sensor: np.ndarray | None
+    up_priors: Sequence[UpPrior] | None
 
 
 @dataclass(frozen=True)
@@ -345,6 +352,7 @@ def finish_day(
     *,
     mountings: Sequence[Mounting] | None = None,
     initial_mounting: Mounting | None = None,
+    up_priors: Sequence[UpPrior] | None = None,
 ) -> tuple[pd.DataFrame, EpochsInfo]:
     """Step 5 of the pipeline: mountings, angles and context (``slouch`` left False).
 
@@ -352,7 +360,7 @@ def finish_day(
     ----------
     prep : PreparedDay
         From :func:`prepare_day`.
-    mountings, initial_mounting
+    mountings, initial_mounting, up_priors
         As for :func:`epochs_from_arrays`.
 
     Returns
@@ -368,7 +376,11 @@ def finish_day(
         return empty_epochs(), EpochsInfo(fs_hz=prep.info.fs_hz, last_mounting=initial_mounting)
     feats = feats.copy()
     fitted = choose_mountings(prep.candidates, initial_mounting, mountings)
-    angles = bout_angles(feats, fitted, initial_mounting, s)
+    prior_up = None
+    if up_priors:
+        sec = pd.DatetimeIndex(feats.index).as_unit("ns").asi8 // _NS
+        prior_up = prior_per_second(sec, up_priors)
+    angles = bout_angles(feats, fitted, initial_mounting, s, prior_up=prior_up)
     feats["flexion_deg"] = angles.flexion_deg
     feats["lateral_deg"] = angles.lateral_deg
     feats["inclination_deg"] = angles.inclination_deg
@@ -409,7 +421,7 @@ def epochs_from_arrays(
         Defaults to ``AnalysisSettings()``.
     **options
         :class:`DayOptions`: ``calibration_marks``, ``mountings``, ``initial_mounting``,
-        ``up_sensor``.
+        ``up_sensor``, ``up_priors``.
 
     Returns
     -------
@@ -424,7 +436,8 @@ def epochs_from_arrays(
     prep = prepare_day(t_ns, acc, gyr, fs_hz, s, calibration_marks=options.get("calibration_marks"),
                        up_sensor=options.get("up_sensor"), fit_mountings=not mountings)
     epochs, info = finish_day(prep, mountings=mountings,
-                              initial_mounting=options.get("initial_mounting"))
+                              initial_mounting=options.get("initial_mounting"),
+                              up_priors=options.get("up_priors"))
     epochs, episodes = find_episodes(epochs, s)
     return epochs, replace(info, episodes=episodes)
 

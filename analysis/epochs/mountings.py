@@ -31,6 +31,7 @@ from typing import TypedDict
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from analysis.calibration import (
     Mounting,
@@ -63,11 +64,17 @@ log = logging.getLogger(__name__)
 
 _NS = NS_PER_S
 
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+BoutArray = NDArray[np.int32]
+BoolArray = NDArray[np.bool_]
+LabelArray = NDArray[np.object_]
+
 
 class BoutRecord(TypedDict):
     """The calibration of one wear bout.
 
-    ``start``/``end`` (UTC; end exclusive), ``source`` (routine/walking/estimated/none),
+    ``start``/``end`` (UTC; end exclusive), ``source`` (routine/walking/estimated/prior/none),
     ``confidence`` (high/medium/low), ``up_sensor``/``forward_sensor`` (unit vectors in the
     sensor frame; forward None without a mounting, up None when not even estimated) and
     ``quality`` (the fit's diagnostics, :class:`~analysis.calibration.Mounting`).
@@ -83,7 +90,7 @@ class BoutRecord(TypedDict):
     quality: dict[str, object]
 
 
-def wear_bouts(epochs: pd.DataFrame, s: AnalysisSettings) -> np.ndarray:
+def wear_bouts(epochs: pd.DataFrame, s: AnalysisSettings) -> BoutArray:
     """Wear bout number per second (-1 for non-wear)."""
     sec = pd.DatetimeIndex(epochs.index).as_unit("ns").asi8 // _NS
     worn = epochs["worn"].to_numpy(dtype=bool)
@@ -124,7 +131,7 @@ def marks_ns(marks: pd.DataFrame | None) -> list[tuple[int, int]]:
 
 
 def _check_forward_sign(
-    m: Mounting, sec: np.ndarray, upv: np.ndarray, s: AnalysisSettings,
+    m: Mounting, sec: IntArray, upv: FloatArray, s: AnalysisSettings,
     window_s: int = 121, min_excursion_deg: float = 8.0,
 ) -> Mounting:
     """Choose the sign of a walking-fitted forward axis from brief excursions.
@@ -156,10 +163,16 @@ def _check_forward_sign(
     return Mounting.from_axes(up0, ap, "walking", m.fitted_ns, {**m.quality, "sign_flipped": True})
 
 
+def _joined_by_missing_data(a: IntArray, b: IntArray, worn: BoolArray) -> bool:
+    """Whether two bouts (row indices ``a`` before ``b``) are separated only by missing data:
+    no non-worn row between them, so the sensor was not taken off in between."""
+    return bool(worn[a[-1] + 1:b[0]].all())
+
+
 def _neighbour_estimate(
-    k: int, bout: np.ndarray, worn: np.ndarray, upv: np.ndarray, spread_deg: np.ndarray,
+    k: int, bout: BoutArray, worn: BoolArray, upv: FloatArray, spread_deg: FloatArray,
     s: AnalysisSettings,
-) -> tuple[np.ndarray, int] | None:
+) -> tuple[FloatArray, int] | None:
     """Estimated upright of the nearest bout (previous first) that is separated from bout
     ``k`` only by missing data, not by non-wear: the sensor was not taken off in between,
     so its mounting is the same (e.g. a link loss in the middle of the night)."""
@@ -169,8 +182,7 @@ def _neighbour_estimate(
         if not 0 <= j < n_bouts:
             continue
         jdx = np.flatnonzero(bout == j)
-        lo, hi = (jdx[-1], idx[0]) if j < k else (idx[-1], jdx[0])
-        if not worn[lo + 1:hi].all():
+        if not _joined_by_missing_data(*((jdx, idx) if j < k else (idx, jdx)), worn):
             continue
         est = estimate_upright(upv[jdx], spread_deg[jdx], active_deg=s.estimate_active_deg,
                                min_active_s=s.estimate_min_active_s)
@@ -231,7 +243,7 @@ class BoutCandidates:
 MARK_PAD_S = 3.0
 
 
-def _bout_routine(t_ns: np.ndarray, up: np.ndarray, fs_hz: float,
+def _bout_routine(t_ns: IntArray, up: FloatArray, fs_hz: float,
                   marks: list[tuple[int, int]], t0: int, t1: int, s: AnalysisSettings,
                   rejected: list[str]) -> Mounting | None:
     """The first marked routine overlapping samples ``t0`` … ``t1`` (ns) that passes
@@ -256,9 +268,9 @@ def _bout_routine(t_ns: np.ndarray, up: np.ndarray, fs_hz: float,
     return None
 
 
-def _bout_walking(k: int, idx: np.ndarray, acc: np.ndarray, up: np.ndarray, fs_hz: float,
-                  sec: np.ndarray, counts: np.ndarray, first_sample: np.ndarray,
-                  walk: np.ndarray, upv: np.ndarray, s: AnalysisSettings) -> Mounting | None:
+def _bout_walking(k: int, idx: IntArray, acc: FloatArray, up: FloatArray, fs_hz: float,
+                  sec: IntArray, counts: IntArray, first_sample: IntArray,
+                  walk: BoolArray, upv: FloatArray, s: AnalysisSettings) -> Mounting | None:
     """Walking fit of bout ``k`` (seconds ``idx``), None with too little walking or on failure."""
     lo = int(first_sample[idx[0]])
     hi = int(first_sample[idx[-1]] + counts[idx[-1]])
@@ -285,8 +297,8 @@ def _bout_walking(k: int, idx: np.ndarray, acc: np.ndarray, up: np.ndarray, fs_h
 
 
 def bout_candidates(
-    t_ns: np.ndarray, acc: np.ndarray, up: np.ndarray, fs_hz: float, sec: np.ndarray,
-    counts: np.ndarray, bout: np.ndarray, walk: np.ndarray, upv: np.ndarray,
+    t_ns: IntArray, acc: FloatArray, up: FloatArray, fs_hz: float, sec: IntArray,
+    counts: IntArray, bout: BoutArray, walk: BoolArray, upv: FloatArray,
     marks: list[tuple[int, int]], s: AnalysisSettings,
 ) -> BoutCandidates:
     """Routine and walking fits of every wear bout of a day (the per-sample part).
@@ -402,25 +414,26 @@ class BoutAngles:
     split, :func:`analysis.upright.split_upright_lying`).
     """
 
-    flexion_deg: np.ndarray
-    lateral_deg: np.ndarray
-    inclination_deg: np.ndarray
-    calibration: np.ndarray
-    confidence: np.ndarray
+    flexion_deg: FloatArray
+    lateral_deg: FloatArray
+    inclination_deg: FloatArray
+    calibration: LabelArray
+    confidence: LabelArray
     records: list[BoutRecord]
     last: Mounting | None
-    lying_hint: np.ndarray
+    lying_hint: BoolArray
 
 
-def _estimated_up(k: int, idx: np.ndarray, feats: pd.DataFrame, bout: np.ndarray,
-                  upv: np.ndarray, intensity: np.ndarray,
+def _estimated_up(k: int, idx: IntArray, feats: pd.DataFrame, bout: BoutArray,
+                  upv: FloatArray, intensity: FloatArray,
                   s: AnalysisSettings,
-                  fallback: np.ndarray | None = None) -> tuple[np.ndarray, str, str]:
+                  fallback: FloatArray | None = None) -> tuple[FloatArray, str, str]:
     """Upright of a bout without a mounting: ``(up, source, confidence)``.
 
     Estimated from the bout's active periods (``analysis.calibration.estimate_upright``),
-    else a neighbour's across missing data, else the bout's typical direction (its most
-    common posture, source "none"); the forward direction stays unknown.
+    else a neighbour's across missing data, else from any movement (source :data:`_WEAK`,
+    reported as "estimated"), else the bout's typical direction (its most common posture,
+    source "none"); the forward direction stays unknown.
     """
     est = estimate_upright(upv[idx], intensity[idx], active_deg=s.estimate_active_deg,
                            min_active_s=s.estimate_min_active_s)
@@ -434,13 +447,62 @@ def _estimated_up(k: int, idx: np.ndarray, feats: pd.DataFrame, bout: np.ndarray
         est = estimate_upright(upv[idx], fallback[idx], active_deg=s.estimate_active_deg,
                                min_active_s=s.estimate_min_active_s)
         if est is not None:
-            return est[0], "estimated", "low"
+            return est[0], _WEAK, "low"
     return unit_rows(np.nanmedian(upv[idx], axis=0)), "none", "low"
 
 
+#: Internal source of an upright estimated from any movement, transitions included (the
+#: fallback of :func:`_estimated_up`): reported as "estimated", but an up-axis prior is
+#: preferred to it when the bout holds a single posture.
+_WEAK = "estimated-any-movement"
+
+
+def _bout_prior(idx: IntArray, prior_up: FloatArray | None) -> FloatArray | None:
+    """The up-axis prior (unit, shape (3,)) of the bout with rows ``idx``: that of its first
+    second with one, None when none of its seconds has one."""
+    if prior_up is None:
+        return None
+    ok = np.flatnonzero(np.isfinite(prior_up[idx]).all(axis=1))
+    return None if ok.size == 0 else unit_rows(prior_up[idx[ok[0]]])
+
+
+def _borrow_estimates(est: dict[int, tuple[FloatArray, str, str]], bout: BoutArray,
+                      worn: BoolArray) -> None:
+    """Give a bout left without any estimate (source "none") the final upright of the
+    nearest bout (previous first) that has one and is joined to it only by missing data.
+
+    The sensor stayed on across a pure data gap (an RFID reader losing the tag, a Bluetooth
+    link dropping), so the mounting — and with it the upright — is the one estimated next
+    to it; the bout's own most common direction is no upright at all when the wearer lay
+    still through it. Changes ``est`` in place (borrowed estimates keep confidence "low").
+    """
+    rows = {k: np.flatnonzero(bout == k) for k in est}
+    own = {k: v for k, v in est.items() if v[1] in ("estimated", _WEAK)}
+    for k, (_, source, _) in list(est.items()):
+        if source != "none":
+            continue
+        for j in (k - 1, k + 1):
+            if j not in own:
+                continue
+            a, b = (rows[j], rows[k]) if j < k else (rows[k], rows[j])
+            if _joined_by_missing_data(a, b, worn):
+                est[k] = (own[j][0], "estimated", "low")
+                log.debug("bout %d: upright borrowed from bout %d across missing data", k, j)
+                break
+
+
 def bout_angles(feats: pd.DataFrame, fitted: Sequence[Mounting | None],
-                initial: Mounting | None, s: AnalysisSettings) -> BoutAngles:
+                initial: Mounting | None, s: AnalysisSettings,
+                prior_up: FloatArray | None = None) -> BoutAngles:
     """Flexion, lateral bend and inclination of every second from its bout's mounting.
+
+    Bouts without a mounting get an estimated upright (:func:`_estimated_up`), refined by
+    the two-posture split (:func:`analysis.upright.split_upright_lying`); a bout where
+    nothing can be estimated borrows the estimate of a neighbour joined to it only by
+    missing data (:func:`_borrow_estimates`). A bout that still has no upright of its own
+    data (source "none", or one guessed from any movement in a bout with a single posture)
+    takes the up-axis prior of how the sensor is worn, where one is given (source "prior",
+    confidence "low"); the prior also breaks a clear tie in the two-posture split.
 
     Parameters
     ----------
@@ -451,6 +513,9 @@ def bout_angles(feats: pd.DataFrame, fitted: Sequence[Mounting | None],
     initial : Mounting or None
         The carried mounting (``last`` when no bout has one).
     s : AnalysisSettings
+    prior_up : ndarray, shape (E, 3), optional
+        Per second, the unit up axis of how the sensor is worn (sensor frame,
+        :mod:`analysis.upaxis`); NaN rows where none is known. None: no prior anywhere.
     """
     bout = feats["bout"].to_numpy()
     counts = feats["n_samples"].to_numpy()
@@ -460,11 +525,40 @@ def bout_angles(feats: pd.DataFrame, fitted: Sequence[Mounting | None],
     out = BoutAngles(np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan),
                      np.full(n, "none", dtype=object), np.full(n, "low", dtype=object),
                      [], initial, np.zeros(n, dtype=bool))
-    intensity: np.ndarray | None = None
-    locomotion: np.ndarray | None = None
+    ests: dict[int, tuple[FloatArray, str, str]] = {}
+    if any(m is None for m in fitted):
+        dirs = feats[[f"accdir_{a}" for a in "xyz"]].to_numpy()
+        intensity = movement_spread_deg(sec, dirs, counts)
+        # upright is estimated from movement about one direction (locomotion), not
+        # from movement between postures (bending, lying down)
+        drift = movement_drift_deg(sec, dirs, counts)
+        locomotion = np.where(drift <= intensity, intensity, 0.0)
+        for k, m in enumerate(fitted):
+            if m is None:
+                idx = np.flatnonzero(bout == k)
+                first, how, conf = _estimated_up(k, idx, feats, bout, upv, locomotion, s,
+                                                 fallback=intensity)
+                if how in ("estimated", _WEAK):
+                    split = split_upright_lying(upv[idx], intensity[idx], first,
+                                                prior=_bout_prior(idx, prior_up))
+                    if split is not None:
+                        first = split.upright
+                        out.lying_hint[idx] = split.lying_mask
+                        how = "estimated"  # two observed postures: the data's own upright
+                ests[k] = (first, how, conf)
+        _borrow_estimates(ests, bout, feats["worn"].to_numpy(dtype=bool))
+        for k, (first, how, conf) in list(ests.items()):
+            if how == "estimated":
+                continue
+            prior = _bout_prior(np.flatnonzero(bout == k), prior_up)
+            if prior is not None:
+                log.info("wear bout %d: no upright in the data; using how the sensor is worn", k)
+                ests[k] = (prior, "prior", "low")
+            elif how == _WEAK:
+                ests[k] = (first, "estimated", conf)
     for k, m in enumerate(fitted):
         idx = np.flatnonzero(bout == k)
-        up_est: np.ndarray | None = None
+        up_est: FloatArray | None = None
         if m is not None:
             out.flexion_deg[idx], out.lateral_deg[idx], out.inclination_deg[idx] = \
                 flexion_angles(upv[idx], m)
@@ -472,20 +566,7 @@ def bout_angles(feats: pd.DataFrame, fitted: Sequence[Mounting | None],
             out.confidence[idx] = _confidence(m)
             out.last = m
         else:
-            if intensity is None or locomotion is None:
-                dirs = feats[[f"accdir_{a}" for a in "xyz"]].to_numpy()
-                intensity = movement_spread_deg(sec, dirs, counts)
-                # upright is estimated from movement about one direction (locomotion), not
-                # from movement between postures (bending, lying down)
-                drift = movement_drift_deg(sec, dirs, counts)
-                locomotion = np.where(drift <= intensity, intensity, 0.0)
-            up_est, source, conf = _estimated_up(k, idx, feats, bout, upv, locomotion, s,
-                                                 fallback=intensity)
-            if source == "estimated":
-                split = split_upright_lying(upv[idx], intensity[idx], up_est)
-                if split is not None:
-                    up_est = split.upright
-                    out.lying_hint[idx] = split.lying_mask
+            up_est, source, conf = ests[k]
             out.confidence[idx] = conf
             out.inclination_deg[idx] = np.degrees(np.arccos(np.clip(upv[idx] @ up_est, -1, 1)))
         out.calibration[idx] = source

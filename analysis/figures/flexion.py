@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from typing import Any
 
 import numpy as np
 import pandas as pd
+from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure, FigureBase
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
+from numpy.typing import NDArray
 
 from analysis.figures.style import (
     CONTEXT_CODES,
@@ -30,10 +31,12 @@ from analysis.figures.style import (
 
 __all__ = ["band_names", "day_timeline_figure", "flexion_distribution_figure"]
 
+FloatArray = NDArray[np.float64]
 
-def _kde_violin(ax: Axes, data: Sequence[np.ndarray], positions: np.ndarray) -> None:
+
+def _kde_violin(ax: Axes, data: Sequence[FloatArray], positions: FloatArray) -> None:
     rng = np.random.default_rng(0)
-    shown: list[np.ndarray] = []
+    shown: list[FloatArray] = []
     for values in data:
         if values.size > 4000:
             values = rng.choice(values, 4000, replace=False)
@@ -42,6 +45,7 @@ def _kde_violin(ax: Axes, data: Sequence[np.ndarray], positions: np.ndarray) -> 
     if usable:
         parts = ax.violinplot([shown[i] for i in usable], positions=positions[usable],
                               widths=0.8, showextrema=False, bw_method=0.15)
+        # matplotlib's stub types every entry as one Collection; "bodies" is a list of them
         for body in parts["bodies"]:  # type: ignore[attr-defined]
             body.set_facecolor(OKABE_ITO["sky_blue"])
             body.set_edgecolor("none")
@@ -62,11 +66,11 @@ def band_names(band_edges_deg: Sequence[float]) -> list[str]:
 
 def _values_per_day(
     epochs: pd.DataFrame, tz: str, days: Sequence[dt.date] | None
-) -> tuple[list[dt.date], list[np.ndarray]]:
+) -> tuple[list[dt.date], list[FloatArray]]:
     """Worn upright/walking flexion values of each local day (``days`` or those with data)."""
     mask = epochs["worn"].to_numpy(dtype=bool) & epochs["context"].isin(["upright", "walking"]
                                                                            ).to_numpy()
-    flex = epochs["flexion_deg"].to_numpy(dtype=float)
+    flex: FloatArray = epochs["flexion_deg"].to_numpy(dtype=np.float64)
     mask &= np.isfinite(flex)
     local = pd.DatetimeIndex(epochs.index).tz_convert(tz)
     local_day = local.tz_localize(None).to_numpy().astype("datetime64[D]")
@@ -75,7 +79,7 @@ def _values_per_day(
     order = np.argsort(local_day[mask], kind="stable")
     day_sorted = local_day[mask][order]
     flex_sorted = flex[mask][order]
-    data = []
+    data: list[FloatArray] = []
     for d in days:
         key = np.datetime64(d, "D")
         lo, hi = np.searchsorted(day_sorted, [key, key + np.timedelta64(1, "D")])
@@ -83,7 +87,7 @@ def _values_per_day(
     return list(days), data
 
 
-def _box(ax: Axes, data: list[np.ndarray], positions: np.ndarray) -> None:
+def _box(ax: Axes, data: list[FloatArray], positions: FloatArray) -> None:
     nonempty = [i for i, v in enumerate(data) if v.size]
     if nonempty:
         ax.boxplot([data[i] for i in nonempty], positions=positions[nonempty], widths=0.18,
@@ -145,7 +149,7 @@ def flexion_distribution_figure(
                label=f"Slouch threshold {threshold_deg:g}°")
     ax.axhline(0, color="#999999", linewidth=0.6)
     names = band_names(band_edges_deg)
-    handles: list[Any] = [Patch(color=c, alpha=0.25, label=f"{n} band")
+    handles: list[Artist] = [Patch(color=c, alpha=0.25, label=f"{n} band")
                           for c, n in zip(colors, names[2:], strict=True)]
     handles.append(Line2D([], [], color=THRESHOLD_COLOR, linestyle="--", linewidth=1.2,
                           label=f"Slouch threshold {threshold_deg:g}°"))
@@ -200,13 +204,13 @@ def day_timeline_figure(
                        & (epochs.index < end.tz_convert("UTC"))]
     local = local.tz_convert(tz) if isinstance(local.index, pd.DatetimeIndex) else local
 
-    def hours_of(times: pd.Series | pd.DatetimeIndex) -> np.ndarray:
+    def hours_of(times: pd.Series | pd.DatetimeIndex) -> FloatArray:
         idx = pd.DatetimeIndex(pd.to_datetime(times, utc=True)).tz_convert(tz)
-        return np.asarray((idx - start).total_seconds() / 3600.0, dtype=float)
+        return np.asarray((idx - start).total_seconds() / 3600.0, dtype=np.float64)
 
     _flexion_trace(ax, local, episodes, threshold_deg, hours_of)
     ax.set_title(f"{day:%A %d %B %Y}: trunk flexion, slouch episodes, pain and remedies")
-    handles: list[Any] = [
+    handles: list[Artist] = [
         Line2D([], [], color=OKABE_ITO["blue"], linewidth=1.2),
         Patch(color=CONTEXT_COLORS["slouch"], alpha=0.3),
         Line2D([], [], color=THRESHOLD_COLOR, linestyle="--", linewidth=1.0),
@@ -224,7 +228,7 @@ def day_timeline_figure(
 
 
 _STRIP_KEYS = ("upright", "slouch", "walking", "lying", "nonwear")
-HoursOf = Callable[[pd.Series | pd.DatetimeIndex], np.ndarray]
+HoursOf = Callable[[pd.Series | pd.DatetimeIndex], FloatArray]
 
 
 def _flexion_trace(ax: Axes, local: pd.DataFrame, episodes: pd.DataFrame,
@@ -258,12 +262,12 @@ def _flexion_trace(ax: Axes, local: pd.DataFrame, episodes: pd.DataFrame,
 
 
 def _pain_and_remedies(ax2: Axes, pain: pd.DataFrame, remedies: pd.DataFrame,
-                       hours_of: HoursOf) -> list[tuple[Any, str]]:
+                       hours_of: HoursOf) -> list[tuple[Artist, str]]:
     """Pain ratings and remedy marks on the right-hand pain axis; their legend entries."""
     ax2.spines["right"].set_visible(True)
     ax2.set_ylim(0, 10.5)
     ax2.set_ylabel("Pain (0–10)")
-    legend: list[tuple[Any, str]] = []
+    legend: list[tuple[Artist, str]] = []
     if not pain.empty:
         px = hours_of(pain["time"])
         keep = (px >= 0) & (px < 24)
@@ -291,7 +295,7 @@ def _pain_and_remedies(ax2: Axes, pain: pd.DataFrame, remedies: pd.DataFrame,
     return legend
 
 
-def _context_strip(strip: Axes, codes: np.ndarray, tz: str) -> None:
+def _context_strip(strip: Axes, codes: FloatArray, tz: str) -> None:
     """The per-minute context colour strip under the trace, with the local-time axis."""
     cmap = ListedColormap([CONTEXT_COLORS[c] for c in CONTEXT_CODES]).with_extremes(bad="white")
     strip.imshow(np.ma.masked_invalid(codes[None, :]), cmap=cmap, vmin=-0.5,
@@ -309,8 +313,8 @@ def _context_strip(strip: Axes, codes: np.ndarray, tz: str) -> None:
 def _minute_context_codes(
     local: pd.DataFrame,
     start: pd.Timestamp,
-    hours_of: Callable[[pd.DatetimeIndex], np.ndarray],
-) -> np.ndarray:
+    hours_of: Callable[[pd.DatetimeIndex], FloatArray],
+) -> FloatArray:
     """Most frequent context code (slouch as its own code) per minute of the local day."""
     full = np.full(24 * 60, np.nan)
     if not len(local):

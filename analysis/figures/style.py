@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, Literal, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Literal, ParamSpec, TypeVar
 
 import matplotlib as mpl
 import numpy as np
@@ -19,6 +19,10 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure, FigureBase, SubFigure
+from numpy.typing import NDArray
+
+if TYPE_CHECKING:  # matplotlib's name for the rc keys (a Literal of every key)
+    from matplotlib.typing import RcKeyType
 
 __all__ = [
     "CONTEXT_CODES",
@@ -75,7 +79,7 @@ REMEDY_COLOR = OKABE_ITO["reddish_purple"]
 THRESHOLD_COLOR = OKABE_ITO["vermillion"]
 
 #: Matplotlib rc settings applied while a figure is built (restored afterwards).
-RC_PARAMS: dict[str, Any] = {
+RC_PARAMS: dict[RcKeyType, str | float | bool] = {
     "font.family": "DejaVu Sans",
     "font.size": 9,
     "axes.titlesize": 10,
@@ -129,7 +133,7 @@ def styled(func: Callable[_P, _R]) -> Callable[_P, _R]:
 
     @wraps(func)
     def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
-        with mpl.rc_context(RC_PARAMS):  # type: ignore[arg-type]
+        with mpl.rc_context(RC_PARAMS):
             return func(*args, **kwargs)
 
     wrapper.__doc__ = f"{(func.__doc__ or '').rstrip()}\n{FIGURE_DOC}    "
@@ -153,7 +157,7 @@ def new_figure(
     Figure
         The figure, with an Agg canvas attached (so ``savefig`` works without pyplot).
     """
-    with mpl.rc_context(RC_PARAMS):  # type: ignore[arg-type]
+    with mpl.rc_context(RC_PARAMS):
         fig = Figure(figsize=figsize, layout=layout)
     FigureCanvasAgg(fig)
     return fig
@@ -183,11 +187,14 @@ def day_label(day: dt.date) -> str:
     return f"{day:%a}\n{day.day} {day:%b}"
 
 
-def column_values(daily: pd.DataFrame, name: str) -> np.ndarray:
-    """A numeric column as floats (missing column or values: 0)."""
+def column_values(daily: pd.DataFrame, name: str) -> NDArray[np.float64]:
+    """A numeric column as floats, shape (D,) (missing column or values: 0)."""
     if name not in daily.columns:
         return np.zeros(len(daily))
-    return pd.to_numeric(daily[name], errors="coerce").fillna(0.0).to_numpy(dtype=float)
+    values: NDArray[np.float64] = (
+        pd.to_numeric(daily[name], errors="coerce").fillna(0.0).to_numpy(dtype=np.float64)
+    )
+    return values
 
 
 def message(ax: Axes, text: str) -> None:

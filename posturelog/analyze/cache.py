@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -24,6 +25,7 @@ import pandas as pd
 from analysis.calibration import Mounting, MountingSource
 from analysis.epochs import BoutRecord
 from analysis.settings import AnalysisSettings
+from analysis.upaxis import UpPrior
 from posturelog.store import Store
 
 __all__ = ["BoutJson", "CACHE_VERSION", "CacheSidecar", "DayCache", "MountingRecord", "bout_json", "cache_key", "empty_sidecar",
@@ -32,7 +34,7 @@ __all__ = ["BoutJson", "CACHE_VERSION", "CacheSidecar", "DayCache", "MountingRec
 log = logging.getLogger(__name__)
 
 #: Bumped when the epoch computation changes in a way the settings hash does not capture.
-CACHE_VERSION = "epochs-4"
+CACHE_VERSION = "epochs-6"
 
 
 class MountingRecord(TypedDict):
@@ -114,9 +116,11 @@ def mounting_from_record(d: MountingRecord | None) -> Mounting | None:
 
 
 def cache_key(store: Store, day: date, marks: pd.DataFrame, settings: AnalysisSettings,
-              carried: MountingRecord | None) -> str:
-    """Hash of everything a day's epochs depend on (20 hex digits)."""
+              carried: MountingRecord | None, *, priors: Sequence[UpPrior] = ()) -> str:
+    """Hash of everything a day's epochs depend on (20 hex digits), the up-axis priors of
+    the day's sessions (how the sensor was worn) included."""
     ident = {
+        "priors": [[p.start_ns, p.end_ns, p.axis] for p in priors],
         "version": CACHE_VERSION,
         "files": [store.samples_fingerprint(day + timedelta(days=k)) for k in (-1, 0, 1)],
         "tz": store.timezone(),

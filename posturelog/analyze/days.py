@@ -40,6 +40,7 @@ from analysis.epochs import (
 )
 from analysis.metrics import local_day_bounds
 from analysis.settings import AnalysisSettings
+from analysis.upaxis import UpPrior
 from posturelog.analyze.cache import (
     CacheSidecar,
     DayCache,
@@ -71,14 +72,15 @@ DayProgress = Callable[[date, int, int], None]
 
 @dataclass(frozen=True)
 class DayTask:
-    """One local day to compute: its UTC bounds (ns, end exclusive), calibration marks and
-    candidate sample files."""
+    """One local day to compute: its UTC bounds (ns, end exclusive), calibration marks,
+    candidate sample files and how the sensor was worn in its sessions (up-axis priors)."""
 
     day: date
     lo_ns: int
     hi_ns: int
     marks: pd.DataFrame
     files: list[Path]
+    priors: tuple[UpPrior, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -174,7 +176,7 @@ def _finish(prep: PreparedDay, first_ns: int, task: DayTask,
     # carry the previous day's mounting only into a bout that starts at local midnight
     if initial is not None and (first_ns - task.lo_ns) / _NS >= s.calibration_min_bout_s:
         initial = None
-    ep, info = finish_day(prep, initial_mounting=initial)
+    ep, info = finish_day(prep, initial_mounting=initial, up_priors=task.priors)
     return ep, _sidecar(info, task, s)
 
 
@@ -252,7 +254,8 @@ def _tasks(store: Store, days: list[date]) -> list[DayTask]:
         lo, hi = local_day_bounds(day, tz)
         lo_ns, hi_ns = int(lo.value), int(hi.value)
         day_marks = marks[(marks["end"] > lo) & (marks["start"] < hi)]
-        out.append(DayTask(day, lo_ns, hi_ns, day_marks, store.sample_files(lo_ns, hi_ns)))
+        out.append(DayTask(day, lo_ns, hi_ns, day_marks, store.sample_files(lo_ns, hi_ns),
+                           tuple(store.up_priors(lo_ns, hi_ns))))
     return out
 
 
@@ -310,7 +313,8 @@ def epochs_for_days(
         prep = _Preparer(tasks, s, pool, max(1, workers) + 1, cache_dir)
         for k, task in enumerate(tasks):
             cache = DayCache(cache_dir, task.day,
-                             cache_key(store, task.day, task.marks, s, carried))
+                             cache_key(store, task.day, task.marks, s, carried,
+                                       priors=task.priors))
             hit = cache.read()
             if hit is not None:
                 prep.discard(k)

@@ -48,6 +48,12 @@ DataDir = Annotated[
     typer.Option("--data-dir", help="Data directory (default: $POSTURELOG_DATA_DIR or the platform's)."),
 ]
 Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Log progress details.")]
+UpAxis = Annotated[
+    str | None,
+    typer.Option("--up-axis", help="How the sensor is worn: the device axis pointing toward the head "
+                 "when you stand (+x, -x, +y, -y, +z, -z; default: [sensor] up_axis in config.toml). "
+                 "Used only where the data give no upright of their own."),
+]
 
 
 def error_line(message: str) -> None:

@@ -8,6 +8,7 @@ import typer
 
 from posturelog.commands.common import (
     DataDir,
+    UpAxis,
     Verbose,
     console,
     open_store,
@@ -41,6 +42,8 @@ def record(
     duration: Annotated[float | None, typer.Option("--duration", help="Seconds to record (default: until Ctrl-C).")] = None,
     rate: Annotated[float | None, typer.Option("--rate", help="Sample rate in Hz.")] = None,
     alert_after: Annotated[float | None, typer.Option("--alert-after", help="Seconds of slouch before an alert (default: [alerts] alert_after_s, 30).")] = None,
+    live: Annotated[bool, typer.Option("--live/--no-live", help="Live posture view and alerts.")] = True,
+    up_axis: UpAxis = None,
     verbose: Verbose = False,
 ) -> None:
     """Stream the wearer's sensor into the store until Ctrl-C (or --duration), with a live
@@ -53,7 +56,8 @@ def record(
         raise UserError(f"--duration must be positive, got {duration}")
     if rate is not None and rate <= 0:
         raise UserError(f"--rate must be positive, got {rate}")
-    raise typer.Exit(run_record(resolve_data_dir(data_dir), device, duration, rate, alert_after))
+    raise typer.Exit(run_record(resolve_data_dir(data_dir), device, duration, rate, alert_after,
+                                live_view=live, up_axis=up_axis))
 
 
 @user_errors

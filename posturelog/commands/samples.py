@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from posturelog.commands.common import DataDir, Verbose, open_store, say, setup_logging, user_errors
+from posturelog.commands.common import DataDir, UpAxis, Verbose, open_store, say, setup_logging, user_errors
 
 __all__ = ["import_", "export"]
 
@@ -18,17 +18,20 @@ def import_(
     data_dir: DataDir = None,
     timezone: Annotated[str | None, typer.Option("--timezone", help="Wearer's IANA zone (default: the machine's).")] = None,
     model: Annotated[str | None, typer.Option("--model", help="Sensor model to store with the session (default: from the file).")] = None,
+    up_axis: UpAxis = None,
     verbose: Verbose = False,
 ) -> None:
     """Import IMU samples from a CSV file or a phone export (all rows or nothing)."""
     setup_logging(verbose)
+    from posturelog.config import resolve_up_axis
     from posturelog.importer import import_file
     from posturelog.sampling import describe_sampling
     from posturelog.timezones import check_timezone, machine_timezone
 
     zone = check_timezone(timezone) if timezone else machine_timezone()
     store = open_store(data_dir)
-    report = import_file(store, file, zone, model=model)
+    axis = resolve_up_axis(up_axis, store.data_dir)
+    report = import_file(store, file, zone, model=model, up_axis=axis)
     result = report.result
     say(
         f"Imported {result.n_samples:,} samples from {file} as session {result.session_id} "

@@ -32,12 +32,15 @@ _COLUMNS: dict[str, str] = {
     "n_samples": "Number of raw IMU samples in the second (50 at 50 Hz).",
     "calibration": "How the upright/forward mounting of that wear bout was found: routine "
     "(stand-tall + bend routine), walking (fitted from walking), estimated (upright only, from "
-    "the bout's active periods; inclination and lying, no flexion), none (no fit; no flexion). "
+    "the bout's active periods; inclination and lying, no flexion), prior (upright only, from "
+    "how the sensor is worn, --up-axis / [sensor] up_axis, where the data give none; low "
+    "confidence; inclination and lying, no flexion), none (no fit; no flexion). "
     "A mounting applies to its whole wear bout, before and after the routine or walk. In the "
     "daily table: the source of most worn seconds of the day.",
     "calibration_confidence": "Confidence of that calibration: high (routine, or a clear "
     "walking fit), medium (walking fit with a weak forward axis, or upright estimated from "
-    "≥ 60 active seconds), low (estimated from fewer, or none). In the daily table: the value "
+    "≥ 60 active seconds), low (estimated from fewer, the worn up axis, or none). In the daily "
+    "table: the value "
     "of most worn seconds of the day.",
     "accdir_x": "Mean over the second of the unit acceleration direction, x component "
     "(likewise accdir_y, accdir_z; its length drops below 1 when the direction moves).",

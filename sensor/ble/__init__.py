@@ -9,8 +9,11 @@ Modules
   mapping of bleak / D-Bus failures onto them.
 * :mod:`sensor.ble.scan` — :class:`FoundDevice`, :func:`scan`, :func:`find_device`.
 * :mod:`sensor.ble.gatt` — one connection's GATT steps (device information, subscribe,
-  configuration writes, rate confirmation, configuration replies).
+  configuration writes, configuration replies).
+* :mod:`sensor.ble.rate` — confirming the rate the sensor runs at (query or read-back).
 * :mod:`sensor.ble.batching` — notifications → batches (:class:`StreamStats`).
+* :mod:`sensor.ble.feed` — the queue between the callbacks and the consumer.
+* :mod:`sensor.ble.reconnect` — which failed attempts end a stream; backoff between attempts.
 * :mod:`sensor.ble.stream` — :class:`SensorStream`: connect, configure, stream, reconnect.
 """
 

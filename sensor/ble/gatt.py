@@ -1,5 +1,5 @@
 """One connection's GATT steps: read device information, subscribe, write the configuration,
-confirm the rate, and judge configuration replies.
+and judge configuration replies (the rate is confirmed in :mod:`sensor.ble.rate`).
 
 Each step maps the failures a person can act on to :mod:`sensor.ble.errors`.
 """
@@ -34,9 +34,8 @@ __all__ = [
     "check_replies",
     "match_characteristics",
     "read_battery",
+    "pairing_error",
     "read_info",
-    "read_rate",
-    "record_rate",
     "subscribe",
     "write_config",
 ]
@@ -55,7 +54,8 @@ def _label(device: FoundDevice) -> str:
     return device.name or device.address
 
 
-def _pairing_error(device: FoundDevice) -> PairingRequiredError:
+def pairing_error(device: FoundDevice) -> PairingRequiredError:
+    """The error for a sensor that refuses until paired with this computer."""
     return PairingRequiredError(pairing_message(device.name, device.address))
 
 
@@ -102,7 +102,7 @@ async def read_info(
             raw = await asyncio.wait_for(client.read_gatt_char(uuid), timeout=5)
         except Exception as exc:  # noqa: BLE001 - optional information
             if is_pairing_error(exc):
-                raise _pairing_error(device) from exc
+                raise pairing_error(device) from exc
             logger.info("could not read %s: %r", attr, exc)
             continue
         text = bytes(raw).split(b"\0", 1)[0].decode("utf-8", "replace").strip()
@@ -142,7 +142,7 @@ async def subscribe(
             await client.start_notify(uuid, callback)
         except BleakError as exc:
             if is_pairing_error(exc):
-                raise _pairing_error(device) from exc
+                raise pairing_error(device) from exc
             raise
 
 
@@ -161,72 +161,13 @@ async def write_config(client: BleakClient, writes: list[ConfigWrite], device: F
             await client.write_gatt_char(w.char_uuid, w.data, response=w.response)
         except (BleakDBusError, BleakGATTProtocolError) as exc:
             if is_pairing_error(exc):
-                raise _pairing_error(device) from exc
+                raise pairing_error(device) from exc
             raise ConfigurationRejectedError(
                 f"{_label(device)} rejected configuration write "
                 f"{w.data.hex(' ')} to {w.char_uuid}: {one_line(exc)}"
             ) from exc
         if w.delay_s:
             await asyncio.sleep(w.delay_s)
-
-
-async def read_rate(
-    client: BleakClient, char_uuids: list[str], profile: SensorProfile, device: FoundDevice
-) -> float | None:
-    """The rate the sensor reports on its read-back characteristic, or ``None`` if it has none
-    or the answer was not readable (confirmation is best effort)."""
-    uuid = profile.rate_readback_uuid()
-    if uuid is None or uuid not in char_uuids:
-        return None
-    try:
-        raw = await asyncio.wait_for(client.read_gatt_char(uuid), timeout=5)
-    except Exception as exc:  # noqa: BLE001 - confirmation is best effort
-        if is_pairing_error(exc):
-            raise _pairing_error(device) from exc
-        logger.info("could not read the rate back: %r", exc)
-        return None
-    actual = profile.parse_rate_readback(bytes(raw))
-    if actual is None:
-        logger.info("rate read-back %s not interpretable", bytes(raw).hex(" "))
-    return actual
-
-
-def record_rate(info: SourceInfo, requested_hz: float, actual_hz: float | None) -> float:
-    """Note in ``info`` whether the sensor confirmed the requested rate; the rate to use.
-
-    Parameters
-    ----------
-    info : SourceInfo
-        Updated in place: ``rate_hz`` becomes the rate to use; ``extra["rate_confirmed"]`` is
-        ``"yes"``, ``"no"`` (the sensor runs at another rate) or ``"unknown"`` (no answer); when
-        the sensor did not take the rate, ``extra["rate_note"]`` says so in one sentence.
-    requested_hz : float
-        The rate configured.
-    actual_hz : float or None
-        The rate the sensor reported, ``None`` if it did not say.
-
-    Returns
-    -------
-    float
-        ``actual_hz`` when known, else ``requested_hz``.
-    """
-    if actual_hz is None:
-        logger.warning("%s did not report its rate; assuming %g Hz", info.address, requested_hz)
-        info.extra["rate_confirmed"] = "unknown"
-        info.rate_hz = requested_hz
-        return requested_hz
-    if abs(actual_hz - requested_hz) > 1e-6 * requested_hz:
-        note = f"sensor did not take {requested_hz:g} Hz; it runs at {actual_hz:g} Hz"
-        logger.warning("%s (%s)", note, info.address)
-        info.extra["rate_confirmed"] = "no"
-        info.extra["rate_requested_hz"] = f"{requested_hz:g}"
-        info.extra["rate_note"] = note
-    else:
-        info.extra["rate_confirmed"] = "yes"
-        info.extra.pop("rate_note", None)
-        info.extra.pop("rate_requested_hz", None)
-    info.rate_hz = float(actual_hz)
-    return float(actual_hz)
 
 
 async def check_replies(

@@ -3,21 +3,21 @@ after link loss.
 
 Design
 ------
-* The notification callback only puts ``(bytes, arrival time ns)`` on an :class:`asyncio.Queue`;
-  the consumer (:meth:`SensorStream.__anext__`) hands them to the
-  :class:`~sensor.ble.batching.BatchAssembler`, which decodes with the profile, times the
-  samples with the clock and cuts batches.
+* The notification callback only hands ``bytes`` to the :class:`~sensor.ble.feed.BatchFeed`
+  (a queue); the consumer (:meth:`SensorStream.__anext__`) takes batches from it.
 * One client at a time. On link loss (bleak's ``disconnected_callback``) the old client is
   disposed of completely (``disconnect()`` releases its D-Bus connection and watcher) before a
-  new one is created, with capped exponential backoff between attempts.
+  new one is created, waiting between attempts as :mod:`sensor.ble.reconnect` says (capped
+  exponential backoff; which failures end the stream).
 * Every connection has a generation number captured by its callbacks; a callback from an older
   generation is dropped and counted (``StreamStats.stale_dropped``). That is the guard against
   doubled notifications after a reconnect (bleak issue #2002): a stale client's deliveries can
   never reach the queue, so no sample is delivered twice.
 * The first batch after a reconnect has ``gap_before=True``; decoder and clock are reset.
-* After configuring, the rate is confirmed where the sensor can say (a read-back
-  characteristic, or a query answered among the data notifications) and recorded in
-  :attr:`SensorStream.info`; a sensor that did not take the rate is timed at the rate it reports.
+* After configuring, the rate is confirmed where the sensor can say (:mod:`sensor.ble.rate`:
+  a read-back characteristic, or a query answered among the data notifications) and recorded
+  in :attr:`SensorStream.info`; a sensor that did not take the rate is timed at the rate it
+  reports.
 * Failures a person can act on raise :class:`~sensor.ble.errors.SensorError` subclasses with a
   one-line message.
 """
@@ -29,8 +29,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
-from typing import Any
+from dataclasses import replace
 
 from bleak import BleakClient
 from bleak.backends.characteristic import BleakGATTCharacteristic
@@ -39,46 +38,26 @@ from bleak.exc import BleakDeviceNotFoundError, BleakError
 
 from sensor.batch import SampleBatch, SourceInfo
 from sensor.ble.batching import BatchAssembler, StreamStats
-from sensor.ble.errors import (
-    ConnectionFailedError,
-    NoDataError,
-    SensorError,
-    UnsupportedDeviceError,
-    adapter_error,
-    one_line,
-)
+from sensor.ble.errors import NoDataError, SensorError, UnsupportedDeviceError, one_line
+from sensor.ble.feed import BatchFeed
 from sensor.ble.gatt import (
     check_replies,
     match_characteristics,
     read_battery,
     read_info,
-    read_rate,
-    record_rate,
     subscribe,
     write_config,
 )
+from sensor.ble.rate import RateConfirmation
+from sensor.ble.reconnect import Backoff, fatal_error
 from sensor.ble.scan import FoundDevice, unsupported_message
 from sensor.clock import SampleClock
 from sensor.profiles import profile_by_key
-from sensor.profiles.base import ConfigWrite
 from vocab.units import require_positive_finite
 
 __all__ = ["SensorStream"]
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class _LinkLost:
-    t_ns: int
-
-
-@dataclass(frozen=True)
-class _Failed:
-    error: BaseException
-
-
-_END = object()
 
 
 class SensorStream:
@@ -155,7 +134,6 @@ class SensorStream:
             has_gyroscope=cls.has_gyroscope,
         )
         self.stats = StreamStats()
-        self._queue: asyncio.Queue[Any] = asyncio.Queue()
         self._control: asyncio.Queue[tuple[str, bytes]] = asyncio.Queue()
         self._client: BleakClient | None = None
         self._gen = 0
@@ -167,11 +145,10 @@ class SensorStream:
         self._runner: asyncio.Task[None] | None = None
         self._started: asyncio.Future[None] | None = None
         self._last_data = 0.0
-        self._rate_reply: asyncio.Future[float] | None = None
+        self._rate = RateConfirmation(self.profile, self.info, self.rate_hz, rate_reply_timeout_s)
         clock = SampleClock(self.rate_hz, has_device_time=cls.has_device_time)
         self._batches = BatchAssembler(self.profile, clock, self.stats, device.address)
-        self._ended = False
-        self._error: BaseException | None = None
+        self._feed = BatchFeed(self._batches, self.stats, batch_interval_s)
 
     @property
     def closing(self) -> bool:
@@ -235,7 +212,7 @@ class SensorStream:
             except Exception:  # noqa: BLE001 - close must not raise
                 logger.debug("runner ended with an error", exc_info=True)
         await self._dispose()
-        self._queue.put_nowait(_END)  # wakes a consumer even if the runner was cancelled
+        self._feed.end()  # wakes a consumer even if the runner was cancelled
 
     async def __aenter__(self) -> SensorStream:
         await self.start()
@@ -248,67 +225,24 @@ class SensorStream:
         return self
 
     async def __anext__(self) -> SampleBatch:
-        while not self._batches.ready:
-            if self._error is not None:
-                error, self._error = self._error, None
-                self._ended = True
-                raise error
-            if self._ended:
-                raise StopAsyncIteration
-            item = await self._queue.get()
-            if self.batch_interval_s > 0 and isinstance(item, tuple):
-                # let a few notifications accumulate: one batch per interval, not per
-                # notification, keeps the per-sample cost (and CPU) low
-                wait_s = self.batch_interval_s - (time.time_ns() - item[1]) / 1e9
-                if wait_s > 0:
-                    await asyncio.sleep(wait_s)
-            items = [item]
-            while len(items) < 2000:
-                try:
-                    items.append(self._queue.get_nowait())
-                except asyncio.QueueEmpty:
-                    break
-            self.stats.max_queue = max(self.stats.max_queue, len(items))
-            self._consume(items)
-        return self._batches.ready.popleft()
-
-    def _consume(self, items: list[Any]) -> None:
-        """Hand queued notifications and events to the batch assembler."""
-        batches = self._batches
-        for item in items:
-            if isinstance(item, tuple):
-                batches.add(*item)
-            elif isinstance(item, _LinkLost):
-                batches.link_lost()
-            elif isinstance(item, _Failed):
-                batches.flush()
-                self._error = item.error  # raised once the ready batches are taken
-                return
-            elif item is _END:
-                batches.flush()
-                self._ended = True
-                return
-        batches.flush()
+        batch = await self._feed.next_batch()
+        if batch is None:
+            raise StopAsyncIteration
+        return batch
 
     # -- callbacks (only enqueue) ---------------------------------------------------------------
     def _data_callback(self, gen: int) -> Callable[[BleakGATTCharacteristic, bytearray], None]:
-        queue = self._queue
+        feed = self._feed
         stats = self.stats
 
         def on_data(_char: BleakGATTCharacteristic, data: bytearray) -> None:
             if gen != self._live_gen:
                 stats.stale_dropped += 1
                 return
-            now = time.time_ns()
-            stats.notifications += 1
             self._last_data = time.monotonic()
             payload = bytes(data)
-            queue.put_nowait((payload, now))
-            waiting = self._rate_reply
-            if waiting is not None and not waiting.done():
-                reported = self.profile.find_rate_reply(payload)
-                if reported is not None:
-                    waiting.set_result(reported)
+            feed.data(payload)
+            self._rate.offer(payload)
 
         return on_data
 
@@ -330,7 +264,7 @@ class SensorStream:
             if not self._closing:
                 logger.warning("link to %s lost", self.device.address)
                 self.stats.link_losses += 1
-                self._queue.put_nowait(_LinkLost(time.time_ns()))
+                self._feed.link_lost()
             self._link_lost.set()
 
         return on_disconnected
@@ -338,7 +272,7 @@ class SensorStream:
     # -- connection management --------------------------------------------------------------------
     async def _run(self) -> None:
         assert self._started is not None
-        backoff = self.backoff_initial_s
+        backoff = Backoff(self.backoff_initial_s, self.backoff_max_s)
         first_deadline = time.monotonic() + self.connect_timeout_s
         first = True
         try:
@@ -347,8 +281,14 @@ class SensorStream:
                     await self._connect_once(first)
                 except (SensorError, BleakError, TimeoutError, OSError, EOFError) as exc:
                     await self._dispose()
-                    out_of_time = time.monotonic() + backoff > first_deadline
-                    fatal = self._fatal_error(exc, first, out_of_time)
+                    out_of_time = time.monotonic() + backoff.delay_s > first_deadline
+                    fatal = fatal_error(
+                        exc,
+                        self.device,
+                        first=first,
+                        out_of_time=out_of_time,
+                        connect_timeout_s=self.connect_timeout_s,
+                    )
                     if fatal is not None:
                         self._fail(fatal, first)
                         return
@@ -357,7 +297,7 @@ class SensorStream:
                     if first:
                         first = False
                         self._started.set_result(None)
-                    backoff = self.backoff_initial_s
+                    backoff.reset()
                     await self._supervise()
                     await self._dispose()
                     if self._closing:
@@ -365,8 +305,8 @@ class SensorStream:
                 if self._closing:
                     break
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._close_event.wait(), timeout=backoff)
-                backoff = min(self.backoff_max_s, backoff * 2)
+                    await asyncio.wait_for(self._close_event.wait(), timeout=backoff.delay_s)
+                backoff.grow()
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # noqa: BLE001 - report anything to the consumer, as one line
@@ -376,34 +316,14 @@ class SensorStream:
         finally:
             if not self._started.done():
                 self._started.set_exception(SensorError("stream closed before it started"))
-        self._queue.put_nowait(_END)
-
-    def _fatal_error(self, exc: BaseException, first: bool, out_of_time: bool) -> BaseException | None:
-        """The error that ends the stream after a failed connection attempt, or None to retry.
-
-        The first connection fails on any sensor error, or when the connect timeout is spent;
-        later, only a lost link that yields no data (``NoDataError``) and transient BLE errors
-        are retried. Adapter / BlueZ problems always end the stream.
-        """
-        if isinstance(exc, SensorError):
-            return exc if first or not isinstance(exc, NoDataError) else None
-        mapped = adapter_error(exc)
-        if mapped is not None:
-            return mapped
-        logger.info("connect to %s failed: %r", self.device.address, exc)
-        if first and out_of_time:
-            return ConnectionFailedError(
-                f"could not connect to {self.device.name or self.device.address} "
-                f"({self.device.address}) within {self.connect_timeout_s:g} s: {one_line(exc)}"
-            )
-        return None
+        self._feed.end()
 
     def _fail(self, exc: BaseException, first: bool) -> None:
         assert self._started is not None
         if first and not self._started.done():
             self._started.set_exception(exc)
         else:
-            self._queue.put_nowait(_Failed(exc))
+            self._feed.fail(exc)
 
     async def _supervise(self) -> None:
         """Wait for link loss or close; read the battery now and then; watch for silence."""
@@ -422,7 +342,7 @@ class SensorStream:
                 )
                 self._live_gen = None
                 self.stats.link_losses += 1
-                self._queue.put_nowait(_LinkLost(time.time_ns()))
+                self._feed.link_lost()
                 break
             if now >= next_battery:
                 next_battery = now + self.battery_interval_s
@@ -499,7 +419,7 @@ class SensorStream:
         else:
             await write_config(client, writes, self.device)
             await self._subscribe(client, gen)
-        clock_rate = await self._confirm_rate(client, char_uuids)
+        clock_rate = await self._rate.confirm(client, char_uuids, self.device)
         if any(u != profile.data_uuid for u in profile.notify_uuids):
             await check_replies(self._control, profile, self.device)
 
@@ -528,30 +448,3 @@ class SensorStream:
             self._data_callback(gen),
             lambda uuid: self._control_callback(gen, uuid),
         )
-
-    async def _confirm_rate(self, client: BleakClient, char_uuids: list[str]) -> float:
-        """Ask the sensor which rate it runs at, where it can say; record the answer in
-        :attr:`info` and return the rate the clock should use."""
-        query = self.profile.rate_query_write()
-        readback = self.profile.rate_readback_uuid()
-        if query is None and (readback is None or readback not in char_uuids):
-            return self.rate_hz
-        actual = None
-        if query is not None:
-            actual = await self._ask_rate(client, query)
-        if actual is None:
-            actual = await read_rate(client, char_uuids, self.profile, self.device)
-        return record_rate(self.info, self.rate_hz, actual)
-
-    async def _ask_rate(self, client: BleakClient, query: ConfigWrite) -> float | None:
-        """Send the rate query and wait for the reply among the data notifications."""
-        self._rate_reply = asyncio.get_running_loop().create_future()
-        try:
-            await write_config(client, [query], self.device)
-            return await asyncio.wait_for(
-                asyncio.shield(self._rate_reply), timeout=self.rate_reply_timeout_s
-            )
-        except TimeoutError:
-            return None
-        finally:
-            self._rate_reply = None

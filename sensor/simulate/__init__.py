@@ -1,8 +1,9 @@
 """A simulated wearer: physically consistent IMU data with per-sample truth, pain and remedies.
 
 Modules: :mod:`~sensor.simulate.settings` (parameters), :mod:`~sensor.simulate.truth` (what
-comes out), :mod:`~sensor.simulate.schedule` and :mod:`~sensor.simulate.plan` (the day's
-activities), :mod:`~sensor.simulate.mounting` (how the sensor sits),
+comes out), :mod:`~sensor.simulate.schedule`, :mod:`~sensor.simulate.activities`,
+:mod:`~sensor.simulate.draft` and :mod:`~sensor.simulate.plan` (the day's activities),
+:mod:`~sensor.simulate.mounting` (how the sensor sits),
 :mod:`~sensor.simulate.curves` and :mod:`~sensor.simulate.synthesis` (per-sample signals),
 :mod:`~sensor.simulate.pain` (pain and remedies), :mod:`~sensor.simulate.wearer` (the whole).
 

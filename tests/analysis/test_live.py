@@ -21,6 +21,7 @@ from analysis.calibration import Mounting
 from analysis.epochs import epochs_from_arrays
 from analysis.live import LIVE_STATES, LiveEngine, LiveSettings
 from sensor.simulate import SimulatedWearer, SimulationSettings
+from vocab.terms import CONTEXTS
 
 FS = 25.0
 TZ = "Europe/London"
@@ -129,3 +130,95 @@ def test_non_finite_samples_are_dropped_like_the_report() -> None:
     out += eng.flush()
     assert [s.n_samples for s in out] == [24] * 5
     assert all(abs(s.flexion_deg) < 2 for s in out)
+
+
+# -- wear rule of coarse sensors (analysis.wear.breathing_observable is false) ------------------
+
+_Q = 9.80665 / 64  # 1/64 g: an 8-bit ±2 g accelerometer
+
+
+def _still_quantised(seconds: int, tilt_deg: float, breathing_deg: float, seed: int = 0,
+                     fs: float = 12.5, noise: float = 0.005) -> tuple[np.ndarray, np.ndarray]:
+    """A still sensor (tilted ``tilt_deg`` off its z face), breathing sway, noise, 1/64 g steps."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(int(seconds * fs)) / fs
+    a = np.radians(tilt_deg) + np.radians(breathing_deg) * np.sin(2 * np.pi * 0.25 * t)
+    acc = 9.80665 * np.stack([np.sin(a), np.zeros_like(t), np.cos(a)], axis=1)
+    acc = np.round((acc + noise * rng.standard_normal(acc.shape)) / _Q) * _Q
+    return (1_700_000_000 * 10**9 + (t * 1e9).astype(np.int64)), acc
+
+
+def _worn(engine: LiveEngine, t: np.ndarray, acc: np.ndarray, fs: float = 12.5) -> np.ndarray:
+    rows = []
+    step = int(fs)
+    for a in range(0, t.size, step):
+        rows += engine.update(t[a:a + step], acc[a:a + step])
+    return np.array([r.worn for r in rows])
+
+
+def test_coarse_sensor_sitting_still_stays_worn() -> None:
+    """A person sitting still with a 1/64-g sensor reads as constant: the breathing rule alone
+    would call it "not worn" after 60 s; the coarse rule keeps it worn (as the report does)."""
+    t, acc = _still_quantised(300, 25.0, 0.2)
+    fine = _worn(LiveEngine(12.5, None, with_gyroscope=False, resolution_mps2=0.0), t, acc)
+    assert not fine[120:].any()  # the breathing rule on these samples: not worn
+    coarse = LiveEngine(12.5, None, with_gyroscope=False, resolution_mps2=_Q)
+    assert "coarser than" in coarse.wear_rule
+    assert _worn(coarse, t, acc).all()
+    # without the resolution, it is estimated from the samples: putting the sensor on (20 s of
+    # movement) shows the quantisation steps
+    probed = LiveEngine(12.5, None, with_gyroscope=False)
+    t_on, acc_on = _still_quantised(20, 25.0, 20.0, noise=0.3, seed=4)
+    _worn(probed, t_on - 20 * 10**9, acc_on)
+    assert "coarser than" in probed.wear_rule
+    assert _worn(probed, t, acc).all()
+
+
+def test_coarse_sensor_put_down_flat_or_long_is_nonwear() -> None:
+    from analysis.settings import AnalysisSettings
+
+    s = AnalysisSettings(wear_coarse_min_nonwear_s=120.0, wear_coarse_long_s=240.0)
+    t, acc = _still_quantised(200, 0.0, 0.0, seed=1)  # flat on a face
+    worn = _worn(LiveEngine(12.5, None, with_gyroscope=False, settings=s, resolution_mps2=_Q), t, acc)
+    assert worn[:100].all() and not worn[140:].any()
+    t, acc = _still_quantised(300, 30.0, 0.0, seed=2)  # tilted: only the long rule
+    worn = _worn(LiveEngine(12.5, None, with_gyroscope=False, settings=s, resolution_mps2=_Q), t, acc)
+    assert worn[:230].all() and not worn[260:].any()
+
+
+@pytest.mark.slow
+def test_alerts_on_a_simulated_working_day_fall_in_true_slouches(day: dict[str, Any]) -> None:
+    """08:30–16:30 local of the simulated day in 0.5-s batches (so alerts may fire inside a
+    second) through the engine and the alert policy: every slouch alert falls in a true slouch,
+    none while lying, walking or not worn (target: < 1 false alert per 8-h day)."""
+    from posturelog.alerts import AlertPolicy, AlertSettings
+    from posturelog.live_state import LiveFeedback
+    from sensor.batch import SampleBatch
+
+    d = day["day"]
+    bouts = [(m["start"].value, m["end"].value,
+              Mounting(np.array(m["up_sensor"]), np.array(m["forward_sensor"]), m["source"]))
+             for m in day["info"].mountings if m["up_sensor"] is not None]
+    lo, hi = d.day_start_ns + int(8.5 * 3.6e12), d.day_start_ns + int(16.5 * 3.6e12)
+    sel = np.flatnonzero((d.t_ns >= lo) & (d.t_ns < hi))
+    engine = LiveEngine(FS, None, timezone=TZ)
+    policy = AlertPolicy(AlertSettings(max_per_hour=60, repeat_after_s=0, break_after_s=86400), TZ)
+    alerts: list[float] = []
+    fb = LiveFeedback(engine, policy, on_alert=lambda a, corrected: None if corrected else alerts.append(a.t_s))
+    size = int(FS) // 2
+    gaps = set(np.flatnonzero(np.diff(d.sample_index[sel]) > 1) + 1)
+    for a in range(0, sel.size, size):
+        idx = sel[a:a + size]
+        engine.set_mounting(next((m for s, e, m in bouts if s <= int(d.t_ns[idx[0]]) < e), None))
+        gap = any(a <= g < a + size for g in gaps)
+        fb(SampleBatch(d.t_ns[idx], d.acc_mps2[idx], d.gyr_rads[idx], gap_before=gap))
+    fb.finish()
+    assert alerts, "the simulated day has slouches: some alert must fire"
+    k = np.searchsorted(d.t_ns, (np.array(alerts) * 1e9).astype(np.int64)).clip(0, d.t_ns.size - 1)
+    back = np.searchsorted(d.t_ns, d.t_ns[k] - 2 * 10**9)  # the slouch may end in the last 2 s
+    in_slouch = np.array([d.slouch[b:i + 1].any() for b, i in zip(back, k, strict=True)])
+    ctx = np.array(CONTEXTS)[d.context[k]]
+    print(f"{len(alerts)} slouch alerts; outside a true slouch: {int((~in_slouch).sum())}; contexts {set(ctx)}")
+    assert set(ctx) <= {"upright"}
+    assert d.worn[k].all()
+    assert (~in_slouch).sum() == 0

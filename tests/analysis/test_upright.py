@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from analysis.epochs.mountings import _borrow_estimates
 from analysis.upright import posture_clusters, split_upright_lying
 
 
@@ -51,3 +52,29 @@ def test_vigorous_seconds_move_upright_only_when_clear() -> None:
     assert split is not None and split.swapped
     assert float(split.upright @ b) > 0.95
     assert len(posture_clusters(up, spread)) == 2
+
+
+def test_bout_without_estimate_borrows_across_missing_data_not_across_non_wear() -> None:
+    """A bout with nothing to estimate from (still lying after a data gap) takes the upright
+    of a neighbour joined to it by missing data only; never across non-wear (the sensor may
+    have been put back on differently)."""
+    up0 = _unit([0.0, 1.0, 0.0])
+    own = _unit([1.0, 0.0, 0.0])  # the second bout's own median: its lying posture
+    # rows: bout 0 = 0..9, (gap: no rows), bout 1 = 10..19
+    bout = np.repeat(np.array([0, 1], dtype=np.int32), 10)
+    worn = np.ones(20, dtype=bool)
+    est = {0: (up0, "estimated", "low"), 1: (own, "none", "low")}
+    _borrow_estimates(est, bout, worn)
+    assert est[1][1] == "estimated" and np.allclose(est[1][0], up0)
+    # the same, with a non-wear row between the bouts: no borrowing
+    bout_nw = np.r_[np.zeros(10, dtype=np.int32), [-1], np.ones(10, dtype=np.int32)]
+    worn_nw = np.r_[np.ones(10, dtype=bool), [False], np.ones(10, dtype=bool)]
+    est = {0: (up0, "estimated", "low"), 1: (own, "none", "low")}
+    _borrow_estimates(est, bout_nw, worn_nw)
+    assert est[1][1] == "none" and np.allclose(est[1][0], own)
+    # the previous bout first; a bout that itself only borrowed is not lent on
+    est = {0: (own, "none", "low"), 1: (up0, "estimated", "medium"), 2: (own, "none", "low")}
+    _borrow_estimates(est, np.repeat(np.array([0, 1, 2], dtype=np.int32), 5),
+                      np.ones(15, dtype=bool))
+    assert est[0][1] == est[2][1] == "estimated"
+    assert np.allclose(est[0][0], up0) and np.allclose(est[2][0], up0)

@@ -374,7 +374,8 @@ def test_link_dropped_every_20_s_for_2_minutes(link_drop_run: LongRun) -> None:
     df = export(link_drop_run.data)
     assert_recorded_equals_sent(df, dev)  # no sample sent while connected lost or doubled
     sent = dev.sent()
-    assert len(df) > 0.9 * 120 * 100
+    # most of the two minutes is there (each gap is checked for promptness below)
+    assert len(df) > 0.75 * 120 * 100
     with Store(link_drop_run.data) as store:
         gaps = store.gaps()
     t = times_ns(df)
@@ -387,3 +388,6 @@ def test_link_dropped_every_20_s_for_2_minutes(link_drop_run: LongRun) -> None:
         assert abs(gap["start"].value - t[b - 1]) < 1000  # CSV times are to the microsecond
         assert abs(gap["end"].value - t[b]) < 1000
         assert gap["end"].value - gap["start"].value > 0.9e9  # the link was down ≥ 1 s
+        # and reconnected promptly: the fake is down 1 s, backoff 0.25 s doubling; 6 s leaves
+        # room for a loaded machine (a fixed share of samples did not: CI lost 10 % once)
+        assert gap["end"].value - gap["start"].value < 6e9

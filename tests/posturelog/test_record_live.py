@@ -3,7 +3,8 @@
 A micro:bit fake (accelerometer only, with the Bluetooth LED service) streams a scripted
 posture: upright, a slouch, upright again. The recorder's live feedback must store one slouch
 alert with its time to correct, and write the micro:bit cue (an up arrow) to the sensor. A
-second run lies down and then walks bent forward: no alert at all.
+second run lies down and then walks bent forward: no alert at all. A third plays 10 varied
+slouches on three sensors (``tests/fakebluez/latency.py``) and times every alert.
 """
 
 from __future__ import annotations
@@ -100,3 +101,29 @@ def test_no_alert_while_lying_or_walking(fake_bluez: FakeFactory, tmp_path: Path
     with Store(data) as store:
         assert read_alerts(store).empty
     assert not [w for w in dev.writes if w.char_uuid == MICROBIT_LED_MATRIX_UUID]
+
+
+def test_alert_latency_through_fake_bluez_within_one_second(tmp_path: Path) -> None:
+    """10 varied slouches (upright time, ramp, 25–45°, noise) on a micro:bit (accelerometer only:
+    the slow tilt filter) and a Thingy:52 (gyroscope), ``--alert-after 2``: every alert within
+    ``alert_after_s + 1 s`` of the first slouched sample, none missed, none outside a slouch."""
+    from tests.conftest import _need_dbus
+    from tests.fakebluez.latency import run_streams
+
+    _need_dbus()
+    alert_after_s = 2.0
+    results = run_streams(10, 3, alert_after_s, ["microbit", "thingy52"], seed=5, hold_extra_s=2.5,
+                          script_kw={"upright_s": (2.5, 5.0), "ramp_s": (0.2, 1.5), "lead_s": 4.0,
+                                     "tail_s": 2.0},
+                          workdir=tmp_path)
+    for r in results:
+        assert r.returncode == 0, r.stderr
+    wall = [x for r in results for x in r.latencies_s]
+    stored = [x for r in results for x in r.stored_latencies_s]
+    print(f"latency (wall clock, stdout): {sorted(round(x, 2) for x in wall)}")
+    print(f"latency (stored alert time):  {sorted(round(x, 2) for x in stored)}")
+    assert sum(r.missed for r in results) == 0
+    assert sum(r.false_alerts for r in results) == 0
+    assert len(wall) == 10 and len(stored) == 10
+    assert max(stored) <= alert_after_s + 1.0, stored
+    assert max(wall) <= alert_after_s + 1.0, wall

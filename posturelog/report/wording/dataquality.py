@@ -16,6 +16,7 @@ CALIBRATION_WORDS: dict[str, str] = {
     "routine": "calibrated by the stand-tall + bend routine",
     "walking": "calibrated from walking",
     "estimated": "upright estimated from the data",
+    "prior": "upright from how the sensor is worn (its up axis), not from the data",
     "none": "no calibration",
 }
 

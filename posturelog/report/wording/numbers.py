@@ -110,7 +110,7 @@ def format_local_time(value: pd.Timestamp | dt.datetime, tz: str, *, seconds: bo
     local = ts.tz_convert(tz)
     offset = local.strftime("%z")
     offset = f"{offset[:3]}:{offset[3:]}" if len(offset) == 5 else offset
-    return local.strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M") + f" {offset}"
+    return f"{local.strftime('%Y-%m-%d %H:%M:%S' if seconds else '%Y-%m-%d %H:%M')} {offset}"
 
 
 def format_change(current: float, previous: float | None, *, what: str = "last week") -> str:
