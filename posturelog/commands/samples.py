@@ -7,7 +7,15 @@ from typing import Annotated
 
 import typer
 
-from posturelog.commands.common import DataDir, UpAxis, Verbose, open_store, say, setup_logging, user_errors
+from posturelog.commands.common import (
+    DataDir,
+    UpAxis,
+    Verbose,
+    open_store,
+    say,
+    setup_logging,
+    user_errors,
+)
 
 __all__ = ["import_", "export"]
 
