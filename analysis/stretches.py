@@ -33,6 +33,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from analysis.wear import runs
+from vocab.stretchnote import STRETCH_ROUTINES
 
 __all__ = [
     "ROUTINES",
@@ -46,8 +47,8 @@ __all__ = [
 
 FloatArray = NDArray[np.float64]
 
-#: Routine names (``posturelog stretch ROUTINE``).
-ROUTINES: tuple[str, ...] = ("thoracic-extension", "knee-twist", "doorway-pec", "scapular-squeeze")
+#: Routine names (``posturelog stretch ROUTINE``), as the remedy note spells them.
+ROUTINES: tuple[str, ...] = STRETCH_ROUTINES
 
 
 @dataclass(frozen=True)

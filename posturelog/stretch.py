@@ -35,6 +35,7 @@ from analysis.stretches import (
 )
 from analysis.tilt.gravity import gravity_direction
 from posturelog.errors import UserError
+from vocab.stretchnote import format_stretch_note
 
 __all__ = [
     "ALIASES",
@@ -202,15 +203,8 @@ def check_stretch(plan: StretchPlan, angles: StretchAngles | None) -> StretchRes
 
 
 def stretch_note(plan: StretchPlan, result: StretchResult) -> str:
-    """The ``stretch`` remedy's note: routine, reps, holds, what was verified vs timing only."""
-    prompted = len(plan.holds)
-    holds = ", ".join(f"{h:.0f}" for h in result.holds_s) or "none"
-    parts = [f"{result.routine}: {result.reps} of {prompted} reps counted", f"holds {holds} s"]
-    if result.sides:
-        parts.append("sides " + ", ".join(result.sides))
-    if result.rejected:
-        parts.append(f"{result.rejected} attempt(s) not counted")
-    parts.append("verified by the sensor: " + ("; ".join(result.verified) or "nothing"))
-    if result.timing_only:
-        parts.append("timing only: " + "; ".join(result.timing_only))
-    return ". ".join(parts) + "."
+    """The ``stretch`` remedy's note: routine, reps, holds, what was verified vs timing only
+    (:func:`vocab.stretchnote.format_stretch_note`, which the report reads back)."""
+    return format_stretch_note(result.routine, result.reps, len(plan.holds), result.holds_s,
+                               sides=result.sides, rejected=result.rejected,
+                               verified=result.verified, timing_only=result.timing_only)

@@ -115,6 +115,7 @@ rating ≥ 5 (50 %) and occasionally otherwise, heat in the evening on ~35 % of 
 """
 
 from sensor.simulate.settings import SimulationSettings
+from sensor.simulate.stretching import FAULTS, StretchRep, StretchSession
 from sensor.simulate.truth import (
     CONTEXTS,
     GRAVITY_MPS2,
@@ -123,15 +124,19 @@ from sensor.simulate.truth import (
     Remedy,
     SimulatedDay,
 )
-from sensor.simulate.wearer import SimulatedWearer
+from sensor.simulate.wearer import SimulatedStretch, SimulatedWearer
 
 __all__ = [
     "CONTEXTS",
+    "FAULTS",
     "GRAVITY_MPS2",
     "REMEDY_KINDS",
     "PainRating",
     "Remedy",
     "SimulatedDay",
+    "SimulatedStretch",
     "SimulatedWearer",
     "SimulationSettings",
+    "StretchRep",
+    "StretchSession",
 ]
