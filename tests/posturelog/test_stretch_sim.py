@@ -3,14 +3,32 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+import io
+import time
+from collections.abc import AsyncIterator
 from functools import cache
+from pathlib import Path
 
 import numpy as np
 import pytest
+from rich.console import Console
 
 from analysis.calibration import Mounting
-from posturelog.stretch import StretchAngles, angles_from_samples, check_stretch, prompt_schedule
+from posturelog.live_state import save_live_mounting
+from posturelog.store import Store
+from posturelog.stretch import (
+    REP_GRACE_S,
+    RepCheck,
+    RepetitionFeedback,
+    StretchAngles,
+    angles_from_samples,
+    check_stretch,
+    prompt_schedule,
+)
+from posturelog.stretch_cmd import run_stretch
+from sensor.batch import SampleBatch, SourceInfo
 from sensor.simulate import FAULTS, SimulatedStretch, SimulatedWearer, SimulationSettings
 from sensor.simulate.stretching import SESSION_TIMING, session_windows
 from vocab.stretchnote import parse_stretch_note
@@ -110,3 +128,85 @@ def test_bad_arguments() -> None:
         w.stretch_session("knee-twist", index=-1)
     with pytest.raises(ValueError, match="stretch_good_probability"):
         SimulationSettings(stretch_good_probability=1.5)
+
+
+# -- live feedback per repetition -------------------------------------------------------------
+
+REASONS = {"flexion": ("bent forward",), "sitting": ("not lying",),
+           "bounce": ("not still", "bouncing"), "short": ("held",),
+           "fidget": ("not still", "bouncing"), "lean": ("not standing upright",)}
+
+
+def _batches(sim: SimulatedStretch, shift_ns: int = 0, batch: int = 5) -> list[SampleBatch]:
+    """The session's samples from the first prompt on, as the BLE client yields them (0.1 s)."""
+    d = sim.samples
+    i0 = int(np.searchsorted(d.t_ns, sim.session.start_ns))
+    return [SampleBatch(d.t_ns[i:i + batch] + shift_ns, d.acc_mps2[i:i + batch],
+                        d.gyr_rads[i:i + batch]) for i in range(i0, d.t_ns.size, batch)]
+
+
+@pytest.mark.parametrize(("routine", "fault"), CASES)
+def test_live_verdict_after_each_repetition(routine: str, fault: str) -> None:
+    sim = _wearer().stretch_session(routine, fault, index=3)
+    truth, plan = sim.session, prompt_schedule(routine)
+    live = RepetitionFeedback(plan, _mounting(sim.mounting))
+    seen: list[tuple[float, RepCheck]] = []
+    for b in _batches(sim):
+        for check in live.add(b, truth.start_ns):
+            seen.append(((int(b.t_ns[-1]) - truth.start_ns) / 1e9, check))
+    assert [c.index for _, c in seen] == list(range(len(plan.holds)))
+    for (at_s, check), rep, (_, end) in zip(seen, truth.reps, plan.holds, strict=True):
+        assert end + REP_GRACE_S <= at_s < end + REP_GRACE_S + 0.2  # as soon as it is due
+        assert check.counted == rep.correct, check.line()
+        if rep.correct and routine != "scapular-squeeze":
+            assert check.hold_s is not None and abs(check.hold_s - rep.hold_s) <= 1.0
+        if not rep.correct:
+            assert any(r in check.reason for r in REASONS[rep.fault]), check.line()
+            assert check.line().startswith(f"Repetition {check.index + 1} of {len(plan.holds)}: "
+                                           "not counted: ")
+    # the live verdicts agree with the check of the whole routine
+    assert sum(c.counted for _, c in seen) == check_stretch(plan, _angles(sim)).reps
+    assert live.finish(truth.start_ns) == []
+
+
+def test_stretch_command_prints_each_repetition(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``run_stretch`` with a simulated sensor stream in place of BLE: a verdict per repetition
+    while streaming, then the remedy with the note."""
+    import posturelog.guided as guided
+
+    sim = _wearer().stretch_session("thoracic-extension", "short", index=0)
+    info = SourceInfo(model="Simulated IMU", address="sim:0", name="sim", firmware="",
+                      rate_hz=BASE.fs_hz, has_gyroscope=True)
+
+    class FakeStream:
+        def __init__(self, *_: object) -> None:
+            self.batches: list[SampleBatch] = []
+
+        async def start(self) -> SourceInfo:
+            self.batches = _batches(sim, time.time_ns() - sim.session.start_ns)
+            return info
+
+        async def close(self) -> None:
+            return None
+
+        async def __aiter__(self) -> AsyncIterator[SampleBatch]:
+            for b in self.batches:
+                yield b
+                await asyncio.sleep(0)
+
+    async def choose(*_: object) -> str:
+        return "sim:0"
+
+    monkeypatch.setattr(guided, "choose_device", choose)
+    monkeypatch.setattr(guided, "SensorStream", FakeStream)
+    out = io.StringIO()
+    with Store(tmp_path / "data") as store:
+        save_live_mounting(store, _mounting(sim.mounting))
+        line = run_stretch(store, "thoracic-extension", None, Console(file=out, width=200))
+        notes = list(store.remedy_log(0, 2**62)["note"])
+    text = out.getvalue()
+    good = sim.session.reps_correct
+    assert text.count("Repetition ") == 5 and text.count(": counted, held") == good
+    assert text.count("not counted: held") == 5 - good
+    assert notes[0].startswith(f"thoracic-extension: {good} of 5 reps counted")
+    assert line.startswith("Logged a stretch")
