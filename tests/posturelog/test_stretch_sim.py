@@ -210,3 +210,12 @@ def test_stretch_command_prints_each_repetition(tmp_path: Path, monkeypatch: pyt
     assert text.count("not counted: held") == 5 - good
     assert notes[0].startswith(f"thoracic-extension: {good} of 5 reps counted")
     assert line.startswith("Logged a stretch")
+
+
+def test_routine_names_defined_once() -> None:
+    import analysis.stretches
+    import sensor.simulate.stretching
+    from vocab.stretchnote import STRETCH_ROUTINES
+
+    assert analysis.stretches.ROUTINES is STRETCH_ROUTINES
+    assert tuple(sensor.simulate.stretching.SESSION_TIMING) == STRETCH_ROUTINES
