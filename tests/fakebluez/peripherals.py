@@ -765,7 +765,9 @@ class ThingyCuePeripheral(ThingyPeripheral):
     1–7, intensity 1–100 %, breathe delay 50–10000 ms; speaker mode 1–3 and microphone mode
     1–2; speaker data 5 bytes in frequency mode, 1 byte (sample 0–8) in sample mode) and refused
     with ``NotPermitted`` otherwise; accepted ones are kept in :attr:`cue_writes` (every write is
-    also in :attr:`FakeDevice.writes`).
+    also in :attr:`FakeDevice.writes`). Sources: the Thingy:52 firmware's ``ble_uis.h`` (LED
+    modes and ranges) and Nordic's Web Bluetooth library Nordic-Thingy52-Thingyjs
+    (``SoundConfigurationService.js``, ``SpeakerDataService.js``: modes and speaker data).
     """
 
     led_uuid = _thingy(0x0301)
