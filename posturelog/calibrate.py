@@ -59,7 +59,7 @@ def mark_routine(store: Store, start_ns: int, end_ns: int, source: str = "marked
     Returns
     -------
     str
-        A one-line description for the user.
+        When the routine was, its forward bend and stand steadiness (one line for the user).
 
     Raises
     ------
@@ -79,14 +79,23 @@ def mark_routine(store: Store, start_ns: int, end_ns: int, source: str = "marked
     mounting, routine = fit_streamed_routine(t_ns, acc, gyr, where=where,
                                              settings=settings or load_settings(store.data_dir),
                                              local=lambda t: _local(store, t))
-    first = int(t_ns[routine.stand_start]) - _MARGIN_NS
+    start = _store_mark(store, t_ns, routine, source)
+    return f"Calibrated from the routine at {_local(store, start)}: {_fit_text(mounting, routine)}."
+
+
+def _store_mark(store: Store, t_ns: NDArray[np.int64], routine: Routine, source: str) -> int:
+    """Store a calibration mark over ``routine`` (with a margin each side); its first sample
+    time (UTC ns)."""
+    start = int(t_ns[routine.stand_start])
     last = int(t_ns[min(routine.bend_stop, len(t_ns) - 1)]) + _MARGIN_NS
-    store.add_calibration_mark(first, last, source=source)
+    store.add_calibration_mark(start - _MARGIN_NS, last, source=source)
+    return start
+
+
+def _fit_text(mounting: Mounting, routine: Routine) -> str:
+    """``forward bend 42°, stand steadiness 0.8° RMS``."""
     spread = mounting.quality.get("stand_spread_deg", float("nan"))
-    return (
-        f"Calibrated from the routine at {_local(store, first + _MARGIN_NS)}: "
-        f"forward bend {routine.bend_peak_deg:.0f}°, stand steadiness {spread:.1f}° RMS."
-    )
+    return f"forward bend {routine.bend_peak_deg:.0f}°, stand steadiness {spread:.1f}° RMS"
 
 
 def fit_streamed_routine(
@@ -166,7 +175,7 @@ def store_live_calibration(store: Store, t_ns: NDArray[np.int64], acc_mps2: NDAr
     Returns
     -------
     str
-        A one-line description for the user.
+        The routine's forward bend and stand steadiness (one line for the user).
 
     Raises
     ------
@@ -177,13 +186,9 @@ def store_live_calibration(store: Store, t_ns: NDArray[np.int64], acc_mps2: NDAr
 
     mounting, routine = fit_streamed_routine(t_ns, acc_mps2, gyr_rads, where="in what the sensor sent",
                                              settings=load_settings(store.data_dir))
-    first = int(t_ns[routine.stand_start]) - _MARGIN_NS
-    last = int(t_ns[min(routine.bend_stop, len(t_ns) - 1)]) + _MARGIN_NS
-    store.add_calibration_mark(first, last, source="guided")
+    _store_mark(store, t_ns, routine, "guided")
     save_live_mounting(store, mounting)
-    spread = mounting.quality.get("stand_spread_deg", float("nan"))
-    return (f"Calibrated: forward bend {routine.bend_peak_deg:.0f}°, stand steadiness {spread:.1f}° RMS. "
-            "Live flexion and alerts now use this calibration.")
+    return f"Calibrated: {_fit_text(mounting, routine)}. Live flexion and alerts now use this calibration."
 
 
 def calibrate_live(store: Store, duration_s: float, console: Console) -> str:

@@ -3,12 +3,11 @@
 
 from __future__ import annotations
 
-import sqlite3
 import time
-from contextlib import AbstractContextManager
 
 import pandas as pd
 
+from posturelog.database import StoreBase
 from posturelog.errors import InputError
 from posturelog.painscore import check_pain_score
 from vocab.terms import REMEDY_KINDS
@@ -19,23 +18,9 @@ __all__ = ["EVENT_KINDS", "EventLog"]
 EVENT_KINDS = ("pain", *REMEDY_KINDS)
 
 
-def _now_ns() -> int:
-    return time.time_ns()
-
-
-class EventLog:
-    """Log entries (pain ratings, remedies) and calibration marks of one participant.
-
-    A mixin of :class:`posturelog.store.Store`, which provides the connection, the participant
-    and :meth:`transaction`.
-    """
-
-    participant: str
-    _db: sqlite3.Connection
-
-    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
-        """A write transaction (provided by the store)."""
-        raise NotImplementedError
+class EventLog(StoreBase):
+    """Log entries (pain ratings, remedies) and calibration marks of one participant (a part of
+    :class:`posturelog.store.Store`)."""
 
     # -- pain and remedy log ----------------------------------------------------------------
     def add_pain(self, t_ns: int, score: int, note: str = "") -> int:
@@ -61,7 +46,7 @@ class EventLog:
                 cur = db.execute(
                     "INSERT INTO events(participant, t_ns, kind, score, note, created_ns) "
                     "VALUES (?, ?, ?, ?, ?, ?)",
-                    (self.participant, int(t_ns), kind, score, note, _now_ns()),
+                    (self.participant, int(t_ns), kind, score, note, time.time_ns()),
                 )
                 ids.append(int(cur.lastrowid or 0))
         return ids
@@ -158,7 +143,7 @@ class EventLog:
             cur = db.execute(
                 "INSERT INTO calibration_marks(participant, start_ns, end_ns, source, created_ns) "
                 "VALUES (?, ?, ?, ?, ?)",
-                (self.participant, int(start_ns), int(end_ns), source, _now_ns()),
+                (self.participant, int(start_ns), int(end_ns), source, time.time_ns()),
             )
         return int(cur.lastrowid or 0)
 

@@ -23,10 +23,12 @@ from rich.text import Text
 
 from posturelog.display import literal
 from posturelog.errors import InputError, UserError
+from posturelog.eventlog import EVENT_KINDS
 from posturelog.outputs import private_text_file
 from posturelog.painscore import check_pain_score
-from posturelog.store import EVENT_KINDS, REMEDY_KINDS, Store
+from posturelog.store import Store
 from posturelog.timezones import check_timezone, parse_time, time_ns
+from vocab.terms import REMEDY_KINDS
 from vocab.units import NS_PER_S
 
 __all__ = [

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 import analysis.context
+import posturelog.eventlog
 import posturelog.segments
-import posturelog.store
 import sensor.simulate
 from posturelog.errors import InputError
 from posturelog.painscore import check_pain_score
@@ -17,7 +17,7 @@ from vocab.units import NS_PER_S, require_positive_finite
 
 
 def test_store_and_simulator_share_the_vocabulary() -> None:
-    assert posturelog.store.REMEDY_KINDS is REMEDY_KINDS
+    assert posturelog.eventlog.REMEDY_KINDS is REMEDY_KINDS
     assert sensor.simulate.REMEDY_KINDS is REMEDY_KINDS
     assert sensor.simulate.CONTEXTS is CONTEXTS
     assert list(analysis.context.CONTEXT_DTYPE.categories) == list(CONTEXTS)

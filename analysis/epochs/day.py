@@ -99,7 +99,26 @@ TiltGate = Callable[[int], AbstractContextManager[Any]]
 
 
 class DayOptions(TypedDict, total=False):
-    """Keyword options of :func:`epochs_from_arrays` / :func:`epochs_from_samples`."""
+    """Keyword options of :func:`epochs_from_arrays` / :func:`epochs_from_samples`.
+
+    Attributes
+    ----------
+    calibration_marks : DataFrame, optional
+        ``start``, ``end`` (UTC) of stand-tall + bend routines (``Store.calibration_marks()``
+        or routines found elsewhere). A routine inside a wear bout calibrates that bout.
+    mountings : sequence of Mounting, optional
+        Known mountings; bout ``k`` uses ``mountings[min(k, len-1)]`` instead of fitting.
+    initial_mounting : Mounting, optional
+        Mounting carried over from the previous day: used for a bout that starts at the
+        first sample when no routine is inside it and no re-attachment is seen.
+    up_sensor : ndarray, shape (N, 3), optional
+        Precomputed gravity-up directions (skips the tilt filter).
+    up_priors : sequence of UpPrior, optional
+        How the sensor was worn (:mod:`analysis.upaxis`): the device axis pointing up the
+        trunk, per time span. Used only in bouts without routine or walking, where the data
+        give no upright of their own (calibration "prior"), and to break a clear tie in the
+        two-posture split. None: nothing changes.
+    """
 
     calibration_marks: pd.DataFrame | None
     mountings: Sequence[Mounting] | None
@@ -255,7 +274,7 @@ def prepare_day(
     acc: np.ndarray,
     gyr: np.ndarray | None,
     fs_hz: float,
-    settings: AnalysisSettings | None = None,
+    settings: AnalysisSettings,
     *,
     calibration_marks: pd.DataFrame | None = None,
     up_sensor: np.ndarray | None = None,
@@ -266,8 +285,12 @@ def prepare_day(
 
     Parameters
     ----------
-    t_ns, acc, gyr, fs_hz, settings, calibration_marks, up_sensor
+    t_ns, acc, gyr, fs_hz
         As for :func:`epochs_from_arrays`.
+    settings : AnalysisSettings
+        The settings the day is analysed with (:func:`finish_day` uses the same).
+    calibration_marks, up_sensor
+        As in :class:`DayOptions`.
     tilt_gate : callable, optional
         ``tilt_gate(n)`` gives a context manager entered around each call of the tilt filter
         on a segment of ``n`` samples (e.g. a memory budget shared by processes that prepare
@@ -280,7 +303,7 @@ def prepare_day(
     PreparedDay
         ``feats`` is None when no finite sample is left.
     """
-    s = settings or AnalysisSettings()
+    s = settings
     t_ns, acc, gyr, up_sensor = _clean_inputs(t_ns, acc, gyr, fs_hz, up_sensor)
     if t_ns.size == 0:
         return PreparedDay(s, None, np.zeros(0, dtype=bool), BoutCandidates([], frozenset(), []),
@@ -380,12 +403,7 @@ def epochs_from_arrays(
     gyr: np.ndarray | None,
     fs_hz: float,
     settings: AnalysisSettings | None = None,
-    *,
-    calibration_marks: pd.DataFrame | None = None,
-    mountings: Sequence[Mounting] | None = None,
-    initial_mounting: Mounting | None = None,
-    up_sensor: np.ndarray | None = None,
-    up_priors: Sequence[UpPrior] | None = None,
+    **options: Unpack[DayOptions],
 ) -> tuple[pd.DataFrame, EpochsInfo]:
     """Per-second epochs of one day of samples given as arrays (steps 1–6).
 
@@ -400,21 +418,10 @@ def epochs_from_arrays(
     fs_hz : float
         Nominal (median) sampling rate (Hz).
     settings : AnalysisSettings, optional
-    calibration_marks : DataFrame, optional
-        ``start``, ``end`` (UTC) of stand-tall + bend routines (``Store.calibration_marks()``
-        or routines found elsewhere). A routine inside a wear bout calibrates that bout.
-    mountings : sequence of Mounting, optional
-        Known mountings; bout ``k`` uses ``mountings[min(k, len-1)]`` instead of fitting.
-    initial_mounting : Mounting, optional
-        Mounting carried over from the previous day: used for a bout that starts at the
-        first sample when no routine is inside it and no re-attachment is seen.
-    up_sensor : ndarray, shape (N, 3), optional
-        Precomputed gravity-up directions (skips the tilt filter).
-    up_priors : sequence of UpPrior, optional
-        How the sensor was worn (:mod:`analysis.upaxis`): the device axis pointing up the
-        trunk, per time span. Used only in bouts without routine or walking, where the data
-        give no upright of their own (calibration "prior"), and to break a clear tie in the
-        two-posture split. None: nothing changes.
+        Defaults to ``AnalysisSettings()``.
+    **options
+        :class:`DayOptions`: ``calibration_marks``, ``mountings``, ``initial_mounting``,
+        ``up_sensor``, ``up_priors``.
 
     Returns
     -------
@@ -425,10 +432,12 @@ def epochs_from_arrays(
         With the day's slouch ``episodes``.
     """
     s = settings or AnalysisSettings()
-    prep = prepare_day(t_ns, acc, gyr, fs_hz, s, calibration_marks=calibration_marks,
-                       up_sensor=up_sensor, fit_mountings=not mountings)
-    epochs, info = finish_day(prep, mountings=mountings, initial_mounting=initial_mounting,
-                              up_priors=up_priors)
+    mountings = options.get("mountings")
+    prep = prepare_day(t_ns, acc, gyr, fs_hz, s, calibration_marks=options.get("calibration_marks"),
+                       up_sensor=options.get("up_sensor"), fit_mountings=not mountings)
+    epochs, info = finish_day(prep, mountings=mountings,
+                              initial_mounting=options.get("initial_mounting"),
+                              up_priors=options.get("up_priors"))
     epochs, episodes = find_episodes(epochs, s)
     return epochs, replace(info, episodes=episodes)
 

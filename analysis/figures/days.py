@@ -42,13 +42,6 @@ def daily_context_figure(daily: pd.DataFrame, *, fig: FigureBase | None = None) 
         ``walking_minutes``, ``lying_minutes``, ``nonwear_minutes`` and ``pain_mean`` (0–10,
         NaN where no rating). ``slouch_minutes`` is part of the upright time; it is drawn as
         its own segment and subtracted from the upright bar.
-    fig
-        Optional figure or sub-figure to draw into.
-
-    Returns
-    -------
-    Figure
-        The (root) figure.
     """
     target = target_figure(fig, (8.0, 4.2))
     ax = target.subplots()
@@ -115,13 +108,6 @@ def hourly_heatmap_figure(hourly: pd.DataFrame, *, fig: FigureBase | None = None
         Index: local dates; columns: hours 0..23; values: slouch share of worn upright time in
         that hour in percent (0–100), as :func:`analysis.metrics.hourly_slouch_share` returns;
         NaN where the sensor was not worn.
-    fig
-        Optional figure or sub-figure to draw into.
-
-    Returns
-    -------
-    Figure
-        The (root) figure.
     """
     target = target_figure(fig, (8.0, 3.6))
     ax = target.subplots()
@@ -168,13 +154,6 @@ def pain_association_figure(
     note
         Text shown under the plot: the correlation with its bootstrap interval, or the plain
         reason why there are too few data.
-    fig
-        Optional figure or sub-figure to draw into.
-
-    Returns
-    -------
-    Figure
-        The (root) figure.
     """
     target = target_figure(fig, (6.5, 4.6))
     ax = target.subplots()
@@ -217,13 +196,6 @@ def wear_quality_figure(daily: pd.DataFrame, *, fig: FigureBase | None = None) -
     daily
         One row per local day with ``date``, ``wear_minutes`` and ``coverage_pct`` (share of
         the 24-hour day with recorded data).
-    fig
-        Optional figure or sub-figure to draw into.
-
-    Returns
-    -------
-    Figure
-        The (root) figure.
     """
     target = target_figure(fig, (8.0, 2.8))
     ax = target.subplots()

@@ -128,13 +128,6 @@ def flexion_distribution_figure(
     band_edges_deg
         The flexion-band edges (``AnalysisSettings.band_edges_deg``); the two upper bands
         are shaded and named in the legend.
-    fig
-        Optional figure or sub-figure to draw into.
-
-    Returns
-    -------
-    Figure
-        The (root) figure.
     """
     target = target_figure(fig, (8.0, 3.8))
     ax = target.subplots()
@@ -202,13 +195,6 @@ def day_timeline_figure(
         Wearer's IANA time zone.
     threshold_deg
         Slouch threshold in degrees, drawn as a line.
-    fig
-        Optional figure or sub-figure to draw into.
-
-    Returns
-    -------
-    Figure
-        The (root) figure.
     """
     target = target_figure(fig, (8.0, 4.4))
     ax, strip = target.subplots(2, 1, sharex=True, height_ratios=[5, 0.7])

@@ -28,6 +28,7 @@ __all__ = [
     "CONTEXT_CODES",
     "CONTEXT_COLORS",
     "CONTEXT_LABELS",
+    "FIGURE_DOC",
     "OKABE_ITO",
     "PAIN_COLOR",
     "RC_PARAMS",
@@ -111,14 +112,31 @@ _R = TypeVar("_R")
 CONTEXT_CODES: tuple[str, ...] = ("nonwear", "lying", "upright", "slouch", "walking")
 
 
+#: The end of every figure function's docstring (its ``fig`` parameter and what it returns),
+#: written once and appended by :func:`styled`.
+FIGURE_DOC = """    fig
+        Optional figure or sub-figure to draw into.
+
+    Returns
+    -------
+    Figure
+        The (root) figure.
+"""
+
+
 def styled(func: Callable[_P, _R]) -> Callable[_P, _R]:
-    """Build the figure inside an rc context so the style never leaks into global state."""
+    """Build the figure inside an rc context so the style never leaks into global state.
+
+    For a figure function (keyword ``fig``, returns the root :class:`Figure`): its docstring
+    lists its own parameters last, and :data:`FIGURE_DOC` is appended to it here.
+    """
 
     @wraps(func)
     def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
         with mpl.rc_context(RC_PARAMS):
             return func(*args, **kwargs)
 
+    wrapper.__doc__ = f"{(func.__doc__ or '').rstrip()}\n{FIGURE_DOC}    "
     return wrapper
 
 

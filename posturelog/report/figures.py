@@ -2,6 +2,8 @@
 
 The data figures live in :mod:`analysis.figures`; these draw the report's own layout (a
 table, a grid of cards) into a figure or an A4 page's sub-figure.
+Each takes ``fig`` and returns the root figure, as
+:func:`~analysis.figures.style.styled` documents.
 """
 
 from __future__ import annotations
@@ -68,13 +70,6 @@ def table_figure(
         Row positions to shade.
     highlight_cells
         (row, column) positions to shade and set in bold (e.g. the chosen setting).
-    fig
-        Optional figure or sub-figure to draw into.
-
-    Returns
-    -------
-    Figure
-        The (root) figure.
     """
     n_rows = len(table)
     target = fig if fig is not None else new_figure((8.0, 0.6 + 0.3 * (n_rows + 1)),
@@ -221,6 +216,7 @@ def sensitivity_frame(
     return frame, cells
 
 
+@styled
 def sensitivity_table_figure(
     table: pd.DataFrame,
     *,
@@ -235,13 +231,6 @@ def sensitivity_table_figure(
         Pivot or long form (see :func:`sensitivity_pivot`).
     chosen
         ``(threshold_deg, min_duration_s)`` of the report's setting, highlighted.
-    fig
-        Optional figure or sub-figure to draw into.
-
-    Returns
-    -------
-    Figure
-        The (root) figure.
     """
     frame, cells = sensitivity_frame(table, chosen)
     return table_figure(frame, fig=fig, highlight_cells=cells, fontsize=8.5,
@@ -257,13 +246,6 @@ def cards_figure(cards: Sequence[tuple[str, str]], *, fig: FigureBase | None = N
     ----------
     cards
         Up to eight (label, value) pairs.
-    fig
-        Optional figure or sub-figure to draw into.
-
-    Returns
-    -------
-    Figure
-        The (root) figure.
     """
     target = fig if fig is not None else new_figure((8.0, 2.3))
     ax = target.subplots()

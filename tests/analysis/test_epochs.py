@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -11,6 +12,9 @@ import pytest
 
 from analysis.epochs import EPOCH_COLUMNS, FEATURE_COLUMNS, EpochsInfo, epochs_from_samples
 from analysis.settings import AnalysisSettings
+
+if TYPE_CHECKING:
+    from posturelog.store import Store
 
 FS = 50.0
 START_NS = int(pd.Timestamp("2026-11-16T08:00:00Z").value)
@@ -112,20 +116,26 @@ def test_accelerometer_only() -> None:
     assert ep["worn"].to_numpy()[320:].all()
 
 
-def test_analyze_store_cache(tmp_path: Path) -> None:
-    from posturelog.analyze import epochs_for_days
-    from posturelog.store import Store
+def _record_synthetic(store: Store, start_ns: int, *, seed: int) -> None:
+    """Record 30 min of :func:`synthetic` samples from ``start_ns`` as one closed session."""
     from sensor.batch import SampleBatch, SourceInfo
 
-    store = Store(tmp_path)
-    sid = store.start_session(SourceInfo(model="test", rate_hz=FS), "Europe/London", START_NS)
-    s = synthetic(1800)
+    sid = store.start_session(SourceInfo(model="test", rate_hz=FS), "Europe/London", start_ns)
+    s = synthetic(1800, seed=seed, start_ns=start_ns)
     t = s.index.as_unit("ns").asi8
     with store.segment_writer(sid) as w:
         for i in range(0, len(s), 5000):
             sl = slice(i, i + 5000)
             w.append(SampleBatch(t[sl], s.iloc[sl, :3].to_numpy(), s.iloc[sl, 3:].to_numpy()))
     store.end_session(sid, int(t[-1]), len(s))
+
+
+def test_analyze_store_cache(tmp_path: Path) -> None:
+    from posturelog.analyze import epochs_for_days
+    from posturelog.store import Store
+
+    store = Store(tmp_path)
+    _record_synthetic(store, START_NS, seed=0)
     calls: list[tuple[date, int, int]] = []
     day = date(2026, 11, 16)
     ep = epochs_for_days(store, day, day, AnalysisSettings(), lambda d, i, n: calls.append((d, i, n))).epochs
@@ -140,22 +150,13 @@ def test_analyze_store_cache(tmp_path: Path) -> None:
     assert other["slouch"].sum() <= ep["slouch"].sum()
 
 
-def _two_day_store(tmp_path: Path) -> tuple[object, date, date]:
+def _two_day_store(tmp_path: Path) -> tuple[Store, date, date]:
     """A store with 30 min on each of 16, 17 and 18 November (three local days)."""
     from posturelog.store import Store
-    from sensor.batch import SampleBatch, SourceInfo
 
     store = Store(tmp_path)
     for k in range(3):
-        start = START_NS + k * 86_400 * 1_000_000_000
-        sid = store.start_session(SourceInfo(model="test", rate_hz=FS), "Europe/London", start)
-        s = synthetic(1800, seed=k, start_ns=start)
-        t = s.index.as_unit("ns").asi8
-        with store.segment_writer(sid) as w:
-            for i in range(0, len(s), 5000):
-                sl = slice(i, i + 5000)
-                w.append(SampleBatch(t[sl], s.iloc[sl, :3].to_numpy(), s.iloc[sl, 3:].to_numpy()))
-        store.end_session(sid, int(t[-1]), len(s))
+        _record_synthetic(store, START_NS + k * 86_400 * 1_000_000_000, seed=k)
     return store, date(2026, 11, 16), date(2026, 11, 18)
 
 
@@ -165,9 +166,9 @@ def test_day_files_read_like_read_samples(tmp_path: Path) -> None:
     store, first, _ = _two_day_store(tmp_path)
     lo = int(pd.Timestamp("2026-11-16T08:10:00Z").value)  # a range cutting through files
     hi = int(pd.Timestamp("2026-11-17T08:20:00Z").value)
-    day = read_sample_files(store.sample_files(lo, hi), lo, hi)  # type: ignore[attr-defined]
+    day = read_sample_files(store.sample_files(lo, hi), lo, hi)
     t, acc, gyr = day.t_ns, day.acc_mps2, day.gyr_rads
-    ref = store.read_samples(lo, hi)  # type: ignore[attr-defined]
+    ref = store.read_samples(lo, hi)
     np.testing.assert_array_equal(t, ref.index.as_unit("ns").asi8)
     np.testing.assert_array_equal(acc, ref[["acc_x", "acc_y", "acc_z"]].to_numpy())
     np.testing.assert_array_equal(gyr, ref[["gyr_x", "gyr_y", "gyr_z"]].to_numpy())
@@ -179,9 +180,9 @@ def test_parallel_days_match_serial(tmp_path: Path) -> None:
     from posturelog.analyze import epochs_for_days
 
     store, first, last = _two_day_store(tmp_path)
-    serial = epochs_for_days(store, first, last, use_cache=False, workers=1).epochs  # type: ignore[arg-type]
+    serial = epochs_for_days(store, first, last, use_cache=False, workers=1).epochs
     calls: list[int] = []
-    par = epochs_for_days(store, first, last, workers=2,  # type: ignore[arg-type]
+    par = epochs_for_days(store, first, last, workers=2,
                           progress=lambda d, i, n: calls.append(i)).epochs
     assert calls == [1, 2, 3]
     pd.testing.assert_frame_equal(serial, par)
@@ -189,7 +190,7 @@ def test_parallel_days_match_serial(tmp_path: Path) -> None:
     assert len(list(cache.glob("*.parquet"))) == 3
     for p in cache.glob("2026-11-16-*"):  # first day uncached: the rest is found again
         p.unlink()
-    again = epochs_for_days(store, first, last, workers=2).epochs  # type: ignore[arg-type]
+    again = epochs_for_days(store, first, last, workers=2).epochs
     pd.testing.assert_frame_equal(serial, again, check_freq=False)
 
 

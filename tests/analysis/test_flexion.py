@@ -10,14 +10,8 @@ from hypothesis import strategies as st
 from analysis.calibration import Mounting, fit_routine
 from analysis.flexion import flexion_angles
 from analysis.tilt import gravity_direction
-from tests.analysis.conftest import (
-    posture_trajectory,
-    quat_conj,
-    quat_mul,
-    quat_rotate,
-    random_quat,
-    trunk_quat,
-)
+from kinematics import quaternion as quat
+from tests.analysis.conftest import posture_trajectory, random_quat, trunk_quat
 from tests.analysis.test_calibration import _mount_axes, _routine_up
 
 
@@ -30,8 +24,8 @@ from tests.analysis.test_calibration import _mount_axes, _routine_up
 )
 def test_angles_match_construction(flex, lat, heading, seed):
     q_mount = random_quat(np.random.default_rng(seed))
-    q = quat_mul(trunk_quat(np.radians(flex), np.radians(lat), np.radians(heading)), q_mount)
-    up = quat_rotate(quat_conj(q), np.array([0.0, 0.0, 1.0]))[None, :]
+    q = quat.multiply(trunk_quat(np.radians(flex), np.radians(lat), np.radians(heading)), q_mount)
+    up = quat.rotate(quat.conjugate(q), np.array([0.0, 0.0, 1.0]))[None, :]
     true_up, true_fwd = _mount_axes(q_mount)
     m = Mounting.from_axes(true_up, true_fwd, "routine")
     f, lt, inc = flexion_angles(up, m)

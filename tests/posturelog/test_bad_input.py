@@ -14,18 +14,12 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from posturelog.cli import app, main
+from posturelog.cli import main
 from posturelog.store import Store
+from tests.posturelog.cli_helpers import one_line_error, run, write_samples_csv
 
 runner = CliRunner()
 as_root = pytest.mark.skipif(os.geteuid() == 0, reason="root ignores file permissions")
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    result = runner.invoke(app, list(args))
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return result.exit_code, result.stdout, result.stderr
 
 
 def run_main(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -36,20 +30,10 @@ def run_main(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, 
     return int(exc.value.code or 0), out, err
 
 
-def one_line_error(code: int, err: str) -> str:
-    assert code == 1, err
-    lines = [line for line in err.strip().splitlines() if line.strip()]
-    assert len(lines) == 1, err
-    assert "Traceback" not in err and "Usage:" not in err
-    return lines[0]
-
-
 def write_csv(path: Path, n: int = 200, start: str = "2026-11-18T09:00:00", offset: str = "+00:00") -> None:
     rng = np.random.default_rng(3)
     t = pd.date_range(start, periods=n, freq="20ms")
-    df = pd.DataFrame({"time": [ts.strftime("%Y-%m-%dT%H:%M:%S.%f") + offset for ts in t]})
-    df[["acc_x", "acc_y", "acc_z"]] = rng.normal([0.3, 0.1, 9.78], 0.05, size=(n, 3)).round(4)
-    df.to_csv(path, index=False)
+    write_samples_csv(path, t, rng.normal([0.3, 0.1, 9.78], 0.05, size=(n, 3)).round(4), offset=offset)
 
 
 def _content(path: Path) -> int | str:

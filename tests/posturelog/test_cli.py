@@ -9,36 +9,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from typer.testing import CliRunner
 
-from posturelog.cli import app
-
-runner = CliRunner()
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    result = runner.invoke(app, list(args))
-    return result.exit_code, result.stdout, result.stderr
+from tests.posturelog.cli_helpers import one_line_error, run, write_samples_csv
 
 
 def write_csv(path: Path, n: int = 500, gyro: bool = True, offset: str = "+00:00") -> pd.DataFrame:
     rng = np.random.default_rng(3)
     t = pd.date_range("2026-11-18T09:00:00", periods=n, freq="20ms")
-    df = pd.DataFrame({"time": [ts.strftime("%Y-%m-%dT%H:%M:%S.%f") + offset for ts in t]})
     acc = rng.normal([0.3, 0.1, 9.78], 0.05, size=(n, 3)).round(4)
-    df[["acc_x", "acc_y", "acc_z"]] = acc
-    if gyro:
-        df[["gyr_x", "gyr_y", "gyr_z"]] = rng.normal(0, 0.02, size=(n, 3)).round(5)
-    df.to_csv(path, index=False)
-    return df
-
-
-def one_line_error(code: int, err: str) -> str:
-    assert code == 1, err
-    lines = [line for line in err.strip().splitlines() if line.strip()]
-    assert len(lines) == 1, err
-    assert "Traceback" not in err
-    return lines[0]
+    gyr = rng.normal(0, 0.02, size=(n, 3)).round(5) if gyro else None
+    return write_samples_csv(path, t, acc, gyr, offset=offset)
 
 
 def test_import_then_export_round_trip(tmp_path: Path) -> None:
@@ -174,14 +154,14 @@ def test_workers_are_read_once_from_the_environment(monkeypatch: pytest.MonkeyPa
     """``POSTURELOG_WORKERS`` is read by the CLI only and passed down as ``workers``."""
     import os
 
-    from posturelog.cli import _workers
+    from posturelog.commands.common import workers
     from posturelog.errors import UserError
 
     monkeypatch.delenv("POSTURELOG_WORKERS", raising=False)
-    assert _workers() == min(2, os.cpu_count() or 1)
+    assert workers() == min(2, os.cpu_count() or 1)
     monkeypatch.setenv("POSTURELOG_WORKERS", "3")
-    assert _workers() == 3
+    assert workers() == 3
     for bad in ("0", "two"):
         monkeypatch.setenv("POSTURELOG_WORKERS", bad)
         with pytest.raises(UserError, match="POSTURELOG_WORKERS"):
-            _workers()
+            workers()

@@ -8,17 +8,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from typer.testing import CliRunner
 
-from posturelog.cli import app
 from posturelog.minutes import MINUTE_COLUMNS, minute_table
-
-runner = CliRunner()
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    result = runner.invoke(app, list(args))
-    return result.exit_code, result.stdout, result.stderr
+from tests.posturelog.cli_helpers import run, write_samples_csv
 
 
 def write_csv(path: Path, minutes: int = 4, rate_hz: float = 10.0) -> None:
@@ -28,9 +20,7 @@ def write_csv(path: Path, minutes: int = 4, rate_hz: float = 10.0) -> None:
     t = pd.date_range("2026-11-18T09:00:00", periods=n, freq=pd.Timedelta(seconds=1 / rate_hz))
     ang = np.radians(5 + 3 * np.sin(np.arange(n) / rate_hz / 4)) + rng.normal(0, 0.01, n)
     acc = np.c_[9.81 * np.cos(ang), np.zeros(n), 9.81 * np.sin(ang)] + rng.normal(0, 0.05, (n, 3))
-    df = pd.DataFrame({"time": [x.strftime("%Y-%m-%dT%H:%M:%S.%f") for x in t]})
-    df[["acc_x", "acc_y", "acc_z"]] = acc.round(4)
-    df.to_csv(path, index=False)
+    write_samples_csv(path, t, acc.round(4))
 
 
 def test_minutes_export_end_to_end(tmp_path: Path) -> None:

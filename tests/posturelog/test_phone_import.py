@@ -10,12 +10,11 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from typer.testing import CliRunner
 
-from posturelog.cli import app
 from posturelog.errors import UserError
 from posturelog.phone import read_any_samples
 from posturelog.store import Store
+from tests.posturelog.cli_helpers import one_line_error, run
 
 PHONE = Path(__file__).resolve().parents[2] / "sample_data" / "phone"
 SAMPLES = {
@@ -23,14 +22,6 @@ SAMPLES = {
     "sensor_logger_example.zip": "Sensor Logger (iOS)",
     "sensor_logger_android_example.zip": "Sensor Logger (Android)",
 }
-runner = CliRunner()
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    result = runner.invoke(app, list(args))
-    return result.exit_code, result.stdout, result.stderr
-
-
 def import_(path: Path, data: Path) -> tuple[int, str, str]:
     return run("import", str(path), "--data-dir", str(data), "--timezone", "Europe/London")
 
@@ -45,16 +36,6 @@ def write_zip(path: Path, files: dict[str, bytes]) -> Path:
         for name, data in files.items():
             zf.writestr(name, data)
     return path
-
-
-def assert_one_line_error(code: int, err: str, *needles: str) -> str:
-    assert code == 1, err
-    lines = [line for line in err.strip().splitlines() if line.strip()]
-    assert len(lines) == 1, err
-    assert "Traceback" not in err
-    for needle in needles:
-        assert needle in lines[0], lines[0]
-    return lines[0]
 
 
 def assert_nothing_stored(data: Path) -> None:
@@ -211,7 +192,7 @@ def test_malformed_exports_give_one_line_and_store_nothing(tmp_path: Path, make,
     path = make(tmp_path)
     data = tmp_path / "data"
     code, _, err = import_(path, data)
-    assert_one_line_error(code, err, *needles)
+    one_line_error(code, err, *needles)
     assert_nothing_stored(data)
 
 
@@ -224,7 +205,7 @@ def test_a_backward_time_is_left_out_with_a_note_many_are_an_error(tmp_path: Pat
     many = [lines[0], *lines[1:][::-1]]  # every row goes back in time
     path = _phyphox(tmp_path, {"Accelerometer.csv": ("\n".join(many) + "\n").encode()})
     code, _, err = import_(path, tmp_path / "data2")
-    assert_one_line_error(code, err, "Accelerometer.csv, line 3", "does not move forward")
+    one_line_error(code, err, "Accelerometer.csv, line 3", "does not move forward")
     assert_nothing_stored(tmp_path / "data2")
 
 
@@ -233,7 +214,7 @@ def test_gravity_check_refuses_values_in_g(tmp_path: Path) -> None:
     scaled = [lines[0]] + [",".join([c.split(",")[0], *(f"{float(v) / 9.80665:.9E}" for v in c.split(",")[1:])]) for c in lines[1:]]
     path = _phyphox(tmp_path, {"Accelerometer.csv": ("\n".join(scaled) + "\n").encode()})
     code, _, err = import_(path, tmp_path / "data")
-    assert_one_line_error(code, err, "values in g")
+    one_line_error(code, err, "values in g")
 
 
 _BYTES = st.one_of(
@@ -269,7 +250,7 @@ def test_arbitrary_bytes_through_the_cli(tmp_path: Path) -> None:
     for i in range(5):
         path = _sensor_logger(tmp_path, {"Gravity.csv": bytes(rng.integers(0, 256, 300, dtype=np.uint8))})
         code, _, err = import_(path, tmp_path / f"data{i}")
-        assert_one_line_error(code, err)
+        one_line_error(code, err)
         assert_nothing_stored(tmp_path / f"data{i}")
 
 

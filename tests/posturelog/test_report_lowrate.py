@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from posturelog.cli import app
 from posturelog.report.wording import calibration_text, walking_availability_text
+from tests.posturelog.cli_helpers import write_samples_csv
 
 runner = CliRunner()
 
@@ -21,9 +22,7 @@ def write_low_rate_csv(path: Path, rate_hz: float = 1.56, hours: float = 1.0) ->
     t = pd.Timestamp("2026-11-17T08:00:00") + pd.to_timedelta(np.arange(n) / rate_hz, unit="s")
     ang = np.radians(8 + 5 * np.sin(np.arange(n) / 300)) + rng.normal(0, 0.05, n)
     acc = np.c_[9.81 * np.cos(ang), rng.normal(0, 0.3, n), 9.81 * np.sin(ang)]
-    df = pd.DataFrame({"time": [x.strftime("%Y-%m-%dT%H:%M:%S.%f") for x in t]})
-    df[["acc_x", "acc_y", "acc_z"]] = acc.round(4)
-    df.to_csv(path, index=False)
+    write_samples_csv(path, pd.DatetimeIndex(t), acc.round(4))
 
 
 def test_low_rate_import_then_report(tmp_path: Path) -> None:
