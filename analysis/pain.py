@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -21,15 +22,18 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import stats
 
 from analysis.settings import AnalysisSettings
+from vocab.stretchnote import is_verified_stretch
 from vocab.units import NS_PER_S
 
 __all__ = [
+    "STRETCH_GROUPS",
     "Correlation",
     "PainAnalysis",
     "Withheld",
     "analyse_pain",
     "spearman_block_bootstrap",
     "stationary_bootstrap_indices",
+    "stretch_effects",
 ]
 
 log = logging.getLogger(__name__)
@@ -73,11 +77,12 @@ class Withheld:
     Attributes
     ----------
     analysis : str
-        ``"same_day"``, ``"next_day"``, ``"within_day"`` or ``"remedies"``.
+        ``"same_day"``, ``"next_day"``, ``"within_day"``, ``"remedies"``, ``"stretch_verified"``,
+        ``"stretch_logged_only"`` or ``"stretch_difference"``.
     reason : str
         ``"few_paired_days"``, ``"few_day_pairs"``, ``"few_ratings"``,
         ``"few_covered_ratings"``, ``"no_sensor_data"``, ``"no_variation"``,
-        ``"no_remedies"`` or ``"no_ratings"``.
+        ``"no_remedies"``, ``"no_ratings"`` or ``"few_compared"``.
     have, need : int
         The count there was and the count needed (0 where not a count).
     """
@@ -94,6 +99,10 @@ class PainAnalysis:
 
     Each result is ``None`` when the data are too few; the matching ``*_reason`` then says why
     (a :class:`Withheld`; :func:`posturelog.report.wording.pain_lines` words it).
+
+    ``stretches`` (None without stretch remedies or ratings) compares verified stretching with
+    logged-only stretching: one row per :data:`STRETCH_GROUPS` entry, see
+    :func:`stretch_effects`.
     """
 
     n_rating_days: int
@@ -110,6 +119,7 @@ class PainAnalysis:
     hours_before: float
     remedy_window_h: float
     fewer_ratings_later: bool = False
+    stretches: pd.DataFrame | None = None
 
 
 def stationary_bootstrap_indices(
@@ -361,12 +371,14 @@ def analyse_pain(
     # remedies
     remedies: pd.DataFrame | None = None
     remedies_why: Withheld | None = None
+    stretches: pd.DataFrame | None = None
     if remedy_log is None or len(remedy_log) == 0:
         remedies_why = Withheld("remedies", "no_remedies")
     elif n_ratings == 0:
         remedies_why = Withheld("remedies", "no_ratings")
     else:
         remedies = _remedy_effects(pain, remedy_log, s)
+        stretches = stretch_effects(pain, remedy_log, tz, s)
     fewer_later = False
     if n_ratings and len(d):
         per_day = d.loc[rated, "pain_ratings"]
@@ -380,7 +392,7 @@ def analyse_pain(
         within_day=within, within_day_reason=within_why,
         remedies=remedies, remedies_reason=remedies_why,
         hours_before=s.pain_hours_before, remedy_window_h=s.pain_remedy_window_h,
-        fewer_ratings_later=fewer_later,
+        fewer_ratings_later=fewer_later, stretches=stretches,
     )
 
 
@@ -447,3 +459,132 @@ def _remedy_effects(pain: pd.DataFrame, remedy_log: pd.DataFrame, s: AnalysisSet
         })
     return pd.DataFrame(rows, columns=["kind", "n_logged", "n_compared", "mean_before",
                                        "mean_after", "mean_change"])
+
+
+#: Rows of :func:`stretch_effects`: verified stretching (sensor-checked, at least one counted
+#: repetition: :func:`vocab.stretchnote.is_verified_stretch`), logged-only stretching (anything
+#: else logged as ``stretch``), and verified minus logged-only.
+STRETCH_GROUPS: tuple[str, ...] = ("stretch_verified", "stretch_logged_only", "stretch_difference")
+
+STRETCH_COLUMNS: tuple[str, ...] = ("group", "n_logged", "n_compared", "n_days", "mean_before",
+                                    "mean_after", "mean_change", "ci_low", "ci_high", "withheld",
+                                    "need")
+
+
+def _before_after(pt: np.ndarray, ps: np.ndarray, rt: np.ndarray, w: int) -> tuple[np.ndarray, np.ndarray]:
+    """Mean rating in the ``w`` ns before and after each remedy time (NaN without one)."""
+    before = np.full(rt.size, np.nan)
+    after = np.full(rt.size, np.nan)
+    for i, r in enumerate(rt):
+        b = ps[(pt >= r - w) & (pt < r)]
+        a = ps[(pt > r) & (pt <= r + w)]
+        if b.size and a.size:
+            before[i], after[i] = b.mean(), a.mean()
+    return before, after
+
+
+def _day_bootstrap_means(change: np.ndarray, day: np.ndarray, group: np.ndarray,
+                         s: AnalysisSettings) -> tuple[np.ndarray, np.ndarray]:
+    """Stationary bootstrap over days of the mean change of group 0 and of group 1.
+
+    Whole days (all their compared stretches) are resampled in blocks of consecutive days, as
+    :func:`spearman_block_bootstrap` does; a replicate without a stretch of a group gives NaN.
+    """
+    days, inverse = np.unique(day, return_inverse=True)
+    n_days = days.size
+    sums = np.zeros((2, n_days))
+    counts = np.zeros((2, n_days))
+    np.add.at(sums, (group, inverse), change)
+    np.add.at(counts, (group, inverse), 1.0)
+    rng = np.random.default_rng(s.bootstrap_seed)
+    idx = stationary_bootstrap_indices(n_days, s.bootstrap_n, min(s.bootstrap_block_days, n_days), rng)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = sums[:, idx].sum(axis=2) / counts[:, idx].sum(axis=2)
+    return means[0], means[1]
+
+
+def _interval(reps: np.ndarray, s: AnalysisSettings) -> tuple[float, float]:
+    """2.5 and 97.5 % percentiles of the finite replicates (NaN when under half are finite)."""
+    reps = reps[np.isfinite(reps)]
+    if reps.size < s.bootstrap_n // 2:
+        return float("nan"), float("nan")
+    lo, hi = np.percentile(reps, [2.5, 97.5])
+    return float(lo), float(hi)
+
+
+def stretch_effects(pain: pd.DataFrame, remedy_log: pd.DataFrame, tz: str,
+                    settings: AnalysisSettings | None = None) -> pd.DataFrame | None:
+    """Pain before vs after verified and logged-only stretching, with day-bootstrap intervals.
+
+    The same rule as for every remedy kind (:attr:`PainAnalysis.remedies`): a stretch is
+    *compared* when there are ratings both within ``pain_remedy_window_h`` before and after it;
+    its change is the mean rating after minus the mean rating before (0–10 points). Per group
+    the mean change gets a 95 % interval from the stationary bootstrap over days
+    (``bootstrap_*`` settings, the method of the slouch–pain correlations). A group, and the
+    difference verified − logged-only, is withheld (``withheld="few_compared"``, numbers NaN)
+    with fewer than ``pain_min_ratings`` compared stretches (for the difference: in either
+    group), the minimum count of the within-day analysis.
+
+    Parameters
+    ----------
+    pain : DataFrame
+        ``time`` (UTC), ``score``.
+    remedy_log : DataFrame
+        ``time`` (UTC), ``kind`` and optionally ``note`` (the note of ``posturelog stretch``).
+    tz : str
+        IANA zone; days are local days.
+    settings : AnalysisSettings, optional
+
+    Returns
+    -------
+    DataFrame or None
+        Columns :data:`STRETCH_COLUMNS`, one row per :data:`STRETCH_GROUPS` entry; None when
+        no stretch was logged or there are no ratings.
+    """
+    s = settings or AnalysisSettings()
+    for c in ("time", "kind"):
+        if c not in remedy_log.columns:
+            raise ValueError(f"remedy_log lacks column '{c}'")
+    is_stretch = remedy_log["kind"].astype(str).to_numpy() == "stretch"
+    if not is_stretch.any() or len(pain) == 0:
+        return None
+    stretches = remedy_log.loc[is_stretch]
+    notes = stretches["note"] if "note" in stretches.columns else pd.Series([""] * len(stretches))
+    verified = np.array([is_verified_stretch(None if pd.isna(n) else str(n)) for n in notes])
+    rt = pd.DatetimeIndex(pd.to_datetime(stretches["time"], utc=True)).as_unit("ns").asi8
+    pt = pd.DatetimeIndex(pd.to_datetime(pain["time"], utc=True)).as_unit("ns").asi8
+    ps = pain["score"].to_numpy(dtype=float)
+    before, after = _before_after(pt, ps, rt, int(s.pain_remedy_window_h * 3600 * NS_PER_S))
+    ok = np.isfinite(before)
+    days = _local_day(pd.to_datetime(rt, utc=True), tz)
+    group = np.where(verified, 0, 1)
+    need = s.pain_min_ratings
+    reps = (_day_bootstrap_means((after - before)[ok], days[ok], group[ok], s)
+            if ok.any() else (np.array([np.nan]), np.array([np.nan])))
+    rows: list[dict[str, Any]] = []
+    enough = []
+    for g, name in enumerate(STRETCH_GROUPS[:2]):
+        mine = group == g
+        cmp_ = mine & ok
+        n = int(cmp_.sum())
+        enough.append(n >= need)
+        lo, hi = _interval(reps[g], s) if n >= need else (float("nan"), float("nan"))
+        rows.append({
+            "group": name, "n_logged": int(mine.sum()), "n_compared": n,
+            "n_days": int(np.unique(days[cmp_]).size),
+            "mean_before": float(before[cmp_].mean()) if n >= need else float("nan"),
+            "mean_after": float(after[cmp_].mean()) if n >= need else float("nan"),
+            "mean_change": float((after - before)[cmp_].mean()) if n >= need else float("nan"),
+            "ci_low": lo, "ci_high": hi, "withheld": "" if n >= need else "few_compared",
+            "need": need,
+        })
+    both = all(enough)
+    diff = rows[0]["mean_change"] - rows[1]["mean_change"] if both else float("nan")
+    lo, hi = _interval(reps[0] - reps[1], s) if both else (float("nan"), float("nan"))
+    rows.append({
+        "group": STRETCH_GROUPS[2], "n_logged": int(is_stretch.sum()), "n_compared": int(ok.sum()),
+        "n_days": int(np.unique(days[ok]).size), "mean_before": float("nan"),
+        "mean_after": float("nan"), "mean_change": diff, "ci_low": lo, "ci_high": hi,
+        "withheld": "" if both else "few_compared", "need": need,
+    })
+    return pd.DataFrame(rows, columns=list(STRETCH_COLUMNS))

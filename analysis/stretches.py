@@ -33,6 +33,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from analysis.wear import runs
+from vocab.stretchnote import STRETCH_ROUTINES
 
 __all__ = [
     "ROUTINES",
@@ -46,8 +47,8 @@ __all__ = [
 
 FloatArray = NDArray[np.float64]
 
-#: Routine names (``posturelog stretch ROUTINE``).
-ROUTINES: tuple[str, ...] = ("thoracic-extension", "knee-twist", "doorway-pec", "scapular-squeeze")
+#: Routine names (``posturelog stretch ROUTINE``), as the remedy note spells them.
+ROUTINES: tuple[str, ...] = STRETCH_ROUTINES
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,9 @@ class StretchResult:
         What it could not check (counted from the prompts' timing only).
     rejected : int
         Attempts seen but not counted (too short, not still, wrong direction).
+    reasons : tuple of str
+        Why each attempt not counted was not counted, in time order (e.g. "held 2.1 s, needs
+        5 s"); prompted holds of the doorway stretch count as attempts.
     """
 
     routine: str
@@ -80,6 +84,7 @@ class StretchResult:
     timing_only: tuple[str, ...]
     sides: tuple[str, ...] = ()
     rejected: int = 0
+    reasons: tuple[str, ...] = ()
 
 
 def _series(t_s: ArrayLike, *xs: ArrayLike) -> tuple[FloatArray, ...]:
@@ -114,6 +119,23 @@ def _plateau_s(t: FloatArray, x: FloatArray, tol_deg: float) -> tuple[float, flo
             if d > best:
                 best, sd = d, float(np.std(x[a:b]))
     return best, sd
+
+
+def _why(hold: float, sd: float, min_hold_s: float, still_sd_deg: float,
+         span: tuple[float, float] = (0.0, 0.0)) -> str:
+    """Why a hold of ``hold`` s with SD ``sd``° was not counted; ``span`` is the whole
+    attempt's duration (s) and SD (deg): long enough but never still means moving about."""
+    if hold < min_hold_s and span[0] >= min_hold_s:
+        return (f"not still: moved by {span[1]:.1f}° (SD) and held still only {hold:.1f} s, "
+                f"needs {min_hold_s:g} s")
+    if hold < min_hold_s:
+        return f"held {hold:.1f} s, needs {min_hold_s:g} s"
+    return f"not still: moved by {sd:.1f}° (SD; at most {still_sd_deg:g}°)"
+
+
+def _span(t: FloatArray, x: FloatArray) -> tuple[float, float]:
+    """Duration (s) and SD (deg) of a run of samples."""
+    return float(t[-1] - t[0]) + (_dt(t) if t.size > 1 else 0.0), float(np.nanstd(x))
 
 
 def _episodes(flag: NDArray[np.bool_]) -> list[tuple[int, int]]:
@@ -153,18 +175,18 @@ def thoracic_extension(
     """
     t, f = _series(t_s, flexion_deg)
     holds: list[float] = []
-    rejected = 0
+    reasons: list[str] = []
     for a, b in _episodes(np.nan_to_num(f, nan=0.0) < -threshold_deg):
         hold, sd = _plateau_s(t[a:b], f[a:b], plateau_tol_deg)
         if hold >= min_hold_s and sd <= still_sd_deg:
             holds.append(round(hold, 2))
         else:
-            rejected += 1
+            reasons.append(_why(hold, sd, min_hold_s, still_sd_deg, _span(t[a:b], f[a:b])))
     return StretchResult(
         "thoracic-extension", len(holds), tuple(holds),
         verified=(f"extension beyond upright by more than {threshold_deg:g}°",
                   f"held still for at least {min_hold_s:g} s", "repetitions"),
-        timing_only=(), rejected=rejected,
+        timing_only=(), rejected=len(reasons), reasons=tuple(reasons),
     )
 
 
@@ -223,7 +245,7 @@ def lying_knee_twist(
     lying = np.nan_to_num(inc, nan=0.0) > lying_deg
     tw0 = np.nan_to_num(tw, nan=0.0)
     found: list[tuple[float, str, float]] = []  # (start, side, hold)
-    rejected = 0
+    why: list[tuple[float, str]] = []
     for side, mask in (("right", lying & (tw0 > twist_threshold_deg)),
                        ("left", lying & (tw0 < -twist_threshold_deg))):
         for a, b in _episodes(mask):
@@ -231,7 +253,8 @@ def lying_knee_twist(
             if hold >= min_hold_s and sd <= still_sd_deg:
                 found.append((float(t[a]), side, round(hold, 2)))
             else:
-                rejected += 1
+                why.append((float(t[a]), f"to the {side}: " + _why(
+                    hold, sd, min_hold_s, still_sd_deg, _span(t[a:b], tw[a:b]))))
     found.sort()
     side_names = tuple(f[1] for f in found)
     durations = tuple(f[2] for f in found)
@@ -243,7 +266,8 @@ def lying_knee_twist(
         verified.append("sides alternated" if alternating else "sides did NOT alternate")
     return StretchResult(
         "knee-twist", len(durations), durations, verified=tuple(verified),
-        timing_only=("how far the knees go down",), sides=side_names, rejected=rejected,
+        timing_only=("how far the knees go down",), sides=side_names, rejected=len(why),
+        reasons=tuple(w for _, w in sorted(why)),
     )
 
 
@@ -286,7 +310,7 @@ def doorway_pectoral(
     """
     t, f, inc = _series(t_s, flexion_deg, inclination_deg)
     holds: list[float] = []
-    rejected = 0
+    reasons: list[str] = []
     for a_s, b_s in _windows(windows):
         inside = (t >= a_s) & (t < b_s)
         up = inside & (np.abs(np.nan_to_num(f, nan=90.0)) < upright_deg) & (
@@ -298,12 +322,18 @@ def doorway_pectoral(
                 best, best_sd = hold, sd
         if best >= min_hold_s and best_sd <= still_sd_deg:
             holds.append(round(best, 2))
+        elif float(np.sum(up)) < 0.5 * float(np.sum(inside)):
+            seen = f[inside][np.isfinite(f[inside])]
+            bent = f"trunk {float(np.median(seen)):.0f}° from upright, " if seen.size else ""
+            reasons.append(f"not standing upright ({bent}needs under {upright_deg:g}°)")
         else:
-            rejected += 1
+            span = (float(np.sum(up)) * _dt(t), float(np.nanstd(f[up])))
+            reasons.append(_why(best, best_sd, min_hold_s, still_sd_deg, span))
     return StretchResult(
         "doorway-pec", len(holds), tuple(holds),
         verified=("standing upright", f"still for at least {min_hold_s:g} s in each prompted hold"),
-        timing_only=("chest opening and arm position in the doorway",), rejected=rejected,
+        timing_only=("chest opening and arm position in the doorway",), rejected=len(reasons),
+        reasons=tuple(reasons),
     )
 
 

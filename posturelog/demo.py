@@ -85,13 +85,17 @@ def run_demo(
     console: Console | None = None,
     feedback: bool = False,
     workers: int = 1,
+    stretching: bool = False,
 ) -> ReportPaths:
     """Simulate ``days`` of wear, record them through the recorder, log pain, write the report.
 
     By default the simulated days end on the last Sunday before today (``default_start``), so
     the report covers the last complete week. With ``feedback`` the simulated wearer gets live
     alerts and reacts to them (:mod:`posturelog.demo_feedback`); the alerts go to the alert log
-    and the report's alerts section. ``workers``: processes the report may use.
+    and the report's alerts section. ``workers``: processes the report may use. With
+    ``stretching`` the wearer does prompted stretch sessions, well or badly
+    (:mod:`sensor.simulate.stretching`), logged as ``stretch`` remedies with the command's note,
+    so the report compares verified stretching with the pain ratings after it.
     """
     console = console or Console()
     if not 1 <= days <= 28:
@@ -105,7 +109,8 @@ def run_demo(
     alert_settings = load_alert_settings(path) if feedback else None
     wearer = SimulatedWearer(
         SimulationSettings(seed=seed, days=days, fs_hz=rate_hz, start_date=first_day, timezone=DEMO_TIMEZONE,
-                           feedback_alert_after_s=None if alert_settings is None else alert_settings.alert_after_s)
+                           feedback_alert_after_s=None if alert_settings is None else alert_settings.alert_after_s,
+                           stretching=stretching)
     )
     replay = (ReplayFeedback(store, wearer, DEMO_TIMEZONE, alert_settings, load_settings(path))
               if alert_settings is not None else None)

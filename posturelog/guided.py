@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,7 +29,7 @@ from sensor.batch import SampleBatch, SourceInfo
 from sensor.ble import SensorError, SensorStream
 from vocab.samples import rate_from_times
 
-__all__ = ["Collected", "collect", "run_guided"]
+__all__ = ["BatchListener", "Collected", "collect", "run_guided"]
 
 log = logging.getLogger(__name__)
 
@@ -76,9 +76,16 @@ def collect(batches: Sequence[SampleBatch], start_ns: int, info: SourceInfo) -> 
     return Collected(t, acc, gyr, fs, start_ns, info)
 
 
+#: Called with each batch and the UTC ns of the first prompt (e.g. live per-repetition checks).
+BatchListener = Callable[[SampleBatch, int], None]
+
+
 def run_guided(store: Store, prompts: Sequence[Prompt], duration_s: float, console: Console,
-               *, record: bool) -> Collected:
+               *, record: bool, on_batch: BatchListener | None = None) -> Collected:
     """Prompt a routine on the remembered sensor and collect its samples.
+
+    ``on_batch`` sees every batch as it arrives; an exception in it is logged once and the
+    listener is dropped (the routine goes on).
 
     Raises
     ------
@@ -86,13 +93,13 @@ def run_guided(store: Store, prompts: Sequence[Prompt], duration_s: float, conso
         Sensor not found or failing (one line), or no sensor remembered and none unique nearby.
     """
     try:
-        return asyncio.run(_guided(store, list(prompts), duration_s, console, record))
+        return asyncio.run(_guided(store, list(prompts), duration_s, console, record, on_batch))
     except SensorError as exc:
         raise UserError(str(exc)) from exc
 
 
 async def _guided(store: Store, prompts: list[Prompt], duration_s: float, console: Console,
-                  record: bool) -> Collected:
+                  record: bool, on_batch: BatchListener | None = None) -> Collected:
     remembered = store.get_setting(DEVICE_ADDRESS_KEY)
     chosen = await choose_device(remembered, None, scan_timeout_s())
     stream = SensorStream(chosen, None)
@@ -117,6 +124,12 @@ async def _guided(store: Store, prompts: list[Prompt], duration_s: float, consol
                 if rec is not None:
                     rec.add(batch)
                 batches.append(batch)
+                if on_batch is not None:
+                    try:
+                        on_batch(batch, start_ns)
+                    except Exception:
+                        log.exception("live check failed; the routine goes on without it")
+                        on_batch = None
     finally:
         task.cancel()
         with contextlib.suppress(BaseException):

@@ -35,13 +35,20 @@ from analysis.stretches import (
 )
 from analysis.tilt.gravity import gravity_direction
 from posturelog.errors import UserError
+from sensor.batch import SampleBatch
+from vocab.samples import rate_from_times
+from vocab.stretchnote import format_stretch_note
 
 __all__ = [
     "ALIASES",
+    "REP_GRACE_S",
     "Prompt",
+    "RepCheck",
+    "RepetitionFeedback",
     "StretchAngles",
     "StretchPlan",
     "angles_from_samples",
+    "check_repetition",
     "check_stretch",
     "prompt_schedule",
     "resolve_routine",
@@ -202,15 +209,216 @@ def check_stretch(plan: StretchPlan, angles: StretchAngles | None) -> StretchRes
 
 
 def stretch_note(plan: StretchPlan, result: StretchResult) -> str:
-    """The ``stretch`` remedy's note: routine, reps, holds, what was verified vs timing only."""
-    prompted = len(plan.holds)
-    holds = ", ".join(f"{h:.0f}" for h in result.holds_s) or "none"
-    parts = [f"{result.routine}: {result.reps} of {prompted} reps counted", f"holds {holds} s"]
-    if result.sides:
-        parts.append("sides " + ", ".join(result.sides))
-    if result.rejected:
-        parts.append(f"{result.rejected} attempt(s) not counted")
-    parts.append("verified by the sensor: " + ("; ".join(result.verified) or "nothing"))
-    if result.timing_only:
-        parts.append("timing only: " + "; ".join(result.timing_only))
-    return ". ".join(parts) + "."
+    """The ``stretch`` remedy's note: routine, reps, holds, what was verified vs timing only
+    (:func:`vocab.stretchnote.format_stretch_note`, which the report reads back)."""
+    return format_stretch_note(result.routine, result.reps, len(plan.holds), result.holds_s,
+                               sides=result.sides, rejected=result.rejected,
+                               verified=result.verified, timing_only=result.timing_only)
+
+
+#: Seconds after a prompted hold ends before its repetition is checked live (reaction and the
+#: ramp out of the position).
+REP_GRACE_S = 4.0
+
+
+@dataclass(frozen=True)
+class RepCheck:
+    """The live verdict on one prompted repetition.
+
+    Attributes
+    ----------
+    index : int
+        0-based repetition.
+    prompted : int
+        Repetitions prompted.
+    counted : bool
+        The sensor counted it (for the scapular squeeze: timed from the prompt).
+    hold_s : float or None
+        Hold duration, seconds (None when not counted).
+    reason : str
+        Why it was not counted ("" when counted).
+    side : str
+        Knee twist: the side the sensor saw ("" otherwise).
+    expected_side : str
+        Knee twist: the prompted side.
+    """
+
+    index: int
+    prompted: int
+    counted: bool
+    hold_s: float | None
+    reason: str = ""
+    side: str = ""
+    expected_side: str = ""
+
+    def line(self) -> str:
+        """One line for the terminal."""
+        head = f"Repetition {self.index + 1} of {self.prompted}: "
+        if not self.counted:
+            return head + "not counted: " + self.reason + "."
+        text = head + "counted"
+        if self.hold_s is not None:
+            text += f", held {self.hold_s:.0f} s"
+        if self.side:
+            text += f", to the {self.side}"
+            if self.expected_side and self.side != self.expected_side:
+                text += f" (the prompt said {self.expected_side})"
+        return text + (f" ({self.reason})" if self.reason else "") + "."
+
+
+def _pick_reason(reasons: tuple[str, ...]) -> str:
+    """The most telling reason: in and out of the position (bouncing), then not still, then
+    the first."""
+    if len(reasons) >= 3:
+        return (f"moved in and out of the position {len(reasons)} times (bouncing?), never "
+                "still long enough")
+    still = [r for r in reasons if "not still" in r]
+    return (still or list(reasons))[0]
+
+
+def check_repetition(plan: StretchPlan, index: int, angles: StretchAngles | None,
+                     grace_s: float = REP_GRACE_S) -> RepCheck:
+    """Check one prompted repetition on the angles around its hold (:mod:`analysis.stretches`).
+
+    The routine's check runs on the samples from 2 s before the hold prompt to ``grace_s``
+    after its end (never into the next hold), so a verdict is ready ``grace_s`` after the
+    "come back" prompt.
+
+    Parameters
+    ----------
+    plan : StretchPlan
+    index : int
+        0-based repetition.
+    angles : StretchAngles or None
+        The routine's angles so far (seconds from the first prompt); None only for the
+        scapular squeeze.
+    grace_s : float
+        Seconds after the hold's end included, s.
+
+    Raises
+    ------
+    ValueError
+        ``index`` out of range.
+    """
+    n = len(plan.holds)
+    if not 0 <= index < n:
+        raise ValueError(f"repetition index must be 0..{n - 1}, got {index}")
+    a, b = plan.holds[index]
+    expected = ("left" if index % 2 == 0 else "right") if plan.routine == "knee-twist" else ""
+    if plan.routine == "scapular-squeeze":
+        return RepCheck(index, n, True, b - a, "timed from the prompts: the sensor cannot see "
+                        "the shoulder blades")
+    hi = b + grace_s if index + 1 == n else min(b + grace_s, plan.holds[index + 1][0] - 0.5)
+    if angles is None:
+        return RepCheck(index, n, False, None, "no sensor data during this hold", "", expected)
+    sel = (angles.t_s >= a - 2.0) & (angles.t_s < hi)
+    if int(sel.sum()) < 2:
+        return RepCheck(index, n, False, None, "no sensor data during this hold", "", expected)
+    window = StretchAngles(angles.t_s[sel], angles.flexion_deg[sel], angles.inclination_deg[sel],
+                           angles.twist_deg[sel])
+    if plan.routine == "thoracic-extension":
+        return _rep_extension(index, n, window)
+    if plan.routine == "knee-twist":
+        return _rep_twist(index, n, window, expected)
+    r = doorway_pectoral(window.t_s, window.flexion_deg, window.inclination_deg, [(a, b)])
+    if r.reps:
+        return RepCheck(index, n, True, r.holds_s[0])
+    return RepCheck(index, n, False, None, r.reasons[0] if r.reasons else "not checked")
+
+
+def _rep_extension(index: int, n: int, w: StretchAngles) -> RepCheck:
+    """One thoracic extension repetition (angles around its hold)."""
+    r = thoracic_extension(w.t_s, w.flexion_deg)
+    if r.reps:
+        return RepCheck(index, n, True, max(r.holds_s))
+    if r.reasons:
+        return RepCheck(index, n, False, None, _pick_reason(r.reasons))
+    peak, least = float(np.nanmax(w.flexion_deg)), float(np.nanmin(w.flexion_deg))
+    if peak > 10.0:
+        return RepCheck(index, n, False, None,
+                        f"bent forward (up to {peak:.0f}°) instead of leaning back")
+    return RepCheck(index, n, False, None,
+                    f"did not lean back far enough (at most {max(-least, 0.0):.0f}° back)")
+
+
+def _rep_twist(index: int, n: int, w: StretchAngles, expected: str) -> RepCheck:
+    """One lying knee twist repetition (angles around its hold)."""
+    r = lying_knee_twist(w.t_s, w.inclination_deg, w.twist_deg)
+    if r.reps:
+        i = int(np.argmax(r.holds_s))
+        return RepCheck(index, n, True, r.holds_s[i], "", r.sides[i], expected)
+    if r.reasons:
+        return RepCheck(index, n, False, None, _pick_reason(r.reasons), "", expected)
+    inc = float(np.nanmedian(w.inclination_deg))
+    if inc < 60.0:
+        return RepCheck(index, n, False, None,
+                        f"not lying on your back (trunk {inc:.0f}° from upright)", "", expected)
+    return RepCheck(index, n, False, None, "no trunk twist to either side (largest "
+                    f"{float(np.nanmax(np.abs(w.twist_deg))):.0f}°)", "", expected)
+
+
+class RepetitionFeedback:
+    """Per-repetition verdicts while a routine streams: feed batches, get :class:`RepCheck`s.
+
+    Each repetition is checked once the samples reach ``grace_s`` past the end of its hold,
+    with the angles of all samples so far (:func:`angles_from_samples`, the same filter as the
+    final check).
+
+    Parameters
+    ----------
+    plan : StretchPlan
+    mounting : Mounting or None
+        None only for the scapular squeeze.
+    grace_s : float
+        Seconds after each hold before it is checked.
+    """
+
+    def __init__(self, plan: StretchPlan, mounting: Mounting | None,
+                 grace_s: float = REP_GRACE_S) -> None:
+        if mounting is None and plan.routine != "scapular-squeeze":
+            raise ValueError(f"{plan.routine} needs a mounting (calibration) to be checked")
+        self.plan = plan
+        self.mounting = mounting
+        self.grace_s = float(grace_s)
+        self.checks: list[RepCheck] = []
+        self._t: list[NDArray[np.int64]] = []
+        self._acc: list[NDArray[np.float64]] = []
+        self._gyr: list[NDArray[np.float64] | None] = []
+
+    def _angles(self, start_ns: int) -> StretchAngles | None:
+        if self.mounting is None or not self._t:
+            return None
+        t_ns = np.concatenate(self._t)
+        if t_ns.size < 2:
+            return None
+        gyr = (np.concatenate([g for g in self._gyr if g is not None])
+               if all(g is not None for g in self._gyr) else None)
+        fs = rate_from_times(t_ns)
+        return angles_from_samples((t_ns - start_ns) / 1e9, np.concatenate(self._acc), gyr, fs,
+                                   self.mounting)
+
+    def add(self, batch: SampleBatch, start_ns: int) -> list[RepCheck]:
+        """Take a batch (``start_ns``: UTC ns of the first prompt); the repetitions now due."""
+        if batch.t_ns.size:
+            self._t.append(np.asarray(batch.t_ns, dtype=np.int64))
+            self._acc.append(np.asarray(batch.acc_mps2, dtype=np.float64))
+            self._gyr.append(None if batch.gyr_rads is None
+                             else np.asarray(batch.gyr_rads, dtype=np.float64))
+        if not self._t:
+            return []
+        latest_s = (int(self._t[-1][-1]) - start_ns) / 1e9
+        due = [i for i in range(len(self.checks), len(self.plan.holds))
+               if latest_s >= self.plan.holds[i][1] + self.grace_s]
+        return self._check(due, start_ns)
+
+    def finish(self, start_ns: int) -> list[RepCheck]:
+        """Check the repetitions not yet checked (the stream ended early)."""
+        return self._check(list(range(len(self.checks), len(self.plan.holds))), start_ns)
+
+    def _check(self, due: list[int], start_ns: int) -> list[RepCheck]:
+        if not due:
+            return []
+        angles = self._angles(start_ns)
+        out = [check_repetition(self.plan, i, angles, self.grace_s) for i in due]
+        self.checks.extend(out)
+        return out

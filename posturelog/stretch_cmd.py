@@ -2,26 +2,49 @@
 
 from __future__ import annotations
 
+import logging
 import time
+from collections.abc import Callable
 
 from rich.console import Console
 
 from posturelog.live_state import latest_mounting
 from posturelog.store import Store
 from posturelog.stretch import (
+    RepCheck,
+    RepetitionFeedback,
     StretchPlan,
     angles_from_samples,
     check_stretch,
     prompt_schedule,
     stretch_note,
 )
+from sensor.batch import SampleBatch
 
-__all__ = ["log_stretch", "run_stretch"]
+__all__ = ["live_feedback", "log_stretch", "run_stretch"]
+
+log = logging.getLogger(__name__)
 
 
 def log_stretch(store: Store, t_ns: int, note: str) -> int:
     """Store a ``stretch`` remedy at ``t_ns`` with ``note``; returns its id."""
     return int(store.add_events([(int(t_ns), "stretch", None, note)])[0])
+
+
+def _say(console: Console, check: RepCheck) -> None:
+    colour = "green" if check.counted else "yellow"
+    console.print(f"[{colour}]{'✓' if check.counted else '✗'}[/] {check.line()}")
+    log.info("%s", check.line())
+
+
+def live_feedback(feedback: RepetitionFeedback, console: Console) -> Callable[[SampleBatch, int], None]:
+    """The ``run_guided`` listener that prints each repetition's verdict once it is due."""
+
+    def on_batch(batch: SampleBatch, start_ns: int) -> None:
+        for check in feedback.add(batch, start_ns):
+            _say(console, check)
+
+    return on_batch
 
 
 def run_stretch(store: Store, routine: str | None, reps: int | None, console: Console) -> str:
@@ -41,7 +64,11 @@ def run_stretch(store: Store, routine: str | None, reps: int | None, console: Co
     if mounting is None and plan.routine != "scapular-squeeze":
         raise UserError("no calibration yet: run `posturelog calibrate` with the sensor on first, "
                         "so that the stretch can be checked")
-    collected = run_guided(store, plan.prompts, plan.duration_s, console, record=False)
+    feedback = RepetitionFeedback(plan, mounting)
+    collected = run_guided(store, plan.prompts, plan.duration_s, console, record=False,
+                           on_batch=live_feedback(feedback, console))
+    for check in feedback.finish(collected.start_ns):
+        _say(console, check)
     angles = None
     if mounting is not None and collected.t_ns.size >= 2:
         angles = angles_from_samples(collected.t_s, collected.acc_mps2, collected.gyr_rads,

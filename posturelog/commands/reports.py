@@ -32,6 +32,7 @@ def demo(
     rate: Annotated[float, typer.Option("--rate", help="Simulated sample rate in Hz.")] = 50.0,
     start: Annotated[str | None, typer.Option("--start", help="First simulated day, YYYY-MM-DD (default: so the days end last Sunday).")] = None,
     feedback: Annotated[bool, typer.Option("--feedback", help="Simulate live alerts and the wearer's reactions (slower).")] = False,
+    stretching: Annotated[bool, typer.Option("--stretching", help="Simulate prompted stretch sessions, done well or badly, logged as checked stretches.")] = False,
     verbose: Verbose = False,
 ) -> None:
     """Simulate a week of wear, log pain and remedies, and write the weekly report."""
@@ -47,7 +48,7 @@ def demo(
         raise UserError(f"--start must be a date like 2026-11-16, got {start!r}") from None
     paths = run_demo(
         data_dir=data_dir_option(data_dir), out_dir=out, days=days, seed=seed, rate_hz=rate, start=first, console=console,
-        feedback=feedback, workers=workers(),
+        feedback=feedback, workers=workers(), stretching=stretching,
     )
     say(f"Report written to {paths.out_dir}")
     for p in paths.files():

@@ -8,10 +8,12 @@ import pandas as pd
 
 from analysis.metrics import daily_columns
 from posturelog.report.data import ReportData
+from vocab.stretchnote import is_verified_stretch
 
 __all__ = [
     "EPISODE_CSV_COLUMNS",
     "EPISODE_CSV_GLOSSARY",
+    "STRETCH_CSV_GLOSSARY",
     "daily_csv_columns",
     "daily_csv_frame",
     "episodes_csv_frame",
@@ -37,17 +39,45 @@ EPISODE_CSV_GLOSSARY: dict[str, str] = {
 }
 
 
+#: Meanings of the ``daily.csv`` stretch columns (from the remedy log, not the analysis).
+STRETCH_CSV_GLOSSARY: dict[str, str] = {
+    "stretches_verified": "Stretches logged that day that the sensor verified: a routine it "
+    "checks (thoracic extension, knee twist, doorway) with at least one repetition counted "
+    "(posturelog stretch).",
+    "stretches_logged_only": "Other stretches logged that day: without a sensor check, the "
+    "scapular squeeze (timing only), or with no repetition counted.",
+}
+
+
 def daily_csv_columns(data: ReportData) -> list[str]:
     """Columns of ``daily.csv``: :func:`analysis.metrics.daily_columns` of the report's
     settings, with ``walking_available`` and ``walking_unavailable_reason`` after
-    ``walking_minutes`` when the daily table has them."""
+    ``walking_minutes`` when the daily table has them, then the stretch counts
+    (:data:`STRETCH_CSV_GLOSSARY`)."""
     columns = [c for c in daily_columns(data.settings) if c in data.daily.columns]
     extra = [c for c in ("walking_available", "walking_unavailable_reason")
              if c in data.daily.columns]
     if extra and "walking_minutes" in columns:
         at = columns.index("walking_minutes") + 1
         columns = columns[:at] + extra + columns[at:]
-    return columns
+    return columns + list(STRETCH_CSV_GLOSSARY)
+
+
+def _stretch_counts(data: ReportData, dates: list[str]) -> tuple[list[int], list[int]]:
+    """Verified and logged-only stretches per local date (ISO strings)."""
+    log = data.remedy_log
+    verified = dict.fromkeys(dates, 0)
+    other = dict.fromkeys(dates, 0)
+    if log is not None and len(log) and "kind" in log.columns:
+        stretches = log.loc[log["kind"].astype(str) == "stretch"]
+        notes = stretches["note"] if "note" in stretches.columns else [""] * len(stretches)
+        local = pd.DatetimeIndex(pd.to_datetime(stretches["time"], utc=True)).tz_convert(data.tz)
+        for t, note in zip(local, notes, strict=True):
+            day = t.date().isoformat()
+            if day in verified:
+                target = verified if is_verified_stretch(None if pd.isna(note) else str(note)) else other
+                target[day] += 1
+    return [verified[d] for d in dates], [other[d] for d in dates]
 
 
 def daily_csv_frame(data: ReportData) -> pd.DataFrame:
@@ -58,11 +88,12 @@ def daily_csv_frame(data: ReportData) -> pd.DataFrame:
     ``walking_unavailable_reason`` after ``walking_minutes``; ``walking_minutes`` is empty on
     days when walking could not be measured.
     """
-    df = data.daily[daily_csv_columns(data)].copy()
+    df = data.daily[[c for c in daily_csv_columns(data) if c in data.daily.columns]].copy()
     if "walking_available" in df.columns and "walking_minutes" in df.columns:
         df["walking_minutes"] = df["walking_minutes"].astype(float).where(
             df["walking_available"].fillna(True).to_numpy(dtype=bool))
     df["date"] = [pd.Timestamp(d).date().isoformat() for d in df["date"]]
+    df["stretches_verified"], df["stretches_logged_only"] = _stretch_counts(data, list(df["date"]))
     for c in df.columns:
         if df[c].dtype.kind == "f":
             df[c] = df[c].round(2)

@@ -12,7 +12,7 @@ from analysis.figures import band_names
 from analysis.metrics import band_columns
 from posturelog import __version__
 from posturelog.report import wording as w
-from posturelog.report.csv import EPISODE_CSV_GLOSSARY, daily_csv_columns
+from posturelog.report.csv import EPISODE_CSV_GLOSSARY, STRETCH_CSV_GLOSSARY, daily_csv_columns
 from posturelog.report.data import ReportData
 from posturelog.report.figures import sensitivity_frame, sensitivity_pivot
 from posturelog.report.glossary import glossary
@@ -188,7 +188,8 @@ def glossary_table(data: ReportData) -> pd.DataFrame:
     daily = daily_csv_columns(data)
     keys = [k for k in meanings if k in daily]
     keys += ["duration_min", "mean_flexion_deg", "peak_flexion_deg"]
-    items = [(k, meanings[k]) for k in keys] + list(EPISODE_CSV_GLOSSARY.items())
+    items = [(k, meanings[k]) for k in keys] + list(STRETCH_CSV_GLOSSARY.items())
+    items += list(EPISODE_CSV_GLOSSARY.items())
     items += [(k, meanings[k]) for k in ("flexion_deg", "context", "slouch", "worn",
                                          "slouch_share_pct_hour")]
     rows = list(dict(items).items())  # first occurrence decides the order

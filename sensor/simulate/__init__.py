@@ -112,9 +112,21 @@ remedies taken in the preceding hours (painkiller −1.5 for 4 h, heat −1 for 
 for 2 h, ice −0.5 for 2 h). Remedies: painkiller after a rating ≥ 6 (60 %), stretch after a
 rating ≥ 5 (50 %) and occasionally otherwise, heat in the evening on ~35 % of days, ice on
 ~15 % of days. Pain and remedies use only the day schedules, never the raw signal.
+
+Stretch sessions
+----------------
+With ``SimulationSettings.stretching`` the wearer does prompted stretch routines (thoracic
+extension, lying knee twist, doorway, scapular squeeze) after the morning attachment, after
+lunch and after the evening shower, done well or with a fault (flexion instead of extension,
+too-short holds, bouncing, twisting while sitting, fidgeting or leaning in the doorway), with
+per-repetition truth (:mod:`~sensor.simulate.stretching`, :meth:`SimulatedWearer.stretch_sessions`);
+each is logged as a ``stretch`` remedy with the note ``posturelog stretch`` writes, with pain
+ratings around it. :meth:`SimulatedWearer.stretch_session` synthesises one session on its own.
+The option draws from its own random streams: without it the output is unchanged.
 """
 
 from sensor.simulate.settings import SimulationSettings
+from sensor.simulate.stretching import FAULTS, StretchRep, StretchSession
 from sensor.simulate.truth import (
     CONTEXTS,
     GRAVITY_MPS2,
@@ -123,15 +135,19 @@ from sensor.simulate.truth import (
     Remedy,
     SimulatedDay,
 )
-from sensor.simulate.wearer import SimulatedWearer
+from sensor.simulate.wearer import SimulatedStretch, SimulatedWearer
 
 __all__ = [
     "CONTEXTS",
+    "FAULTS",
     "GRAVITY_MPS2",
     "REMEDY_KINDS",
     "PainRating",
     "Remedy",
     "SimulatedDay",
+    "SimulatedStretch",
     "SimulatedWearer",
     "SimulationSettings",
+    "StretchRep",
+    "StretchSession",
 ]

@@ -1,6 +1,7 @@
 """The wearer's activities as building blocks of a day's plan: standing, walking, sitting,
 desk work with slouch episodes (and reactions to live alerts), lying, moving around the house,
-the sensor off the body or in the hand, attaching it, and the calibration routine.
+the sensor off the body or in the hand, attaching it, the calibration routine, and (with
+``stretching``) a stretch session (:mod:`sensor.simulate.stretching`).
 
 Each activity lays down segments and posture keyframes from ``t0`` and returns where it ended
 (s from local midnight); the daily schedule (:mod:`sensor.simulate.schedule`) strings them
@@ -16,7 +17,9 @@ from numpy.typing import NDArray
 
 from sensor.simulate.draft import PlanDraft
 from sensor.simulate.plan import MODE_HANDLING, MODE_STATIC
+from sensor.simulate.stretching import FAULTS, perform_session
 from sensor.simulate.truth import LYING, NONWEAR, UPRIGHT, WALKING
+from vocab.stretchnote import STRETCH_ROUTINES
 
 __all__ = ["ActivityDraft"]
 
@@ -34,9 +37,11 @@ class ActivityDraft(PlanDraft):
     step_hz: float
     slouch_fraction: float
     react_rng: np.random.Generator | None
+    stretch_rng: np.random.Generator | None
 
     def draw_day(self) -> None:
-        """The day's step frequency (Hz) and slouch fraction; the alert-reaction stream."""
+        """The day's step frequency (Hz) and slouch fraction; the alert-reaction and stretch
+        streams."""
         self.step_hz = float(self.rng.uniform(1.75, 2.0))
         self.slouch_fraction = float(
             np.clip(self.settings.slouch_propensity * self.rng.uniform(0.1, 0.45), 0.0, 0.9)
@@ -45,6 +50,11 @@ class ActivityDraft(PlanDraft):
         self.react_rng = (
             np.random.default_rng([self.settings.seed, self.index + (1 << 31), 0xFEED])
             if self.settings.feedback_alert_after_s is not None else None
+        )
+        # stretch sessions draw from their own stream too: without them nothing changes
+        self.stretch_rng = (
+            np.random.default_rng([self.settings.seed, self.index + (1 << 31), 0x57E7C4])
+            if self.settings.stretching else None
         )
 
     def stand(self, t0: float, t1: float) -> float:
@@ -190,6 +200,26 @@ class ActivityDraft(PlanDraft):
         delay = float(self.react_rng.uniform(*self.settings.feedback_delay_s))
         self.reactions.append((s0 + after, reacted))
         return min(s1, s0 + after + delay) if reacted else s1
+
+    def stretch(self, t: float, probability: float) -> float:
+        """With ``stretching``: a stretch session at ``t`` with ``probability``; its end (s).
+
+        The routine is thoracic extension, knee twist, doorway or squeeze (weights 0.35, 0.25,
+        0.25, 0.15), done well with ``stretch_good_probability``, else with one of its faults.
+        Without ``stretching``: ``t`` unchanged and no random draw.
+        """
+        rng = self.stretch_rng
+        if rng is None or rng.random() >= probability:
+            return t
+        routine = str(rng.choice(STRETCH_ROUTINES, p=(0.35, 0.25, 0.25, 0.15)))
+        faults = FAULTS[routine]
+        fault = (
+            "" if not faults or rng.random() < self.settings.stretch_good_probability
+            else str(rng.choice(faults))
+        )
+        session = perform_session(self, t + float(rng.uniform(5.0, 30.0)), routine, fault, rng)
+        self.stretches.append(session)
+        return self.stand(session.end_s, session.end_s + float(rng.uniform(20.0, 60.0)))
 
     def lie(self, t0: float, t1: float, kind: str = "sofa_lying") -> float:
         """Lying on ``[t0, t1]`` (s): supine or on a side, turning once half of the time."""

@@ -18,6 +18,7 @@ from numpy.typing import NDArray
 
 from sensor.simulate.plan import MODE_BODY, Plan, Segment
 from sensor.simulate.settings import SimulationSettings
+from sensor.simulate.stretching import StretchSession
 from sensor.simulate.timebase import local_ns
 
 __all__ = ["PlanDraft"]
@@ -46,7 +47,7 @@ class PlanDraft:
         noise gain), two per hold.
     segments : list of Segment
         Activities, tiling the day.
-    mounts, bouts, episodes, routines, reactions : list
+    mounts, bouts, episodes, routines, reactions, stretches : list
         As the fields of :class:`~sensor.simulate.plan.Plan` of the same names.
     """
 
@@ -74,6 +75,7 @@ class PlanDraft:
         self.episodes: list[tuple[float, float]] = []
         self.routines: list[tuple[float, float]] = []
         self.reactions: list[tuple[float, bool]] = []
+        self.stretches: list[StretchSession] = []
         self.draw_day()
 
     def draw_day(self) -> None:
@@ -181,4 +183,5 @@ class PlanDraft:
             episodes=self.episodes,
             routines=self.routines,
             reactions=self.reactions,
+            stretches=self.stretches,
         )

@@ -7,6 +7,12 @@ Uses only the day plans (slouch episodes, wake and bed times), never the raw sig
 
 with a per-day offset ``d ~ N(0, 0.5)``; relief comes from remedies taken in the preceding
 hours (painkiller −1.5 for 4 h, heat −1 for 3 h, stretch −0.7 for 2 h, ice −0.5 for 2 h).
+
+With stretch sessions simulated (``SimulationSettings.stretching``), each session is logged as
+a ``stretch`` remedy at its end with the note ``posturelog stretch`` writes; a session with at
+least one correct repetition relieves 1.2 points for 3 h, one without relieves 0.2. The wearer
+rates pain 2–15 min before a session (probability 0.8) and 20–90 min after it (0.9); these
+extra ratings and their draws come from a separate stream (``stretch_rng``).
 """
 
 from __future__ import annotations
@@ -37,6 +43,7 @@ def day_log(
     rng: np.random.Generator,
     tz: ZoneInfo,
     pain_slouch_gain: float,
+    stretch_rng: np.random.Generator | None = None,
 ) -> tuple[list[PainRating], list[Remedy]]:
     """Pain ratings (3–6 per day) and remedies of one day, each list in time order.
 
@@ -50,12 +57,18 @@ def day_log(
         The wearer's zone (evening heat is at local 19:30–21:30).
     pain_slouch_gain : float
         Pain points per hour of slouch in the 3 h before a rating.
+    stretch_rng : numpy.random.Generator, optional
+        The day's stream for the stretch sessions' ratings (only used when ``plan.stretches``).
     """
     prev_hours = sum(b - a for a, b in previous.episodes) / _HOUR_S
     base = 3.0 + rng.normal(0.0, 0.5)
     lo, hi = plan.wake_s + 15.0 * 60.0, plan.bed_s - 10.0 * 60.0
     times = np.sort(rng.uniform(lo, hi, int(rng.integers(3, 7))))
     reliefs, remedies = _daily_remedies(plan, rng, tz, lo, hi)
+    if plan.stretches:
+        if stretch_rng is None:
+            raise ValueError("plan has stretch sessions but no stretch_rng was given")
+        times = np.sort(np.concatenate((times, _stretch_sessions(plan, stretch_rng, reliefs, remedies))))
     ratings: list[PainRating] = []
     for i, t_value in enumerate(times):
         t = float(t_value)
@@ -93,6 +106,20 @@ def _daily_remedies(
         reliefs.append((t_ice, 0.5, 2.0 * _HOUR_S))
         remedies.append((t_ice, "ice", "ice pack 10 min"))
     return reliefs, remedies
+
+
+def _stretch_sessions(plan: Plan, rng: np.random.Generator, reliefs: _Reliefs,
+                      remedies: _Remedies) -> list[float]:
+    """Remedies and reliefs of the plan's stretch sessions; the extra rating times (s)."""
+    extra: list[float] = []
+    for session in plan.stretches:
+        reliefs.append((session.end_s, 1.2 if session.reps_correct else 0.2, 3.0 * _HOUR_S))
+        remedies.append((session.end_s, "stretch", session.note()))
+        if rng.random() < 0.8:
+            extra.append(session.start_s - rng.uniform(2.0, 15.0) * 60.0)
+        if rng.random() < 0.9:
+            extra.append(min(session.end_s + rng.uniform(20.0, 90.0) * 60.0, plan.bed_s - 60.0))
+    return extra
 
 
 def _rating_note(rng: np.random.Generator, slouch_min: float, *, first: bool) -> str:

@@ -16,6 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sensor.simulate.mounting import draw_mount, draw_static_pose
+from sensor.simulate.stretching import StretchSession
 from sensor.simulate.timebase import local_ns
 
 __all__ = [
@@ -104,6 +105,8 @@ class Plan:
         Intended slouch episodes and calibration routines, s.
     reactions : list of (float, bool)
         With live alerts simulated: each alert's time (s) and whether the wearer straightened.
+    stretches : list of StretchSession
+        With ``stretching``: the day's stretch sessions and their truth.
     """
 
     index: int
@@ -121,6 +124,7 @@ class Plan:
     episodes: list[tuple[float, float]]
     routines: list[tuple[float, float]]
     reactions: list[tuple[float, bool]] = field(default_factory=list)
+    stretches: list[StretchSession] = field(default_factory=list)
 
 
 def draw_night(

@@ -112,16 +112,17 @@ class PlanBuilder(ActivityDraft):
         return self.stand(t, t + self.u(60.0, 300.0))
 
     def build(self) -> Plan:
-        """The day: night and morning, a weekday or weekend day, shower, evening, bedtime."""
+        """The day: night and morning, a weekday or weekend day, shower, evening, bedtime; with
+        ``stretching``, a stretch session may follow the morning, lunch and the shower."""
         night_in = self.night_in
         length = self.length_s
         wake = night_in.wake_s
         bed = self.night_out.bed_s + length
         self.mounts.append((-FAR_S, night_in.mount_q, night_in.acc_bias))
         self.heading = night_in.bed_yaw_deg
-        t = self.morning(wake)
+        t = self.stretch(self.morning(wake), 0.8)
         t = self.weekend_day(t) if self.date.weekday() >= 5 else self.weekday(t)
-        t = self.shower(t, self.night_out)
+        t = self.stretch(self.shower(t, self.night_out), 0.9)
         t = self.evening(t, bed)
         if t > bed + 1.0:
             logger.warning("simulated day %s overran bedtime by %.0f s", self.date, t - bed)
@@ -153,7 +154,7 @@ class PlanBuilder(ActivityDraft):
         lunch = max(self.at(self.u(12.0, 13.0)), t + 1800.0)
         t = self.work_until(t, lunch)
         t = self.walk(t, t + self.u(3.0, 8.0) * 60.0)
-        t = self.sit(t, t + self.u(20.0, 40.0) * 60.0, "lunch", 3.0, 15.0, 0.5)
+        t = self.stretch(self.sit(t, t + self.u(20.0, 40.0) * 60.0, "lunch", 3.0, 15.0, 0.5), 0.6)
         t = self.walk(t, t + self.u(3.0, 8.0) * 60.0)
         leave = max(self.at(self.u(16.75, 18.0)), t + 1800.0)
         t = self.work_until(t, leave)
@@ -168,7 +169,7 @@ class PlanBuilder(ActivityDraft):
         t = self.walk(t, t + 0.5 * long_walk)
         t = self.stand(t, t + self.u(2.0, 10.0) * 60.0)
         t = self.walk(t, t + 0.5 * long_walk)
-        t = self.sit(t, t + self.u(20.0, 40.0) * 60.0, "lunch", 3.0, 15.0, 0.5)
+        t = self.stretch(self.sit(t, t + self.u(20.0, 40.0) * 60.0, "lunch", 3.0, 15.0, 0.5), 0.6)
         return self.leisure(t, t + self.u(60.0, 180.0) * 60.0, True, allow_lying=False)
 
     def evening(self, t: float, bed: float) -> float:

@@ -63,6 +63,14 @@ class SimulationSettings:
         Probability that the wearer straightens up after an alert (else the slouch runs on).
     feedback_delay_s : tuple of float
         The reaction delay after the alert is uniform in this range, seconds.
+    stretching : bool
+        Stretch sessions (:mod:`sensor.simulate.stretching`): after the morning routine, after
+        lunch and after the evening shower, with probabilities 0.8, 0.6 and 0.9, a prompted
+        routine done well or badly, logged as a ``stretch`` remedy with the note
+        ``posturelog stretch`` writes, with a pain rating asked before and after. False
+        (default): the output is exactly that of a simulation without this option.
+    stretch_good_probability : float
+        Probability that a session is done well (else with one of the routine's faults).
     """
 
     seed: int = 0
@@ -86,12 +94,17 @@ class SimulationSettings:
     feedback_alert_after_s: float | None = None
     feedback_react_probability: float = 0.8
     feedback_delay_s: tuple[float, float] = (2.0, 15.0)
+    stretching: bool = False
+    stretch_good_probability: float = 0.7
 
     def __post_init__(self) -> None:
         self._check_run()
         self._check_sensor()
         self._check_wearer()
         self._check_feedback()
+        if not 0.0 <= self.stretch_good_probability <= 1.0:
+            raise ValueError(
+                f"stretch_good_probability must be in [0, 1], got {self.stretch_good_probability}")
 
     def _check_run(self) -> None:
         """Seed, length, chunking, start date and zone."""

@@ -22,10 +22,13 @@ from numpy.typing import NDArray
 
 from kinematics import quaternion as quat
 from sensor.batch import SampleBatch, SourceInfo
+from sensor.simulate.activities import ActivityDraft
+from sensor.simulate.mounting import draw_mount
 from sensor.simulate.pain import day_log
-from sensor.simulate.plan import Night, Plan, draw_night
+from sensor.simulate.plan import FAR_S, Night, Plan, draw_night
 from sensor.simulate.schedule import PlanBuilder
 from sensor.simulate.settings import SimulationSettings
+from sensor.simulate.stretching import StretchSession, perform_session
 from sensor.simulate.synthesis import Synthesizer
 from sensor.simulate.timebase import local_ns
 from sensor.simulate.truth import (
@@ -37,7 +40,7 @@ from sensor.simulate.truth import (
     SimulatedDay,
 )
 
-__all__ = ["SimulatedWearer"]
+__all__ = ["SimulatedStretch", "SimulatedWearer"]
 
 logger = logging.getLogger(__name__)
 
@@ -46,11 +49,35 @@ FloatArray = NDArray[np.float64]
 _STREAM_PLAN, _STREAM_NIGHT, _STREAM_SIGNAL, _STREAM_GAPS, _STREAM_PAIN, _STREAM_DEVICE = range(
     1, 7
 )
+_STREAM_STRETCH_PAIN, _STREAM_STRETCH_SESSION = 7, 8
 _INDEX_OFFSET = 1 << 20
 _ACC_LSB_MPS2 = 16.0 * 9.80665 / 32768.0
 _GYR_LSB_RADS = math.radians(2000.0 / 32768.0)
 _HOUR_S = 3600.0
 _BIAS_GRID_S = 10.0
+
+
+@dataclass(frozen=True)
+class SimulatedStretch:
+    """A stretch session on its own (:meth:`SimulatedWearer.stretch_session`).
+
+    Attributes
+    ----------
+    samples : SimulatedDay
+        The samples and per-sample truth around the session (not a whole day).
+    session : StretchSession
+        The session's truth (prompted windows, repetitions, holds, faults).
+    mounting : ndarray, shape (3, 3)
+        Body → sensor matrix of the attachment.
+    """
+
+    samples: SimulatedDay
+    session: StretchSession
+    mounting: FloatArray
+
+    def seconds(self) -> FloatArray:
+        """Sample times, seconds from the session's first prompt."""
+        return np.asarray((self.samples.t_ns - self.session.start_ns) * 1e-9, dtype=np.float64)
 
 
 class SimulatedWearer:
@@ -392,6 +419,7 @@ class SimulatedWearer:
             self._rng(_STREAM_PAIN, index),
             self._tz,
             self.settings.pain_slouch_gain,
+            self._rng(_STREAM_STRETCH_PAIN, index) if self.settings.stretching else None,
         )
 
     def _intervals_ns(self, of_plan: Callable[[Plan], list[tuple[float, float]]]) -> list[tuple[int, int]]:
@@ -428,6 +456,68 @@ class SimulatedWearer:
         straightened up)."""
         return [(self._plan(i).day_start_ns + int(round(t * 1e9)), ok)
                 for i in range(self.settings.days) for t, ok in self._plan(i).reactions]
+
+    def stretch_sessions(self) -> list[StretchSession]:
+        """With ``stretching``: every stretch session of the simulation with its truth, in time
+        order (their samples are in the days)."""
+        return [st for i in range(self.settings.days) for st in self._plan(i).stretches]
+
+    def stretch_session(self, routine: str, fault: str = "", *, index: int = 0,
+                        reps: int | None = None) -> SimulatedStretch:
+        """One stretch session on its own: about 90 s of sitting or standing, the session, 60 s
+        of standing, synthesised with the day's sensor model (noise, bias, drift, quantisation).
+
+        Deterministic from ``(seed, index)``; independent of the days and of ``stretching``.
+
+        Parameters
+        ----------
+        routine : str
+            One of :data:`sensor.simulate.stretching.SESSION_TIMING`.
+        fault : str
+            ``""`` (done well) or one of ``FAULTS[routine]``.
+        index : int
+            Which draw (any non-negative integer; the session is at local 10:00 on day
+            ``index`` of the simulation's calendar).
+        reps : int, optional
+            Prompted repetitions.
+
+        Raises
+        ------
+        ValueError
+            Unknown routine or fault, negative index.
+        """
+        if not isinstance(index, int | np.integer) or index < 0:
+            raise ValueError(f"index must be a non-negative integer, got {index!r}")
+        s = self.settings
+        rng = self._rng(_STREAM_STRETCH_SESSION, int(index))
+        b = ActivityDraft(s, self._tz, int(index), rng)
+        b.day_start_ns = self._local_ns(self.date_of(int(index)), 10.0)
+        mount_q, acc_bias = draw_mount(rng, s.acc_bias_mps2)
+        b.mounts.append((-FAR_S, mount_q, acc_bias))
+        lead, tail = 90.0, 60.0
+        if routine in ("thoracic-extension", "scapular-squeeze"):
+            b.sit(0.0, lead, "chair", 0.0, 6.0, 0.0)
+        else:
+            b.stand(0.0, lead)
+        session = perform_session(b, lead, routine, fault, rng, reps)
+        length = b.stand(session.end_s, session.end_s + tail)
+        plan = Plan(index=int(index), date=self.date_of(int(index)), day_start_ns=b.day_start_ns,
+                    day_end_ns=b.day_start_ns + int(round(length * 1e9)), length_s=length,
+                    wake_s=0.0, bed_s=length, key_t=np.asarray(b.key_t, dtype=np.float64),
+                    key_v=np.asarray(b.key_v, dtype=np.float64), segments=b.segments,
+                    mounts=b.mounts, bouts=np.asarray(b.bouts, dtype=np.float64).reshape(-1, 10),
+                    episodes=[], routines=[], stretches=[session])
+        synth = Synthesizer(plan, rng)
+        noise_rng = self._rng(_STREAM_STRETCH_SESSION, int(index) + _INDEX_OFFSET)
+        n_first = self._first_sample_at_or_after(plan.day_start_ns)
+        n_end = self._first_sample_at_or_after(plan.day_end_ns)
+        out = _Columns.empty(n_end - n_first)
+        pos = 0
+        for c0 in range(n_first, n_end, s.chunk_samples):
+            c1 = min(c0 + s.chunk_samples, n_end)
+            pos = out.put(pos, self._chunk(plan, synth, noise_rng, c0, c1),
+                          np.ones(c1 - c0, dtype=bool))
+        return SimulatedStretch(self._assemble(plan, out, []), session, quat.to_matrix(mount_q))
 
     def slouch_episodes(self) -> list[tuple[int, int]]:
         """``(start_ns, end_ns)`` of every intended slouch episode (no raw signal).

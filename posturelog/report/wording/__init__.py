@@ -54,5 +54,6 @@ from posturelog.report.wording.pain import pain_lines as pain_lines
 from posturelog.report.wording.pain import pain_note as pain_note
 from posturelog.report.wording.pain import remedy_lines as remedy_lines
 from posturelog.report.wording.pain import strength_word as strength_word
+from posturelog.report.wording.pain import stretch_lines as stretch_lines
 from posturelog.report.wording.pain import too_few_sentence as too_few_sentence
 from posturelog.report.wording.pain import withheld_sentence as withheld_sentence

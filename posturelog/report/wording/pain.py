@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import pandas as pd
+
 from analysis.pain import Correlation, PainAnalysis, Withheld
 from posturelog.report.wording.numbers import format_score, signed
 
@@ -21,6 +23,7 @@ __all__ = [
     "pain_lines",
     "pain_note",
     "remedy_lines",
+    "stretch_lines",
     "strength_word",
     "too_few_sentence",
     "withheld_sentence",
@@ -204,6 +207,61 @@ def remedy_lines(pain: PainAnalysis) -> list[str]:
             f"and {format_score(row.mean_after)} after ({float(row.mean_change):+.1f} points; "
             f"{int(row.n_compared)} of {int(row.n_logged)} logged). Other things change around "
             "a remedy too, so this is an association only.")
+    if pain.stretches is not None and len(pain.stretches):
+        lines.extend(stretch_lines(pain.stretches, window))
+    return lines
+
+
+_STRETCH_GROUP_WORDS: dict[str, str] = {
+    "stretch_verified": "Verified stretching (checked by the sensor, at least one repetition "
+    "counted)",
+    "stretch_logged_only": "Stretching logged without a sensor check, or with no repetition "
+    "counted",
+}
+
+
+def stretch_lines(stretches: pd.DataFrame, window_h: float) -> list[str]:
+    """Verified vs logged-only stretching and the next pain ratings (:func:`analysis.pain.stretch_effects`).
+
+    Parameters
+    ----------
+    stretches
+        One row per group (``stretch_verified``, ``stretch_logged_only``,
+        ``stretch_difference``).
+    window_h
+        The before/after window, hours.
+    """
+    rows = {str(r.group): r for r in stretches.itertuples()}
+    lines: list[str] = []
+    shown = 0
+    for key, label in _STRETCH_GROUP_WORDS.items():
+        r = rows.get(key)
+        if r is None or int(r.n_logged) == 0:
+            continue
+        if r.withheld:
+            lines.append(f"{label}: too few to compare: {int(r.n_compared)} of {int(r.n_logged)} "
+                         f"logged had ratings both within {window_h:g} h before and after; at "
+                         f"least {int(r.need)} are needed.")
+            continue
+        shown += 1
+        lines.append(
+            f"{label}: pain averaged {format_score(r.mean_before)} in the {window_h:g} h before "
+            f"and {format_score(r.mean_after)} after ({float(r.mean_change):+.1f} points, 95% "
+            f"interval {float(r.ci_low):+.1f} to {float(r.ci_high):+.1f}; {int(r.n_compared)} "
+            f"of {int(r.n_logged)} logged, on {int(r.n_days)} day(s)).")
+    diff = rows.get("stretch_difference")
+    if diff is not None and not diff.withheld:
+        lines.append(f"Change after verified minus after logged-only stretching: "
+                     f"{float(diff.mean_change):+.1f} points (95% interval "
+                     f"{float(diff.ci_low):+.1f} to {float(diff.ci_high):+.1f}).")
+    elif shown and diff is not None:
+        lines.append("Verified and logged-only stretching are compared with each other only "
+                     f"when both have at least {int(diff.need)} stretches with ratings around "
+                     "them.")
+    if shown:
+        lines.append("Stretching is associated with these changes only: people often stretch "
+                     "when pain is high, and pain tends to ease again anyway; a verified session "
+                     "shows how the stretch was done, not why the pain changed.")
     return lines
 
 
