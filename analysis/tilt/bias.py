@@ -156,6 +156,7 @@ class MotionBiasState:
     drift_sum: FloatArray = field(default_factory=lambda: np.zeros(3))  # ∫ R (b − B) dt, rad
     drift: WindowLowPass = field(default_factory=WindowLowPass)  # LP of that drift
     record: list[FloatArray] | None = None  # per-window normal equations (9, W) (offline use)
+    equations_only: bool = False  # while recording: skip the per-sample output (left NaN)
 
 
 _SYM_I = np.array([0, 0, 0, 1, 1, 2])  # distinct entries of a symmetric 3x3 matrix

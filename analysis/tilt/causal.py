@@ -69,16 +69,19 @@ class TiltFilter:
         """Current gyroscope bias estimate, shape (3,), rad/s."""
         return self._state.rest.bias.copy()
 
-    def record_bias_equations(self) -> list[FloatArray]:
+    def record_bias_equations(self, *, equations_only: bool = False) -> list[FloatArray]:
         """Start recording the per-window normal equations of the motion-bias regression.
 
         Returns the list the (9, W) arrays of each later piece are appended to (until the
         next :meth:`reset`): the 6 distinct entries of the exponentially weighted information
         matrix ``A`` (00, 01, 02, 11, 12, 22) and the right-hand side ``q`` of ``A b = q``
-        (without the ridge); used by the offline filter.
+        (without the ridge); used by the offline filter. With ``equations_only`` the
+        per-sample output is not computed until then (:meth:`update` returns NaN rows), which
+        saves about a sixth of the work.
         """
         record: list[FloatArray] = []
         self._state.lowpass.motion.record = record
+        self._state.lowpass.motion.equations_only = equations_only
         return record
 
     def update(

@@ -439,7 +439,10 @@ def gyro_piece(
         motion_bias_estimation,
         triangular_windows,
     )
-    _write_output(
-        design, state, piece, rot, acc_local, start_rot, base, slope, out, triangular_windows
-    )
+    if state.lowpass.motion.equations_only:
+        out.fill(np.nan)
+    else:
+        _write_output(
+            design, state, piece, rot, acc_local, start_rot, base, slope, out, triangular_windows
+        )
     _carry(state, piece, ea, eb, da, db, sums)

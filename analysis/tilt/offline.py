@@ -63,7 +63,7 @@ def _normal_equations(f: TiltFilter, acc: FloatArray, gyr: FloatArray) -> FloatA
     """Run the causal filter over one segment: its motion-bias normal equations (9, K) after
     each window (see :meth:`TiltFilter.record_bias_equations`)."""
     f.reset()
-    record = f.record_bias_equations()
+    record = f.record_bias_equations(equations_only=True)
     f.update(acc, gyr)
     return np.concatenate(record, axis=1) if record else None
 
@@ -87,25 +87,39 @@ def offline_motion_bias(
     """
     f = TiltFilter(fs, settings=settings)
     win = f._design.win
+    prior = f._design.motion_prior
     n = acc.shape[0]
-    t = np.arange(n, dtype=np.float64)
-    eqs = np.zeros((9, n))
+    bias = np.zeros((n, 3))
+    sign = np.where(np.arange(9) >= 6, -1.0, 1.0)[:, None]  # reversed time negates q
     for start, stop in segments:
         fwd = _normal_equations(f, acc[start:stop], gyr[start:stop])
         bwd = _normal_equations(f, acc[start:stop][::-1], -gyr[start:stop][::-1])
-        seg_t = t[start:stop]
-        if fwd is not None:  # after each window: at its end
-            ends = start + win * (np.arange(fwd.shape[1]) + 1.0)
+        # Knots: forward equations hold after each window (at its end), reversed ones where the
+        # original windows start. Both are brought to every knot, summed and solved there (a few
+        # per second), and the bias is interpolated per sample: the equations change smoothly
+        # over tau_motion_bias_s, far slower than one window.
+        grids: list[FloatArray] = []
+        if fwd is not None:
+            grids.append(win * (np.arange(fwd.shape[1]) + 1.0))
+        if bwd is not None:
+            grids.append((stop - start) - win * (np.arange(bwd.shape[1])[::-1] + 1.0))
+        if not grids:
+            continue
+        knots = np.unique(np.concatenate(grids))
+        eqs = np.zeros((9, knots.size))
+        if fwd is not None:
             for k in range(9):
-                eqs[k, start:stop] += np.interp(seg_t, ends, fwd[k])
-        if bwd is not None:  # reversed windows end where the original ones start
-            starts = stop - win * (np.arange(bwd.shape[1])[::-1] + 1.0)
+                eqs[k] += np.interp(knots, grids[0], fwd[k])
+        if bwd is not None:
+            rev = sign * bwd[:, ::-1]
             for k in range(9):
-                sign = -1.0 if k >= 6 else 1.0
-                eqs[k, start:stop] += sign * np.interp(seg_t, starts, bwd[k, ::-1])
-    prior = f._design.motion_prior
-    eqs[[0, 3, 5]] += prior  # ridge toward zero where neither direction knows anything
-    return np.asarray(solve_symmetric3(eqs, eqs[6:]).T)
+                eqs[k] += np.interp(knots, grids[-1], rev[k])
+        eqs[[0, 3, 5]] += prior  # ridge toward zero where neither direction knows anything
+        b = solve_symmetric3(eqs, eqs[6:])
+        seg_t = np.arange(stop - start, dtype=np.float64)
+        for k in range(3):
+            bias[start:stop, k] = np.interp(seg_t, knots, b[k])
+    return bias
 
 
 def _filtfilt_with_init(design: FilterDesign, x: FloatArray) -> FloatArray:

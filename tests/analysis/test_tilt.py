@@ -106,6 +106,19 @@ def test_streaming_equals_whole_array(seed, short_fast):
     assert np.max(angle_deg(stream[ok], whole[ok])) < 1e-6
 
 
+def test_equations_only_records_the_same_equations(short_fast):
+    """The offline filter's bias passes skip the per-sample output: the recorded normal
+    equations must be the same as with it, and the skipped output is NaN, not stale."""
+    runs = []
+    for only in (False, True):
+        f = TiltFilter(short_fast.fs)
+        record = f.record_bias_equations(equations_only=only)
+        out = f.update(short_fast.acc, short_fast.gyr)
+        runs.append((np.concatenate(record, axis=1), out))
+    np.testing.assert_array_equal(runs[0][0], runs[1][0])
+    assert np.isfinite(runs[0][1]).all() and np.isnan(runs[1][1]).all()
+
+
 def test_streaming_triangular_windows(short_fast):
     acc, gyr = _with_gaps(short_fast)
     s = TiltSettings(triangular_windows=True)
