@@ -100,9 +100,9 @@ def offline_motion_bias(
         # over tau_motion_bias_s, far slower than one window.
         grids: list[FloatArray] = []
         if fwd is not None:
-            grids.append(win * (np.arange(fwd.shape[1]) + 1.0))
+            grids.append(win * np.arange(1.0, fwd.shape[1] + 1.0))
         if bwd is not None:
-            grids.append((stop - start) - win * (np.arange(bwd.shape[1])[::-1] + 1.0))
+            grids.append((stop - start) - win * np.arange(bwd.shape[1], 0.0, -1.0))
         if not grids:
             continue
         knots = np.unique(np.concatenate(grids))
