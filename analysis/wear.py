@@ -21,16 +21,18 @@ i.e. worn quiet-sitting minutes labelled non-wear, is reported by
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import NotRequired, TypedDict, TypeVar
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from analysis.settings import AnalysisSettings
 from vocab.units import NS_PER_S
 
 __all__ = [
     "G_MPS2",
+    "WearInfo",
     "detect_wear",
     "quiet_sitting_false_positive_rate",
     "runs",
@@ -41,6 +43,20 @@ log = logging.getLogger(__name__)
 
 #: Standard gravity (m/s²) used to convert to milli-g.
 G_MPS2 = 9.80665
+
+_ScalarT = TypeVar("_ScalarT", bound=np.generic)
+
+
+class WearInfo(TypedDict):
+    """What :func:`detect_wear` found (see its ``info``); the last two only with data."""
+
+    nonwear_seconds: int
+    worn_seconds: int
+    nonwear_runs: int
+    used_gyroscope: bool
+    breathing_observable: NotRequired[bool]
+    rule: NotRequired[str]
+
 
 #: Per-second feature columns :func:`detect_wear` needs (``gyr_mean_*/gyr_sd_*`` optional).
 WEAR_FEATURE_COLUMNS: tuple[str, ...] = (
@@ -60,7 +76,9 @@ WEAR_FEATURE_COLUMNS: tuple[str, ...] = (
 )
 
 
-def runs(flag: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def runs(
+    flag: NDArray[_ScalarT],
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[_ScalarT]]:
     """Run-length encoding of a 1-D array.
 
     Parameters
@@ -85,16 +103,17 @@ def runs(flag: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return starts, ends, a[starts]
 
 
-def _second_grid(index: pd.DatetimeIndex) -> tuple[np.ndarray, np.ndarray]:
+def _second_grid(index: pd.DatetimeIndex) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     """Whole-second positions of ``index`` on a gap-free grid from its first second."""
-    sec = index.as_unit("ns").asi8 // NS_PER_S
+    sec: NDArray[np.int64] = index.as_unit("ns").asi8 // NS_PER_S
     if sec.size and np.any(np.diff(sec) <= 0):
         raise ValueError("epochs index must be strictly increasing whole seconds")
     pos = sec - (sec[0] if sec.size else 0)
     return sec, pos
 
 
-def _window_sd_range(pos: np.ndarray, x: np.ndarray, window: int) -> tuple[np.ndarray, np.ndarray]:
+def _window_sd_range(pos: NDArray[np.int64], x: NDArray[np.float64], window: int
+                     ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """SD and range of per-second means over a centred window of ``window`` grid seconds.
 
     Per-second means average the white noise of the sensor away (by √fs), so what remains is
@@ -107,12 +126,12 @@ def _window_sd_range(pos: np.ndarray, x: np.ndarray, window: int) -> tuple[np.nd
     ser = pd.Series(grid)
     half = max(window // 2, 1)
     roll = ser.rolling(window, center=True, min_periods=half)
-    wsd = roll.std(ddof=0).to_numpy()
-    rng = (roll.max() - roll.min()).to_numpy()
+    wsd: NDArray[np.float64] = roll.std(ddof=0).to_numpy()
+    rng: NDArray[np.float64] = (roll.max() - roll.min()).to_numpy()
     return wsd[pos], rng[pos]
 
 
-def _noise_floor(sd_within: np.ndarray, n: np.ndarray) -> float:
+def _noise_floor(sd_within: NDArray[np.float64], n: NDArray[np.float64]) -> float:
     """Sensor noise floor of per-second means: 1st percentile over the data of
     (within-second SD / √n). The quietest seconds of a recording are the sensor at rest (or
     the stillest worn moments), so this estimates white noise / √n without being inflated by
@@ -122,14 +141,16 @@ def _noise_floor(sd_within: np.ndarray, n: np.ndarray) -> float:
     return float(np.percentile(v, 1.0)) if v.size else 0.0
 
 
-def _dilate(flag: np.ndarray, pos: np.ndarray, half: int) -> np.ndarray:
+def _dilate(flag: NDArray[np.bool_], pos: NDArray[np.int64], half: int) -> NDArray[np.bool_]:
     """Grow True runs by ``half`` grid seconds each side (undo the window's shrinking)."""
     if half <= 0 or not flag.any():
         return flag
     size = int(pos[-1]) + 1
     g = np.zeros(size, dtype=float)
     g[pos] = flag
-    grown = pd.Series(g).rolling(2 * half + 1, center=True, min_periods=1).max().to_numpy()
+    grown: NDArray[np.float64] = (
+        pd.Series(g).rolling(2 * half + 1, center=True, min_periods=1).max().to_numpy()
+    )
     return grown[pos] > 0
 
 
@@ -152,7 +173,7 @@ def breathing_observable(resolution_mps2: float | None, fs_hz: float | None,
     return True, ""
 
 
-def _flat_deg(mean_acc: np.ndarray) -> np.ndarray:
+def _flat_deg(mean_acc: NDArray[np.float64]) -> NDArray[np.float64]:
     """Angle (degrees) between each gravity vector and its nearest sensor axis (±x, ±y, ±z).
 
     A sensor put down on a table or a shelf rests on one of its faces, so gravity lies
@@ -169,7 +190,7 @@ def _flat_deg(mean_acc: np.ndarray) -> np.ndarray:
 def detect_wear(
     epochs: pd.DataFrame, settings: AnalysisSettings | None = None, *,
     resolution_mps2: float | None = None, fs_hz: float | None = None,
-) -> tuple[pd.DataFrame, dict[str, Any]]:
+) -> tuple[pd.DataFrame, WearInfo]:
     """Label each second worn / not worn.
 
     Parameters
@@ -191,7 +212,7 @@ def detect_wear(
     epochs : DataFrame, shape (E, ...)
         A copy with ``worn`` (bool) and ``still`` (bool, window stillness before the
         duration rules) added.
-    info : dict
+    info : WearInfo
         ``nonwear_seconds``, ``worn_seconds``, ``nonwear_runs``, ``used_gyroscope``,
         ``breathing_observable`` and ``rule`` (which rule was used, with the reason).
 
@@ -259,24 +280,25 @@ def detect_wear(
                 f"{s.wear_flat_deg:g}° of a sensor face, or still ≥ "
                 f"{s.wear_coarse_long_s / 3600:g} h")
         log.info("wear rule: %s", rule)
-    info_extra = {"breathing_observable": observable, "rule": rule}
     # handling (taking the sensor off / putting it on) moves it but is not wear
     nonwear = _dilate(nonwear, pos, int(s.wear_handling_s))
     out["still"] = still
     out["worn"] = ~nonwear
     starts, _, vals = runs(nonwear)
-    info = {
+    info: WearInfo = {
         "nonwear_seconds": int(nonwear.sum()),
         "worn_seconds": int((~nonwear).sum()),
         "nonwear_runs": int(np.count_nonzero(vals)),
         "used_gyroscope": used_gyro,
-        **info_extra,
+        "breathing_observable": observable,
+        "rule": rule,
     }
     log.debug("wear: %s", info)
     return out, info
 
 
-def _apply_durations(still: np.ndarray, pos: np.ndarray, s: AnalysisSettings) -> np.ndarray:
+def _apply_durations(still: NDArray[np.bool_], pos: NDArray[np.int64], s: AnalysisSettings
+                     ) -> NDArray[np.bool_]:
     """Still runs ≥ ``wear_min_nonwear_s`` become non-wear; short wear islands are absorbed.
 
     Durations are measured on the time grid (``pos``), so a gap inside a run counts.
@@ -295,8 +317,8 @@ def _apply_durations(still: np.ndarray, pos: np.ndarray, s: AnalysisSettings) ->
     return nonwear
 
 
-def _coarse_nonwear(still: np.ndarray, pos: np.ndarray, acc_mean: np.ndarray,
-                    s: AnalysisSettings) -> np.ndarray:
+def _coarse_nonwear(still: NDArray[np.bool_], pos: NDArray[np.int64],
+                    acc_mean: NDArray[np.float64], s: AnalysisSettings) -> NDArray[np.bool_]:
     """Non-wear when breathing cannot be seen (coarse resolution or rate).
 
     Stillness is then also what a sleeping or resting person looks like, so a still run
@@ -324,7 +346,7 @@ def _coarse_nonwear(still: np.ndarray, pos: np.ndarray, acc_mean: np.ndarray,
 
 
 def quiet_sitting_false_positive_rate(
-    worn_pred: np.ndarray, worn_true: np.ndarray, quiet: np.ndarray
+    worn_pred: NDArray[np.bool_], worn_true: NDArray[np.bool_], quiet: NDArray[np.bool_]
 ) -> float:
     """Share of truly worn quiet seconds (e.g. sitting still) labelled non-wear.
 

@@ -23,7 +23,7 @@ Pipeline (:func:`epochs_from_arrays`):
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
 from typing import Any, TypedDict, Unpack
@@ -146,8 +146,9 @@ class EpochsInfo:
         Whether the rate resolves the step band (else no walking, no walking calibration).
     walking_reason : str
         Why walking is not available (empty when it is).
-    wear : dict
-        ``analysis.wear.detect_wear``'s findings (``rule``, ``used_gyroscope``, …).
+    wear : mapping
+        ``analysis.wear.detect_wear``'s findings (``rule``, ``used_gyroscope``, …: an
+        ``analysis.wear.WearInfo``), empty when it did not run.
     context : dict
         Seconds per context (``analysis.context.classify_context``).
     mountings : tuple of BoutRecord
@@ -167,7 +168,7 @@ class EpochsInfo:
     acc_resolution_mps2: float = 0.0
     walking_available: bool = False
     walking_reason: str = ""
-    wear: dict[str, Any] = field(default_factory=dict)
+    wear: Mapping[str, object] = field(default_factory=dict)
     context: dict[str, Any] = field(default_factory=dict)
     mountings: tuple[BoutRecord, ...] = ()
     rejected_routines: tuple[str, ...] = ()

@@ -108,7 +108,7 @@ def test_detect_reattachment():
     assert detect_reattachment(up, worn, FS) == [int(470 * FS)]
 
 
-def test_mounting_validation():
+def test_mounting_validation() -> None:
     m = Mounting.default()
     assert np.allclose(m.body_axes() @ m.body_axes().T, np.eye(3))
     with pytest.raises(ValueError, match="orthogonal"):

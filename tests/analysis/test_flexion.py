@@ -35,7 +35,7 @@ def test_angles_match_construction(flex, lat, heading, seed):
     assert abs(inc[0] - np.degrees(np.arccos(c))) < 1e-6
 
 
-def test_nan_rows_and_bad_shapes():
+def test_nan_rows_and_bad_shapes() -> None:
     m = Mounting.default()
     f, lt, inc = flexion_angles(np.array([[1.0, 0, 0], [np.nan, 0, 0]]), m)
     assert f[0] == 0 and inc[0] == 0 and np.isnan(f[1]) and np.isnan(inc[1])

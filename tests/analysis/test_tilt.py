@@ -245,7 +245,7 @@ def test_bad_inputs_raise(acc, gyr, fs, match):
         gravity_direction(acc, gyr, fs)
 
 
-def test_filter_checks():
+def test_filter_checks() -> None:
     f = TiltFilter(50.0)
     with pytest.raises(ValueError, match="gyr_rads must be given"):
         f.update(np.zeros((3, 3)), None)

@@ -746,8 +746,8 @@ def make_peripheral(key: str, address: str, name: str | None = None, **kwargs: A
     ``sensortag``, ``polar_h10``)."""
     cls = _CLASSES[key]
     if name is None:
-        return cls(address, **kwargs)  # type: ignore[call-arg]
-    return cls(address, name, **kwargs)  # type: ignore[call-arg]
+        return cls(address, **kwargs)
+    return cls(address, name, **kwargs)
 
 
 

@@ -40,7 +40,7 @@ class _Log:
     closed: list[int] = field(default_factory=list)
 
 
-class FakeNotifications(ServiceInterface):  # type: ignore[misc]
+class FakeNotifications(ServiceInterface):
     """The ``org.freedesktop.Notifications`` interface, recording what it is sent."""
 
     def __init__(self) -> None:
@@ -59,11 +59,11 @@ class FakeNotifications(ServiceInterface):  # type: ignore[misc]
         return nid
 
     @method()
-    def CloseNotification(self, id: "u"):  # type: ignore[name-defined, no-untyped-def]  # noqa: F821, N802, A002, ANN201
+    def CloseNotification(self, id: "u"):  # type: ignore[name-defined]  # noqa: F821, N802, A002, ANN201
         self.log.closed.append(id)
 
     @method()
-    def GetCapabilities(self) -> "as":  # type: ignore[name-defined, valid-type]  # noqa: F821, F722, N802
+    def GetCapabilities(self) -> "as":  # type: ignore[valid-type]  # noqa: F821, F722, N802
         return ["body"]
 
     @method()

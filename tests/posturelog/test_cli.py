@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -71,7 +72,9 @@ def test_accelerometer_only_import_exports_empty_gyro(tmp_path: Path) -> None:
         (lambda df: df.assign(time=df["time"].where(df.index != 10, df["time"].iloc[2])), "line 12: time"),
     ],
 )
-def test_bad_csv_is_one_line_and_imports_nothing(tmp_path: Path, mutate, expected: str) -> None:  # type: ignore[no-untyped-def]
+def test_bad_csv_is_one_line_and_imports_nothing(
+    tmp_path: Path, mutate: Callable[[pd.DataFrame], pd.DataFrame], expected: str
+) -> None:
     df = write_csv(tmp_path / "good.csv")
     mutate(df).to_csv(tmp_path / "bad.csv", index=False)
     data = tmp_path / "data"

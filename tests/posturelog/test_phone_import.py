@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -188,7 +189,9 @@ GRAVITY = members(PHONE / "sensor_logger_example.zip")["Gravity.csv"]
         "unknown-zip",
     ],
 )
-def test_malformed_exports_give_one_line_and_store_nothing(tmp_path: Path, make, needles) -> None:  # type: ignore[no-untyped-def]
+def test_malformed_exports_give_one_line_and_store_nothing(
+    tmp_path: Path, make: Callable[[Path], Path], needles: tuple[str, ...]
+) -> None:
     path = make(tmp_path)
     data = tmp_path / "data"
     code, _, err = import_(path, data)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -52,7 +54,7 @@ def test_partial_gyroscope_and_tiny_inputs() -> None:
     assert not summarize_sampling(np.zeros(0, dtype=np.int64), None).gyroscope
 
 
-def test_import_prints_rate_regularity_and_availability(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_import_prints_rate_regularity_and_availability(tmp_path: Path) -> None:
     import pandas as pd
     from typer.testing import CliRunner
 

@@ -36,7 +36,7 @@ from sensor.profiles.witmotion import WITMOTION_WRITE_UUID
 try:  # tests/ importable as a package (the fake-BlueZ harness imports it this way)
     from tests.sensor import encoders as enc
 except ModuleNotFoundError:  # pytest put this directory itself on sys.path
-    enc = importlib.import_module("encoders")  # type: ignore[assignment]
+    enc = importlib.import_module("encoders")
 
 H = bytes.fromhex
 SIG_BASE = "-0000-1000-8000-00805f9b34fb"
