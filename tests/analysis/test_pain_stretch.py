@@ -80,7 +80,7 @@ def test_verified_stretching_shown_logged_only_withheld() -> None:
 
 def test_difference_shown_when_both_groups_have_enough() -> None:
     pain, log = _logs(2, 7)
-    rows = _rows(stretch_effects(pain, log, TZ, SETTINGS))  # type: ignore[arg-type]
+    rows = _rows(stretch_effects(pain, log, TZ, SETTINGS))
     d = rows["stretch_difference"]
     assert d["withheld"] == "" and d["ci_low"] <= d["mean_change"] <= d["ci_high"]
     assert d["mean_change"] == pytest.approx(rows["stretch_verified"]["mean_change"]
@@ -122,7 +122,7 @@ def test_daily_csv_counts_verified_and_logged_only_stretches() -> None:
                           remedy_log=log)
     daily = daily_csv_frame(data)
     assert list(daily.columns[-2:]) == ["stretches_verified", "stretches_logged_only"]
-    rows = _rows(data.pain.stretches)  # type: ignore[arg-type]
+    rows = _rows(data.pain.stretches)
     assert daily["stretches_verified"].sum() == rows["stretch_verified"]["n_logged"]
     assert daily["stretches_logged_only"].sum() == rows["stretch_logged_only"]["n_logged"]
     assert {"stretches_verified", "stretches_logged_only"} <= set(glossary_table(data)["Column"])
