@@ -14,8 +14,8 @@ if str(_ROOT) not in sys.path:  # ``tests.fakebluez`` / ``tests.sensor.encoders`
     sys.path.insert(0, str(_ROOT))
 
 from tests.fakebluez import FakeBluetooth  # noqa: E402
-from tests.fakebluez.bluez import FakeDevice  # noqa: E402
-from tests.fakebluez.peripherals import SimulatedMotion  # noqa: E402
+from tests.fakebluez.device import FakeDevice  # noqa: E402
+from tests.fakebluez.motion import SimulatedMotion  # noqa: E402
 
 
 def _need_dbus() -> None:

@@ -19,14 +19,12 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from tests.fakebluez.bluez import FakeBlueZ, FakeBlueZThread, FakeDevice
+from tests.fakebluez.bluez import FakeBlueZ
 from tests.fakebluez.bus import PrivateBus, write_fake_bluetoothctl
-from tests.fakebluez.peripherals import (
-    Faults,
-    StreamingPeripheral,
-    UnsupportedPeripheral,
-    make_peripheral,
-)
+from tests.fakebluez.device import FakeDevice
+from tests.fakebluez.peripherals import UnsupportedPeripheral, make_peripheral
+from tests.fakebluez.streaming import Faults, StreamingPeripheral
+from tests.fakebluez.thread import FakeBlueZThread
 
 __all__ = [
     "FakeBluetooth",

@@ -6,9 +6,12 @@ It implements the parts of the BlueZ D-Bus API that bleak 3.1 uses (see
 ``ReadValue``/``WriteValue``/``StartNotify``/``StopNotify``. Notifications are
 ``PropertiesChanged`` signals on the characteristic, one per notification.
 
-Behaviour of each device (what it answers, what it streams) lives in a :class:`FakeDevice`
-subclass (see :mod:`tests.fakebluez.peripherals`). The service runs on an asyncio loop, either
-the caller's (:meth:`FakeBlueZ.start`) or a background thread's (:class:`FakeBlueZThread`).
+Behaviour of each device (what it answers, what it streams) lives in a
+:class:`~tests.fakebluez.device.FakeDevice` subclass (see :mod:`tests.fakebluez.peripherals`);
+its GATT database is made of :mod:`tests.fakebluez.gatt` objects, shown on D-Bus as
+:mod:`tests.fakebluez.objects` describes. The service runs on an asyncio loop, either the
+caller's (:meth:`FakeBlueZ.start`) or a background thread's
+(:class:`~tests.fakebluez.thread.FakeBlueZThread`).
 """
 
 from __future__ import annotations
@@ -16,90 +19,30 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import threading
 import time
-from collections.abc import Awaitable, Callable, Coroutine
-from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from collections.abc import Coroutine
+from typing import Any
 
 from dbus_fast import Message, MessageType, Variant
 from dbus_fast.aio import MessageBus
 
-__all__ = [
-    "ADAPTER_PATH",
-    "FakeBlueZ",
-    "FakeBlueZThread",
-    "FakeDevice",
-    "GattCharacteristic",
-    "GattDescriptor",
-    "GattError",
-    "GattService",
-    "WriteRecord",
-    "sig_uuid",
-]
+from tests.fakebluez.device import ADAPTER_PATH, FakeDevice
+from tests.fakebluez.gatt import GattCharacteristic, GattError, WriteRecord
+from tests.fakebluez.objects import (
+    ADAPTER_IFACE,
+    CHAR_IFACE,
+    DEVICE_IFACE,
+    OBJECT_MANAGER,
+    PROPERTIES,
+    adapter_interfaces,
+    device_properties,
+    device_uuids,
+    gatt_objects,
+)
+
+__all__ = ["FakeBlueZ"]
 
 logger = logging.getLogger(__name__)
-
-ADAPTER_PATH = "/org/bluez/hci0"
-_OM = "org.freedesktop.DBus.ObjectManager"
-_PROPS = "org.freedesktop.DBus.Properties"
-_ADAPTER = "org.bluez.Adapter1"
-_DEVICE = "org.bluez.Device1"
-_SERVICE = "org.bluez.GattService1"
-_CHAR = "org.bluez.GattCharacteristic1"
-_DESC = "org.bluez.GattDescriptor1"
-
-T = TypeVar("T")
-
-
-class GattError(Exception):
-    """A D-Bus error the fake answers with (e.g. ``org.bluez.Error.NotPermitted``)."""
-
-    def __init__(self, name: str, text: str = "") -> None:
-        super().__init__(f"{name}: {text}")
-        self.name = name
-        self.text = text
-
-
-@dataclass
-class GattDescriptor:
-    """A GATT descriptor (``uuid`` lower-case, 128-bit)."""
-
-    uuid: str
-    value: bytes = b""
-    path: str = ""
-
-
-@dataclass
-class GattCharacteristic:
-    """A GATT characteristic; ``flags`` as BlueZ spells them (``read``, ``notify`` ...)."""
-
-    uuid: str
-    flags: tuple[str, ...]
-    value: bytes = b""
-    descriptors: list[GattDescriptor] = field(default_factory=list)
-    path: str = ""
-    notifying: bool = False
-
-
-@dataclass
-class GattService:
-    """A primary GATT service."""
-
-    uuid: str
-    characteristics: list[GattCharacteristic]
-    path: str = ""
-
-
-@dataclass(frozen=True)
-class WriteRecord:
-    """One ``WriteValue`` the fake received."""
-
-    t_ns: int
-    address: str
-    char_uuid: str
-    data: bytes
-    response: bool
 
 
 class _AlreadyAnswered(GattError):
@@ -107,95 +50,6 @@ class _AlreadyAnswered(GattError):
 
     def __init__(self) -> None:
         super().__init__("org.bluez.Error.Failed", "")
-
-
-def sig_uuid(short: int) -> str:
-    """Full 128-bit UUID of a 16-bit SIG UUID."""
-    return f"{short:08x}-0000-1000-8000-00805f9b34fb"
-
-
-class FakeDevice:
-    """A remote peripheral as the fake BlueZ presents it. Subclasses add behaviour.
-
-    Attributes
-    ----------
-    address, name : str
-        Bluetooth address (``AA:BB:...``) and advertised name.
-    rssi : int
-        Advertised RSSI (dBm).
-    adv_uuids : list[str]
-        Service UUIDs in the advertisement.
-    services : list[GattService]
-        The GATT database exported after ``Connect``.
-    writes : list[WriteRecord]
-        Every write received, in order.
-    connected : bool
-        Link state.
-    reachable : bool
-        Whether ``Connect`` succeeds (``False`` while a simulated link loss lasts).
-    """
-
-    def __init__(
-        self, address: str, name: str, rssi: int = -60, adv_uuids: list[str] | None = None
-    ) -> None:
-        self.address = address.upper()
-        self.name = name
-        self.rssi = rssi
-        self.adv_uuids = list(adv_uuids or [])
-        self.services: list[GattService] = []
-        self.writes: list[WriteRecord] = []
-        self.connected = False
-        self.reachable = True
-        self.connect_count = 0
-        self.bluez: FakeBlueZ | None = None
-        self.path = f"{ADAPTER_PATH}/dev_{self.address.replace(':', '_')}"
-
-    # --- behaviour hooks (override) -------------------------------------------------------
-    def on_connect(self) -> None:
-        """Called after the link is up and the GATT objects are exported."""
-
-    def on_disconnect(self) -> None:
-        """Called when the link goes down (either side)."""
-
-    def on_read(self, char: GattCharacteristic) -> bytes:
-        """Answer a ``ReadValue``; raise :class:`GattError` to refuse."""
-        return char.value
-
-    def on_write(self, char: GattCharacteristic, data: bytes, response: bool) -> None:
-        """Handle a ``WriteValue``; raise :class:`GattError` to refuse."""
-        char.value = data
-
-    def on_notify(self, char: GattCharacteristic, enabled: bool) -> None:
-        """Called on ``StartNotify``/``StopNotify``; raise :class:`GattError` to refuse."""
-
-    # --- helpers for subclasses -----------------------------------------------------------
-    def char(self, uuid: str) -> GattCharacteristic:
-        """The characteristic with this UUID."""
-        for service in self.services:
-            for char in service.characteristics:
-                if char.uuid == uuid:
-                    return char
-        raise KeyError(uuid)
-
-    async def notify(self, uuid: str, data: bytes) -> bool:
-        """Send one notification if the characteristic is notifying; return whether sent."""
-        char = self.char(uuid)
-        if self.bluez is None or not self.connected or not char.notifying:
-            return False
-        await self.bluez.send_value(char, data)
-        return True
-
-    async def drop_link(self, down_s: float = 0.5) -> None:
-        """Simulate link loss from the device side; unreachable for ``down_s`` seconds."""
-        if self.bluez is None or not self.connected:
-            return
-        self.reachable = False
-        await self.bluez.disconnect_device(self, reason="link loss")
-        loop = asyncio.get_running_loop()
-        loop.call_later(down_s, self._make_reachable)
-
-    def _make_reachable(self) -> None:
-        self.reachable = True
 
 
 class FakeBlueZ:
@@ -257,7 +111,7 @@ class FakeBlueZ:
         await self.bus.request_name("org.bluez")
         if self.has_adapter:
             await self._signal(
-                "/", _OM, "InterfacesAdded", "oa{sa{sv}}", [ADAPTER_PATH, self._adapter_ifaces()]
+                "/", OBJECT_MANAGER, "InterfacesAdded", "oa{sa{sv}}", [ADAPTER_PATH, self._adapter_ifaces()]
             )
 
     async def stop(self) -> None:
@@ -275,11 +129,11 @@ class FakeBlueZ:
         try:
             for path in sorted(self.known):
                 device = self.devices[path]
-                for obj_path, ifaces in self._gatt_objects(device):
-                    await self._signal("/", _OM, "InterfacesRemoved", "oas", [obj_path, list(ifaces)])
-                await self._signal("/", _OM, "InterfacesRemoved", "oas", [path, [_DEVICE]])
+                for obj_path, ifaces in gatt_objects(device):
+                    await self._signal("/", OBJECT_MANAGER, "InterfacesRemoved", "oas", [obj_path, list(ifaces)])
+                await self._signal("/", OBJECT_MANAGER, "InterfacesRemoved", "oas", [path, [DEVICE_IFACE]])
             if self.has_adapter:
-                await self._signal("/", _OM, "InterfacesRemoved", "oas", [ADAPTER_PATH, [_ADAPTER]])
+                await self._signal("/", OBJECT_MANAGER, "InterfacesRemoved", "oas", [ADAPTER_PATH, [ADAPTER_IFACE]])
         except Exception:  # noqa: BLE001 - teardown must not raise
             logger.debug("error removing objects", exc_info=True)
         bus, self.bus = self.bus, None
@@ -299,95 +153,9 @@ class FakeBlueZ:
         if not task.cancelled() and task.exception() is not None:
             logger.error("fake task failed", exc_info=task.exception())
 
-    # --- properties -----------------------------------------------------------------------
+    # --- objects --------------------------------------------------------------------------
     def _adapter_ifaces(self) -> dict[str, dict[str, Variant]]:
-        return {
-            _ADAPTER: {
-                "Address": Variant("s", "00:1A:7D:DA:71:13"),
-                "AddressType": Variant("s", "public"),
-                "Name": Variant("s", "fakehost"),
-                "Alias": Variant("s", "fakehost"),
-                "Powered": Variant("b", self.powered),
-                "Discoverable": Variant("b", False),
-                "Pairable": Variant("b", True),
-                "Discovering": Variant("b", self.discovering),
-                "UUIDs": Variant("as", []),
-                "Roles": Variant("as", ["central", "peripheral"]),
-            }
-        }
-
-    def _device_props(self, device: FakeDevice) -> dict[str, Variant]:
-        return {
-            "Address": Variant("s", device.address),
-            "AddressType": Variant("s", "random"),
-            "Name": Variant("s", device.name),
-            "Alias": Variant("s", device.name),
-            "Adapter": Variant("o", ADAPTER_PATH),
-            "Paired": Variant("b", False),
-            "Bonded": Variant("b", False),
-            "Trusted": Variant("b", False),
-            "Blocked": Variant("b", False),
-            "LegacyPairing": Variant("b", False),
-            "Connected": Variant("b", device.connected),
-            "ServicesResolved": Variant("b", device.connected),
-            "UUIDs": Variant("as", self._device_uuids(device)),
-            "RSSI": Variant("n", device.rssi),
-            "ManufacturerData": Variant("a{qv}", {}),
-            "ServiceData": Variant("a{sv}", {}),
-        }
-
-    @staticmethod
-    def _device_uuids(device: FakeDevice) -> list[str]:
-        """Advertised UUIDs; once connected, BlueZ adds every GATT service UUID."""
-        uuids = list(device.adv_uuids)
-        if device.connect_count:
-            uuids += [s.uuid for s in device.services if s.uuid not in uuids]
-        return uuids
-
-    def _gatt_objects(self, device: FakeDevice) -> list[tuple[str, dict[str, dict[str, Variant]]]]:
-        objects: list[tuple[str, dict[str, dict[str, Variant]]]] = []
-        for service in device.services:
-            objects.append(
-                (
-                    service.path,
-                    {
-                        _SERVICE: {
-                            "UUID": Variant("s", service.uuid),
-                            "Device": Variant("o", device.path),
-                            "Primary": Variant("b", True),
-                        }
-                    },
-                )
-            )
-            for char in service.characteristics:
-                objects.append(
-                    (
-                        char.path,
-                        {
-                            _CHAR: {
-                                "UUID": Variant("s", char.uuid),
-                                "Service": Variant("o", service.path),
-                                "Flags": Variant("as", list(char.flags)),
-                                "Value": Variant("ay", bytes(char.value)),
-                                "Notifying": Variant("b", char.notifying),
-                                "MTU": Variant("q", 247),
-                            }
-                        },
-                    )
-                )
-                for desc in char.descriptors:
-                    objects.append(
-                        (
-                            desc.path,
-                            {
-                                _DESC: {
-                                    "UUID": Variant("s", desc.uuid),
-                                    "Characteristic": Variant("o", char.path),
-                                }
-                            },
-                        )
-                    )
-        return objects
+        return adapter_interfaces(self.powered, self.discovering)
 
     def _managed_objects(self) -> dict[str, dict[str, dict[str, Variant]]]:
         objects: dict[str, dict[str, dict[str, Variant]]] = {}
@@ -395,9 +163,9 @@ class FakeBlueZ:
             objects[ADAPTER_PATH] = self._adapter_ifaces()
         for path in self.known:
             device = self.devices[path]
-            objects[path] = {_DEVICE: self._device_props(device)}
+            objects[path] = {DEVICE_IFACE: device_properties(device)}
             if device.connected:
-                objects.update(dict(self._gatt_objects(device)))
+                objects.update(dict(gatt_objects(device)))
         return objects
 
     # --- signals --------------------------------------------------------------------------
@@ -408,7 +176,7 @@ class FakeBlueZ:
         self.signals_sent += 1
 
     async def _props_changed(self, path: str, iface: str, changed: dict[str, Variant]) -> None:
-        await self._signal(path, _PROPS, "PropertiesChanged", "sa{sv}as", [iface, changed, []])
+        await self._signal(path, PROPERTIES, "PropertiesChanged", "sa{sv}as", [iface, changed, []])
 
     async def send_value(self, char: GattCharacteristic, data: bytes) -> None:
         """Emit one notification (``Value`` change) on a characteristic."""
@@ -429,10 +197,10 @@ class FakeBlueZ:
         return self.bus.send(
             Message.new_signal(
                 char.path,
-                _PROPS,
+                PROPERTIES,
                 "PropertiesChanged",
                 "sa{sv}as",
-                [_CHAR, {"Value": Variant("ay", char.value)}, []],
+                [CHAR_IFACE, {"Value": Variant("ay", char.value)}, []],
             )
         )
 
@@ -443,10 +211,10 @@ class FakeBlueZ:
             if path not in self.known:
                 self.known.add(path)
                 await self._signal(
-                    "/", _OM, "InterfacesAdded", "oa{sa{sv}}", [path, {_DEVICE: self._device_props(device)}]
+                    "/", OBJECT_MANAGER, "InterfacesAdded", "oa{sa{sv}}", [path, {DEVICE_IFACE: device_properties(device)}]
                 )
             else:
-                await self._props_changed(path, _DEVICE, {"RSSI": Variant("n", device.rssi)})
+                await self._props_changed(path, DEVICE_IFACE, {"RSSI": Variant("n", device.rssi)})
 
     async def _advertise_loop(self) -> None:
         while self.discovering:
@@ -463,18 +231,18 @@ class FakeBlueZ:
         for service in device.services:
             for char in service.characteristics:
                 char.notifying = False
-        await self._props_changed(device.path, _DEVICE, {"ServicesResolved": Variant("b", False)})
-        await self._props_changed(device.path, _DEVICE, {"Connected": Variant("b", False)})
-        for obj_path, ifaces in reversed(self._gatt_objects(device)):
-            await self._signal("/", _OM, "InterfacesRemoved", "oas", [obj_path, list(ifaces)])
+        await self._props_changed(device.path, DEVICE_IFACE, {"ServicesResolved": Variant("b", False)})
+        await self._props_changed(device.path, DEVICE_IFACE, {"Connected": Variant("b", False)})
+        for obj_path, ifaces in reversed(gatt_objects(device)):
+            await self._signal("/", OBJECT_MANAGER, "InterfacesRemoved", "oas", [obj_path, list(ifaces)])
 
     async def _resolve_services(self, device: FakeDevice) -> None:
-        for obj_path, ifaces in self._gatt_objects(device):
-            await self._signal("/", _OM, "InterfacesAdded", "oa{sa{sv}}", [obj_path, ifaces])
+        for obj_path, ifaces in gatt_objects(device):
+            await self._signal("/", OBJECT_MANAGER, "InterfacesAdded", "oa{sa{sv}}", [obj_path, ifaces])
         await self._props_changed(
             device.path,
-            _DEVICE,
-            {"UUIDs": Variant("as", self._device_uuids(device)), "ServicesResolved": Variant("b", True)},
+            DEVICE_IFACE,
+            {"UUIDs": Variant("as", device_uuids(device)), "ServicesResolved": Variant("b", True)},
         )
         device.on_connect()
 
@@ -523,10 +291,10 @@ class FakeBlueZ:
     async def _dispatch(self, msg: Message) -> Message:
         path = msg.path or ""
         member = msg.member or ""
-        if msg.interface == _OM and member == "GetManagedObjects":
+        if msg.interface == OBJECT_MANAGER and member == "GetManagedObjects":
             return Message.new_method_return(msg, "a{oa{sa{sv}}}", [self._managed_objects()])
         kind, obj, device = self._find(path)
-        if msg.interface == _PROPS:
+        if msg.interface == PROPERTIES:
             return self._properties_call(msg, kind, obj, device)
         if kind == "adapter":
             return await self._adapter_call(msg)
@@ -544,11 +312,11 @@ class FakeBlueZ:
 
     def _properties_call(self, msg: Message, kind: str, obj: Any, device: FakeDevice | None) -> Message:
         if kind == "adapter":
-            props = self._adapter_ifaces()[_ADAPTER]
+            props = self._adapter_ifaces()[ADAPTER_IFACE]
         elif kind == "device" and device is not None:
-            props = self._device_props(device)
+            props = device_properties(device)
         else:
-            ifaces = dict(self._gatt_objects(device)).get(obj.path, {}) if device else {}
+            ifaces = dict(gatt_objects(device)).get(obj.path, {}) if device else {}
             props = next(iter(ifaces.values()), {})
         if msg.member == "GetAll":
             return Message.new_method_return(msg, "a{sv}", [props])
@@ -576,7 +344,7 @@ class FakeBlueZ:
             return reply
         if member == "StopDiscovery":
             self.discovering = False
-            self.spawn(self._props_changed(ADAPTER_PATH, _ADAPTER, {"Discovering": Variant("b", False)}))
+            self.spawn(self._props_changed(ADAPTER_PATH, ADAPTER_IFACE, {"Discovering": Variant("b", False)}))
             return Message.new_method_return(msg)
         if member == "RemoveDevice":
             return Message.new_method_return(msg)
@@ -587,7 +355,7 @@ class FakeBlueZ:
     async def _start_discovery_soon(self) -> None:
         # devices count only when they appear *after* StartDiscovery has been answered
         await asyncio.sleep(0.01)
-        await self._props_changed(ADAPTER_PATH, _ADAPTER, {"Discovering": Variant("b", True)})
+        await self._props_changed(ADAPTER_PATH, ADAPTER_IFACE, {"Discovering": Variant("b", True)})
         await self._advertise_loop()
 
     async def _device_call(self, msg: Message, device: FakeDevice) -> Message:
@@ -604,7 +372,7 @@ class FakeBlueZ:
             # ServicesResolved follow
             device.connected = True
             device.connect_count += 1
-            await self._props_changed(device.path, _DEVICE, {"Connected": Variant("b", True)})
+            await self._props_changed(device.path, DEVICE_IFACE, {"Connected": Variant("b", True)})
             await asyncio.sleep(0.01)
             await self.bus.send(Message.new_method_return(msg))
             await self._resolve_services(device)
@@ -642,7 +410,7 @@ class FakeBlueZ:
                 raise GattError("org.bluez.Error.NotSupported", "Operation is not supported")
             device.on_notify(char, True)
             char.notifying = True
-            self.spawn(self._props_changed(char.path, _CHAR, {"Notifying": Variant("b", True)}))
+            self.spawn(self._props_changed(char.path, CHAR_IFACE, {"Notifying": Variant("b", True)}))
             return Message.new_method_return(msg)
         if member == "StopNotify":
             char.notifying = False
@@ -651,47 +419,3 @@ class FakeBlueZ:
         if member in ("AcquireNotify", "AcquireWrite"):
             raise GattError("org.bluez.Error.NotSupported", "Operation is not supported")
         raise GattError("org.freedesktop.DBus.Error.UnknownMethod", str(member))
-
-
-class FakeBlueZThread:
-    """Run a :class:`FakeBlueZ` on its own event loop in a daemon thread.
-
-    Tests and benchmarks drive it with :meth:`call` (a coroutine function run on the fake's
-    loop) while bleak or a recorder subprocess talks to it over the private bus.
-    """
-
-    def __init__(self, bluez: FakeBlueZ) -> None:
-        self.bluez = bluez
-        self.loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._run, name="fake-bluez", daemon=True)
-        self._started = threading.Event()
-
-    def _run(self) -> None:
-        asyncio.set_event_loop(self.loop)
-        self.loop.run_forever()
-
-    def start(self) -> FakeBlueZThread:
-        """Start the thread and the service; returns when ``org.bluez`` is owned."""
-        self._thread.start()
-        self.call(self.bluez.start)
-        return self
-
-    def call(self, fn: Callable[[], Awaitable[T]], timeout: float = 30.0) -> T:
-        """Run ``fn()`` on the fake's loop and return its result."""
-
-        async def runner() -> T:
-            return await fn()
-
-        return asyncio.run_coroutine_threadsafe(runner(), self.loop).result(timeout)
-
-    def stop(self) -> None:
-        """Stop the service and the thread."""
-        if not self._thread.is_alive():
-            return
-        try:
-            self.call(self.bluez.stop, timeout=10)
-        finally:
-            self.loop.call_soon_threadsafe(self.loop.stop)
-            self._thread.join(timeout=10)
-            if not self._thread.is_alive():
-                self.loop.close()

@@ -35,8 +35,8 @@ from posturelog.alertlog import read_alerts
 from posturelog.live_state import save_live_mounting
 from posturelog.store import Store
 from tests.fakebluez import FakeBluetooth, make_peripheral
-from tests.fakebluez.peripherals import StreamingPeripheral
 from tests.fakebluez.posture import MOUNTING_AXES, Slouch, slouch_script
+from tests.fakebluez.streaming import StreamingPeripheral
 
 __all__ = ["RATE_HZ", "StreamResult", "nominal_times", "prepare_data_dir", "run_streams"]
 

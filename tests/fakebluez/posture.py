@@ -1,6 +1,6 @@
 """Scripted sitting posture for the fake sensors: upright stretches and slouches, seeded.
 
-:class:`SlouchScript` is a :class:`~tests.fakebluez.peripherals.MotionSource` whose trunk
+:class:`SlouchScript` is a :class:`~tests.fakebluez.motion.MotionSource` whose trunk
 flexion follows key frames (piecewise linear: upright, a ramp down into the slouch, the
 slouch held, a ramp back up), plus breathing and sensor noise. The angular rate is the exact
 derivative of the flexion, so sensors with a gyroscope (Thingy:52) and without one (micro:bit)
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tests.fakebluez.peripherals import MotionSource
+from tests.fakebluez.motion import MotionSource
 
 __all__ = ["MOUNTING_AXES", "Slouch", "SlouchScript", "slouch_script"]
 

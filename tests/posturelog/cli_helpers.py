@@ -1,5 +1,5 @@
-"""What the command-line tests share: run a command in this process, check that it ended with
-one error line, write a samples CSV in the import format."""
+"""What the command-line tests share: run a command in this process (or through the console-script
+entry point), check that it ended with one error line, write a samples CSV in the import format."""
 
 from __future__ import annotations
 
@@ -7,12 +7,13 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 from numpy.typing import ArrayLike
 from typer.testing import CliRunner
 
-from posturelog.cli import app
+from posturelog.cli import app, main
 
-__all__ = ["one_line_error", "run", "write_samples_csv"]
+__all__ = ["one_line_error", "run", "run_main", "write_example_csv", "write_samples_csv"]
 
 runner = CliRunner()
 
@@ -27,6 +28,14 @@ def run(*args: str) -> tuple[int, str, str]:
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         raise result.exception
     return result.exit_code, result.stdout, result.stderr
+
+
+def run_main(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    """Run the console-script entry point (which also turns usage errors into one line)."""
+    with pytest.raises(SystemExit) as exc:
+        main(list(args))
+    out, err = capsys.readouterr()
+    return int(exc.value.code or 0), out, err
 
 
 def one_line_error(code: int, err: str, *needles: str) -> str:
@@ -63,3 +72,11 @@ def write_samples_csv(
         df[["gyr_x", "gyr_y", "gyr_z"]] = np.asarray(gyr)
     df.to_csv(path, index=False)
     return df
+
+
+def write_example_csv(path: Path, n: int = 200, start: str = "2026-11-18T09:00:00", offset: str = "+00:00") -> None:
+    """A samples CSV in the import format: ``n`` samples at 50 Hz, from ``start``, of a sensor
+    lying still (noise only)."""
+    rng = np.random.default_rng(3)
+    t = pd.date_range(start, periods=n, freq="20ms")
+    write_samples_csv(path, t, rng.normal([0.3, 0.1, 9.78], 0.05, size=(n, 3)).round(4), offset=offset)

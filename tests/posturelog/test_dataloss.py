@@ -21,7 +21,7 @@ import pytest
 from posturelog.importing import import_csv
 from posturelog.store import Store
 from tests.fakebluez import FakeBluetooth, make_peripheral
-from tests.fakebluez.peripherals import SimulatedMotion
+from tests.fakebluez.motion import SimulatedMotion
 from tests.posturelog.test_record import OURS, ROOT, assert_recorded_equals_sent, export
 
 FakeFactory = Callable[..., FakeBluetooth]

@@ -25,7 +25,8 @@ from typer.testing import CliRunner
 from posturelog.cli import app
 from posturelog.store import Store
 from tests.fakebluez import FakeBluetooth, Faults, UnsupportedPeripheral, make_peripheral
-from tests.fakebluez.peripherals import SimulatedMotion, StreamingPeripheral
+from tests.fakebluez.motion import SimulatedMotion
+from tests.fakebluez.streaming import StreamingPeripheral
 from tests.sensor import encoders as enc
 
 pytestmark = pytest.mark.ble

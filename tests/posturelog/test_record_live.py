@@ -20,7 +20,7 @@ from posturelog.live_state import save_live_mounting
 from posturelog.notify import MICROBIT_LED_MATRIX_UUID, sensor_cue
 from posturelog.store import Store
 from tests.fakebluez import make_peripheral
-from tests.fakebluez.peripherals import MotionSource
+from tests.fakebluez.motion import MotionSource
 from tests.posturelog.test_record import OURS, FakeFactory, cli
 
 pytestmark = pytest.mark.ble

@@ -1,4 +1,5 @@
-"""Weekly report: files, validity, week selection, wording (synthetic epochs, no store needed)."""
+"""Weekly report: files, validity, wording, rendering (synthetic epochs, no store needed) and the
+real pipeline through the store. Choosing the week: ``test_report_week.py``."""
 
 from __future__ import annotations
 
@@ -16,104 +17,19 @@ import pytest
 
 from analysis.settings import AnalysisSettings
 from posturelog.demo import log_simulated_wearer
-from posturelog.errors import UserError
 from posturelog.report import (
     EPISODE_CSV_COLUMNS,
-    IsoWeek,
     ReportData,
     ReportPaths,
     build_report,
     prepare_report,
-    resolve_week,
     write_report,
 )
 from posturelog.report import wording as rt
-from posturelog.report.data import sessions_in
 from posturelog.report.html import render_html
 from posturelog.report.pdf import page_guide, page_plan
 from posturelog.report.sections import Plot, report_sections
-from posturelog.report.week import week_bounds_ns
-
-TZ = "Europe/Berlin"
-WEEK = IsoWeek(2026, 47)  # Mon 16 – Sun 22 November 2026
-FORBIDDEN = re.compile(r"\b(wrist|wrists|hip|hips|steps|step count|causes?|caused)\b", re.I)
-
-
-def synthetic_epochs(
-    first: dt.date = WEEK.monday, days: int = 7, tz: str = TZ, seed: int = 7
-) -> pd.DataFrame:
-    """Per-second epochs following the analyze contract: nights not worn, desk slouching."""
-    rng = np.random.default_rng(seed)
-    start = pd.Timestamp(first).tz_localize(tz).tz_convert("UTC")
-    end = pd.Timestamp(first + dt.timedelta(days=days)).tz_localize(tz).tz_convert("UTC")
-    idx = pd.date_range(start, end, freq="1s", inclusive="left", name="time")
-    local = idx.tz_convert(tz)
-    hour = np.asarray(local.hour + local.minute / 60.0)
-    day_no = np.asarray((local.normalize() - local[0].normalize()).days)
-    n = len(idx)
-    context = np.full(n, "upright", dtype=object)
-    context[(hour < 7) | (hour >= 23)] = "nonwear"
-    context[(hour >= 21) & (hour < 23)] = "lying"
-    walking = ((hour >= 8.3) & (hour < 8.6)) | ((hour >= 12.2) & (hour < 12.8)) | (
-        (hour >= 17.5) & (hour < 18.0))
-    context[walking] = "walking"
-    flexion = rng.normal(6.0, 3.0, n)
-    for d in range(days):
-        day_rng = np.random.default_rng(seed * 100 + d)
-        for _ in range(int(day_rng.integers(6, 16))):
-            t0 = day_rng.uniform(9.0, 17.0)
-            length_h = day_rng.uniform(2.0, 30.0) / 60.0
-            mask = (day_no == d) & (hour >= t0) & (hour < t0 + length_h) & (context == "upright")
-            flexion[mask] = day_rng.normal(30.0, 4.0) + rng.normal(0, 1.5, int(mask.sum()))
-    worn = context != "nonwear"
-    flexion[context == "lying"] = rng.normal(80.0, 4.0, int((context == "lying").sum()))
-    flexion[~worn] = np.nan
-    return pd.DataFrame(
-        {
-            "flexion_deg": flexion,
-            "lateral_deg": np.where(worn, rng.normal(0.0, 3.0, n), np.nan),
-            "inclination_deg": np.abs(flexion),
-            "worn": worn,
-            "context": context.astype(str),
-            "slouch": np.zeros(n, dtype=bool),
-            "n_samples": np.full(n, 50),
-            "calibration": np.where(worn, "routine", "none"),
-        },
-        index=idx,
-    )
-
-
-def _local_utc(text: list[str], tz: str = TZ) -> pd.Series:
-    return pd.Series(pd.DatetimeIndex(text).tz_localize(tz).tz_convert("UTC"))
-
-
-def synthetic_logs(days: int = 7, ratings_per_day: int = 3) -> dict[str, pd.DataFrame]:
-    rng = np.random.default_rng(3)
-    times: list[str] = []
-    for d in range(days):
-        for h in (9, 14, 20)[:ratings_per_day]:
-            times.append(f"{WEEK.monday + dt.timedelta(days=d)} {h:02d}:{int(rng.integers(0, 50)):02d}")
-    pain = pd.DataFrame({"id": range(len(times)), "time": _local_utc(times),
-                         "score": rng.integers(2, 8, len(times)), "note": ""})
-    remedies = pd.DataFrame({"id": [1, 2], "time": _local_utc(["2026-11-18 16:00",
-                                                              "2026-11-19 18:00"]),
-                             "kind": ["heat", "stretch"], "note": ""})
-    started = int(pd.Timestamp("2026-11-16 06:50", tz=TZ).value)
-    sessions = pd.DataFrame({
-        "id": [1], "participant": ["me"], "model": ["witmotion"], "address": ["AA:BB:CC:DD:EE:FF"],
-        "name": ["WT901BLE"], "firmware": ["1.2"], "battery_pct": [64], "rate_hz": [50.0],
-        "has_gyroscope": [True], "timezone": [TZ], "started_ns": [started],
-        "ended_ns": [started + 7 * 86400 * 10**9], "n_samples": [30_000_000], "source": ["ble"],
-        "gaps": [1], "gap_minutes": [2.5],
-    })
-    gaps = pd.DataFrame({"session_id": [1], "reason": ["link lost"],
-                         "start": _local_utc(["2026-11-18 10:00:00"]),
-                         "end": _local_utc(["2026-11-18 10:02:30"])})
-    marks = pd.DataFrame({"id": [1, 2], "start": _local_utc(["2026-11-16 07:10", "2026-11-18 07:05"]),
-                          "end": _local_utc(["2026-11-16 07:11", "2026-11-18 07:06"]),
-                          "source": ["routine", "routine"]})
-    return {"pain_log": pain, "remedy_log": remedies, "sessions": sessions, "gaps": gaps,
-            "calibration_marks": marks}
+from tests.posturelog.synthetic_week import FORBIDDEN, TZ, WEEK, synthetic_epochs, synthetic_logs
 
 
 @pytest.fixture(scope="module")
@@ -307,79 +223,7 @@ def test_too_few_pain_data_said_plainly(tmp_path: Path) -> None:
     assert any("Too few" in s for s in data.pain_lines)
 
 
-# -- week selection ------------------------------------------------------------------------
-@pytest.mark.parametrize("text", ["2026-47", "W47", "", "2026-W54", "2026-W00", "26-W47",
-                                  "2026-W47-1", "last week"])
-def test_bad_week_values(text: str) -> None:
-    with pytest.raises(UserError) as err:
-        IsoWeek.parse(text)
-    assert "\n" not in str(err.value)
-    assert "W" in str(err.value)
-
-
-def test_week_parse_and_bounds() -> None:
-    week = IsoWeek.parse("2026-W47")
-    assert (week.monday, week.sunday) == (dt.date(2026, 11, 16), dt.date(2026, 11, 22))
-    assert IsoWeek.parse("2026w47") == week
-    assert week.previous() == IsoWeek(2026, 46)
-    assert IsoWeek.of(dt.date(2027, 1, 1)).label == "2026-W53"
-    assert IsoWeek.parse("2026-W53").sunday == dt.date(2027, 1, 3)
-
-
-def test_default_week_is_last_complete_week_with_data() -> None:
-    dates = [dt.date(2026, 11, 10), dt.date(2026, 11, 18), dt.date(2026, 11, 24)]
-    week, complete = resolve_week(None, dates, today=dt.date(2026, 11, 25))
-    assert (week.label, complete) == ("2026-W47", True)
-    week, complete = resolve_week(None, dates[2:], today=dt.date(2026, 11, 25))
-    assert (week.label, complete) == ("2026-W48", False)
-
-
-def test_week_without_data_is_a_user_error() -> None:
-    with pytest.raises(UserError, match="no recorded data in week 2026-W40.*2026-W47"):
-        resolve_week("2026-W40", [dt.date(2026, 11, 18)], today=dt.date(2026, 12, 1))
-    with pytest.raises(UserError, match="no recorded data yet"):
-        resolve_week(None, [], today=dt.date(2026, 12, 1))
-
-
-class _FakeStore:
-    def __init__(self, dates: list[dt.date]) -> None:
-        self.dates = dates
-
-    def timezone(self) -> str:
-        return TZ
-
-    def local_dates(self) -> list[dt.date]:
-        return self.dates
-
-    def __getattr__(self, name: str) -> Any:
-        raise AssertionError(f"store.{name} must not be used before the week is validated")
-
-
-def test_build_report_validates_week_first(tmp_path: Path) -> None:
-    store = _FakeStore([dt.date(2026, 11, 18)])
-    with pytest.raises(UserError, match="--week must look like 2026-W47"):
-        build_report(store, "2026/47", tmp_path, AnalysisSettings())
-    with pytest.raises(UserError, match="no recorded data in week 2026-W01"):
-        build_report(store, "2026-W01", tmp_path, AnalysisSettings())
-    assert not any(tmp_path.iterdir())
-
-
-# -- DST and the real pipeline -------------------------------------------------------------
-def test_dst_week_has_local_days_and_offsets(tmp_path: Path) -> None:
-    week = IsoWeek(2026, 43)  # Mon 19 – Sun 25 October 2026; Europe/Berlin leaves DST on Sunday
-    epochs = synthetic_epochs(first=week.monday, days=7)
-    data = prepare_report(week=week, tz=TZ, epochs=epochs, settings=AnalysisSettings())
-    paths = write_report(data, tmp_path)
-    daily = pd.read_csv(paths.daily_csv)
-    assert len(daily) == 7
-    assert daily["day_hours"].tolist() == [24.0] * 6 + [25.0]
-    eps = pd.read_csv(paths.episodes_csv)
-    offsets = set(eps["start"].str[-6:])
-    assert offsets == {"+02:00", "+01:00"}
-    local_hours = pd.to_datetime(eps["start"], utc=True).dt.tz_convert(TZ).dt.hour
-    assert local_hours.between(9, 17).all()
-
-
+# -- the real pipeline ----------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def simulated_store(tmp_path_factory: pytest.TempPathFactory) -> Any:
     """Three simulated days (Sun of W46, Mon–Tue of W47) recorded through the real store."""
@@ -453,22 +297,7 @@ def test_pdf_written_in_this_or_a_forked_process(week_data: ReportData, tmp_path
     assert paths.pdf.read_bytes().startswith(b"%PDF") and _pdf_pages(paths.pdf) >= 8
 
 
-# -- sessions, sections, band edges --------------------------------------------------------
-def test_sessions_of_other_weeks_are_not_listed() -> None:
-    """A week with no overlapping session lists no session (it used to list all of them)."""
-    week_start, week_end = week_bounds_ns(WEEK, TZ)
-    day_ns = 86_400 * 10**9
-    sessions = pd.DataFrame({
-        "id": [1, 2, 3],
-        "started_ns": [week_start - 20 * day_ns, week_start - 2 * day_ns, week_end + day_ns],
-        "ended_ns": [week_start - 19 * day_ns, week_start + day_ns, np.nan],
-    })
-    assert sessions_in(sessions, week_start, week_end)["id"].tolist() == [2]
-    assert sessions_in(sessions.iloc[[0, 2]], week_start, week_end).empty
-    still_recording = sessions.assign(ended_ns=[np.nan, np.nan, np.nan])
-    assert sessions_in(still_recording, week_start, week_end)["id"].tolist() == [1, 2]
-
-
+# -- sections, band edges ------------------------------------------------------------------
 def test_html_and_pdf_render_the_same_sections(week_data: ReportData) -> None:
     sections = report_sections(week_data)
     html_text = render_html(week_data, sections)

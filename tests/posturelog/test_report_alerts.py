@@ -18,7 +18,7 @@ from posturelog.report import ReportData, prepare_report, write_report
 from posturelog.report import wording as w
 from posturelog.report.alert_data import alert_report
 from posturelog.report.sections import Table, Text, report_sections
-from tests.posturelog.test_report import FORBIDDEN, TZ, WEEK, synthetic_epochs, synthetic_logs
+from tests.posturelog.synthetic_week import FORBIDDEN, TZ, WEEK, synthetic_epochs, synthetic_logs
 
 
 def _alerts(spec: list[tuple[dt.date, int, float]]) -> pd.DataFrame:

@@ -19,8 +19,9 @@ from posturelog.notify import (
 )
 from posturelog.store import Store
 from sensor.profiles.thingy52 import Thingy52Profile
-from tests.fakebluez.bluez import GattError
-from tests.fakebluez.peripherals import MotionSource, ThingyCuePeripheral
+from tests.fakebluez.cues import ThingyCuePeripheral
+from tests.fakebluez.gatt import GattError
+from tests.fakebluez.motion import MotionSource
 from tests.posturelog.test_record import OURS, FakeFactory, cli
 
 pytestmark = pytest.mark.ble

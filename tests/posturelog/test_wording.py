@@ -14,7 +14,7 @@ from analysis.settings import AnalysisSettings
 from posturelog.analyze import week as analyze_week_module
 from posturelog.report import prepare_report, wording
 from posturelog.report.glossary import GLOSSARY, glossary, glossary_markdown
-from tests.posturelog.test_report import TZ, WEEK, synthetic_epochs
+from tests.posturelog.synthetic_week import TZ, WEEK, synthetic_epochs
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[2] / "notebooks").glob("*.ipynb"))
 

@@ -14,7 +14,8 @@ import pytest
 from sensor import ble
 from sensor.batch import SampleBatch
 from tests.fakebluez import FakeBluetooth, Faults, UnsupportedPeripheral, make_peripheral
-from tests.fakebluez.peripherals import SimulatedMotion, StreamingPeripheral
+from tests.fakebluez.motion import SimulatedMotion
+from tests.fakebluez.streaming import StreamingPeripheral
 
 pytestmark = pytest.mark.ble
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tests.fakebluez import peripherals
-from tests.fakebluez.peripherals import SimulatedMotion
+from tests.fakebluez import motion
+from tests.fakebluez.motion import SimulatedMotion
 
 
 class _BrokenWearer:
@@ -18,13 +18,13 @@ class _BrokenWearer:
 
 
 def test_simulator_errors_surface(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(peripherals, "SimulatedWearer", _BrokenWearer)
+    monkeypatch.setattr(motion, "SimulatedWearer", _BrokenWearer)
     with pytest.raises(RuntimeError, match="simulator broke"):
         SimulatedMotion(seed=987654)  # a seed nothing else caches
 
 
 def test_motion_is_the_simulated_wearer(wearer_motion: SimulatedMotion) -> None:
-    acc, gyr = wearer_motion.samples(0, 5, peripherals._SIM_FS)
-    window_acc, window_gyr = peripherals._simulated_window(7, 900.0)
+    acc, gyr = wearer_motion.samples(0, 5, motion._SIM_FS)
+    window_acc, window_gyr = motion._simulated_window(7, 900.0)
     np.testing.assert_array_equal(acc, window_acc[:5])
     np.testing.assert_array_equal(gyr, window_gyr[:5])
