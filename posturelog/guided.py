@@ -1,7 +1,7 @@
 """Guided routines on the live sensor stream: prompts on the terminal while samples are collected.
 
 :func:`run_guided` connects to the wearer's remembered sensor (the same BLE path as
-``record``: :func:`posturelog.live.choose_device`, :class:`sensor.ble.SensorStream`), shows
+``record``: :func:`posturelog.sensor_choice.choose_device`, :class:`sensor.ble.SensorStream`), shows
 each :class:`posturelog.stretch.Prompt` when its time comes, optionally stores the samples
 through a :class:`posturelog.recorder.Recorder` session (so a calibration routine is in the
 data the report analyses), and returns the collected samples for checking.
@@ -21,8 +21,8 @@ from numpy.typing import NDArray
 from rich.console import Console
 
 from posturelog.errors import UserError
-from posturelog.live import DEVICE_ADDRESS_KEY, choose_device, scan_timeout_s
 from posturelog.recorder import Recorder
+from posturelog.sensor_choice import DEVICE_ADDRESS_KEY, choose_device, scan_timeout_s
 from posturelog.store import Store
 from posturelog.stretch import Prompt
 from sensor.batch import SampleBatch, SourceInfo

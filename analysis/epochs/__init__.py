@@ -2,11 +2,15 @@
 
 * :mod:`analysis.epochs.features`: per-second features of the samples;
 * :mod:`analysis.epochs.mountings`: wear bouts and the mounting (calibration) of each;
+* :mod:`analysis.epochs.estimates`: the estimated upright of a bout without a mounting;
+* :mod:`analysis.epochs.angles`: per-second angles and calibration labels from the bouts'
+  mountings (:class:`BoutRecord`);
 * :mod:`analysis.epochs.day`: one day assembled (:func:`epochs_from_arrays`,
   :func:`epochs_from_samples`; :func:`prepare_day` / :func:`finish_day` for days prepared
   in parallel and finished in order).
 """
 
+from analysis.epochs.angles import BoutRecord
 from analysis.epochs.day import (
     CALIBRATION_CONFIDENCE,
     CALIBRATION_SOURCES,
@@ -26,7 +30,6 @@ from analysis.epochs.features import (
     second_features,
     step_band_availability,
 )
-from analysis.epochs.mountings import BoutRecord
 
 __all__ = [
     "BoutRecord",

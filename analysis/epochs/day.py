@@ -14,7 +14,8 @@ Pipeline (:func:`epochs_from_arrays`):
    before, so days can be prepared in parallel; the rest is cheap and per second —
 
 5. the mounting of each bout (:func:`~analysis.epochs.mountings.choose_mountings`), flexion /
-   lateral bend / inclination (``analysis.flexion.flexion_angles``) and context
+   lateral bend / inclination (:func:`~analysis.epochs.angles.bout_angles`; an estimated
+   upright where a bout has no mounting, :mod:`analysis.epochs.estimates`) and context
    (:mod:`analysis.context`) (:func:`finish_day`);
 6. slouch (:func:`analysis.episodes.find_episodes`; for a range of days the caller runs it
    once over the whole range so an episode crossing midnight is one episode).
@@ -34,6 +35,7 @@ import pandas as pd
 from analysis.calibration import Mounting
 from analysis.context import CONTEXT_DTYPE, classify_context, walking_flag
 from analysis.episodes import find_episodes
+from analysis.epochs.angles import BoutRecord, bout_angles
 from analysis.epochs.features import (
     MIN_STEP_RATE_HZ,
     acc_resolution_mps2,
@@ -45,8 +47,6 @@ from analysis.epochs.features import (
 )
 from analysis.epochs.mountings import (
     BoutCandidates,
-    BoutRecord,
-    bout_angles,
     bout_candidates,
     choose_mountings,
     marks_ns,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from analysis.epochs.mountings import _borrow_estimates
+from analysis.epochs.estimates import _borrow_estimates
 from analysis.upright import posture_clusters, split_upright_lying
 
 
