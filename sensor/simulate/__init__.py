@@ -5,7 +5,10 @@ comes out), :mod:`~sensor.simulate.schedule`, :mod:`~sensor.simulate.activities`
 :mod:`~sensor.simulate.draft` and :mod:`~sensor.simulate.plan` (the day's activities),
 :mod:`~sensor.simulate.mounting` (how the sensor sits),
 :mod:`~sensor.simulate.curves` and :mod:`~sensor.simulate.synthesis` (per-sample signals),
-:mod:`~sensor.simulate.pain` (pain and remedies), :mod:`~sensor.simulate.wearer` (the whole).
+:mod:`~sensor.simulate.device` (the sensor's clock and errors), :mod:`~sensor.simulate.recording`
+(a plan recorded as samples and batches), :mod:`~sensor.simulate.pain` (pain and remedies),
+:mod:`~sensor.simulate.stretching` and :mod:`~sensor.simulate.stretch_session` (stretch
+sessions), :mod:`~sensor.simulate.wearer` (the whole).
 
 The simulator produces what a commodity IMU (accelerometer + gyroscope) taped between the
 shoulder blades (T2–T6) would record over whole days, together with the truth an analysis is
@@ -126,6 +129,7 @@ The option draws from its own random streams: without it the output is unchanged
 """
 
 from sensor.simulate.settings import SimulationSettings
+from sensor.simulate.stretch_session import SimulatedStretch
 from sensor.simulate.stretching import FAULTS, StretchRep, StretchSession
 from sensor.simulate.truth import (
     CONTEXTS,
@@ -135,7 +139,7 @@ from sensor.simulate.truth import (
     Remedy,
     SimulatedDay,
 )
-from sensor.simulate.wearer import SimulatedStretch, SimulatedWearer
+from sensor.simulate.wearer import SimulatedWearer
 
 __all__ = [
     "CONTEXTS",

@@ -104,7 +104,7 @@ def test_spearman_constant_is_none() -> None:
 
 
 def test_grouped_bootstrap_matches_per_replicate_ranking() -> None:
-    from analysis.pain import _grouped_spearman_reps, _spearman_rows
+    from analysis.pain.bootstrap import _grouped_spearman_reps, _spearman_rows
 
     rng = np.random.default_rng(5)
     per = np.array([3, 1, 4, 2, 5, 2])
