@@ -11,7 +11,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import signal
 
-__all__ = ["COL", "FEATURES", "Ring", "StepBand", "feature_row", "noise_floor"]
+__all__ = ["COL", "FEATURES", "Ring", "StepBand", "feature_row"]
 
 #: Per-second feature columns kept in the history ring (order = ring array columns).
 FEATURES: tuple[str, ...] = (
@@ -23,13 +23,6 @@ FEATURES: tuple[str, ...] = (
 )
 #: Column index of each feature.
 COL: dict[str, int] = {name: i for i, name in enumerate(FEATURES)}
-
-
-def noise_floor(sd_within: NDArray[np.float64], n: NDArray[np.float64]) -> float:
-    """Noise floor of per-second means (as in :mod:`analysis.wear`): 1st percentile of SD/√n."""
-    v = np.nan_to_num(sd_within) / np.sqrt(n)
-    v = v[np.isfinite(v)]
-    return float(np.percentile(v, 1.0)) if v.size else 0.0
 
 
 def feature_row(acc: NDArray[np.float64], gyr: NDArray[np.float64] | None,

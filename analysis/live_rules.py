@@ -28,9 +28,9 @@ import math
 import numpy as np
 from numpy.typing import NDArray
 
-from analysis.live_features import COL, Ring, noise_floor
+from analysis.live_features import COL, Ring
 from analysis.settings import AnalysisSettings
-from analysis.wear import G_MPS2, breathing_observable
+from analysis.wear import G_MPS2, breathing_observable, noise_floor
 
 __all__ = ["Breaks", "LiveContext", "LiveWear", "flat_deg"]
 

@@ -21,11 +21,13 @@ i.e. worn quiet-sitting minutes labelled non-wear, is reported by
 from __future__ import annotations
 
 import logging
+import math
 from typing import NotRequired, TypedDict, TypeVar
 
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
+from scipy import stats
 
 from analysis.settings import AnalysisSettings
 from vocab.units import NS_PER_S
@@ -34,12 +36,16 @@ __all__ = [
     "G_MPS2",
     "WearInfo",
     "detect_wear",
+    "noise_floor",
     "quiet_sitting_false_positive_rate",
     "runs",
     "WEAR_FEATURE_COLUMNS",
 ]
 
 log = logging.getLogger(__name__)
+
+#: Percentile of the per-second SD/√n taken as the noise floor (:func:`noise_floor`).
+_FLOOR_PERCENTILE = 1.0
 
 #: Standard gravity (m/s²) used to convert to milli-g.
 G_MPS2 = 9.80665
@@ -131,14 +137,36 @@ def _window_sd_range(pos: NDArray[np.int64], x: NDArray[np.float64], window: int
     return wsd[pos], rng[pos]
 
 
-def _noise_floor(sd_within: NDArray[np.float64], n: NDArray[np.float64]) -> float:
-    """Sensor noise floor of per-second means: 1st percentile over the data of
-    (within-second SD / √n). The quietest seconds of a recording are the sensor at rest (or
-    the stillest worn moments), so this estimates white noise / √n without being inflated by
-    motion. A still sensor's window SD of means is ≈ 1× this; a worn one several times more."""
+def noise_floor(sd_within: NDArray[np.float64], n: NDArray[np.float64]) -> float:
+    """Sensor noise floor of per-second means, in the unit of ``sd_within``.
+
+    The quietest seconds of a recording are the sensor at rest (or the stillest worn
+    moments), so a low percentile over the data of (within-second SD / √n) estimates white
+    noise / √n without being inflated by motion. A still sensor's window SD of means is ≈ 1×
+    this; a worn one several times more.
+
+    The 1st percentile of a sample SD of white noise with σ falls below σ by the factor
+    ``sqrt(χ²₀.₀₁(n−1) / (n−1))`` (the SD's sampling distribution): about 0.77 with 50
+    samples per second but 0.48 with 10. That factor is divided out (``n`` = the median count
+    per second), so the floor is σ/√n at any rate; without it a 10-Hz sensor on a table reads
+    twice its floor and is never still.
+
+    Parameters
+    ----------
+    sd_within : ndarray, shape (S,)
+        Within-second SD of one channel per second (NaN where fewer than two samples).
+    n : ndarray, shape (S,)
+        Samples in each second (≥ 1).
+    """
     v = np.nan_to_num(sd_within) / np.sqrt(n)
-    v = v[np.isfinite(v)]
-    return float(np.percentile(v, 1.0)) if v.size else 0.0
+    finite = np.isfinite(v)
+    if not finite.any():
+        return 0.0
+    low = float(np.percentile(v[finite], _FLOOR_PERCENTILE))
+    dof = float(np.median(n[finite])) - 1.0
+    if dof < 1.0:
+        return low
+    return low / math.sqrt(float(stats.chi2.ppf(_FLOOR_PERCENTILE / 100.0, dof)) / dof)
 
 
 def _dilate(flag: NDArray[np.bool_], pos: NDArray[np.int64], half: int) -> NDArray[np.bool_]:
@@ -245,7 +273,7 @@ def detect_wear(
     q = float(resolution_mps2 or 0.0)
     for ax in "xyz":
         wsd, wrng = _window_sd_range(pos, out[f"acc_mean_{ax}"].to_numpy(dtype=float), w)
-        floor = _noise_floor(out[f"acc_sd_{ax}"].to_numpy(dtype=float), n)
+        floor = noise_floor(out[f"acc_sd_{ax}"].to_numpy(dtype=float), n)
         lim_sd = max(sd_thr, s.wear_noise_ratio * floor)
         lim_rng = max(rng_thr, 4.0 * s.wear_noise_ratio * floor)
         if not observable:
@@ -265,7 +293,7 @@ def detect_wear(
             for ax in "xyz":
                 gsd, _ = _window_sd_range(pos, out[f"gyr_mean_{ax}"].to_numpy(dtype=float), w)
                 gvar += gsd**2
-                gfloor += _noise_floor(out[f"gyr_sd_{ax}"].to_numpy(dtype=float), n) ** 2
+                gfloor += noise_floor(out[f"gyr_sd_{ax}"].to_numpy(dtype=float), n) ** 2
             gyro_sd = np.sqrt(gvar)
             lim = max(np.deg2rad(s.wear_gyro_sd_dps), s.wear_noise_ratio * np.sqrt(gfloor))
             still &= (gyro_sd < lim) | ~np.isfinite(gyro_sd)

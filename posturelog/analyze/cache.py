@@ -34,7 +34,7 @@ __all__ = ["BoutJson", "CACHE_VERSION", "CacheSidecar", "DayCache", "MountingRec
 log = logging.getLogger(__name__)
 
 #: Bumped when the epoch computation changes in a way the settings hash does not capture.
-CACHE_VERSION = "epochs-6"
+CACHE_VERSION = "epochs-7"  # 7: noise floor corrected for samples per second
 
 
 class MountingRecord(TypedDict):
