@@ -156,16 +156,14 @@ def noise_floor(sd_within: NDArray[np.float64], n: NDArray[np.float64]) -> float
     sd_within : ndarray, shape (S,)
         Within-second SD of one channel per second (NaN where fewer than two samples).
     n : ndarray, shape (S,)
-        Samples in each second (≥ 1).
+        Samples in each second (≥ 1); seconds with one sample are left out.
     """
-    v = np.nan_to_num(sd_within) / np.sqrt(n)
-    finite = np.isfinite(v)
-    if not finite.any():
+    v = sd_within / np.sqrt(n)
+    usable = np.isfinite(v) & (n >= 2)  # a second with one sample has no SD
+    if not usable.any():
         return 0.0
-    low = float(np.percentile(v[finite], _FLOOR_PERCENTILE))
-    dof = float(np.median(n[finite])) - 1.0
-    if dof < 1.0:
-        return low
+    low = float(np.percentile(v[usable], _FLOOR_PERCENTILE))
+    dof = float(np.median(n[usable])) - 1.0
     return low / math.sqrt(float(stats.chi2.ppf(_FLOOR_PERCENTILE / 100.0, dof)) / dof)
 
 
