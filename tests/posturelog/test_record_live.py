@@ -81,7 +81,9 @@ def test_slouch_makes_an_alert_row_and_a_sensor_cue(fake_bluez: FakeFactory, tmp
     slouch_start_ns = int(sent.send_ns[int(8.0 * 50)])  # sample 400 at 50 Hz: the step to 35°
     latency_s = (alerts["time"].iloc[0].value - slouch_start_ns) / 1e9
     print(f"alert latency from slouch start: {latency_s:.2f} s (alert_after 5 s), seconds to correct {alerts['seconds_to_correct'].iloc[0]}")
-    assert 5.0 <= latency_s <= 9.0, latency_s
+    # the stored alert time is the onset in reconstructed sample time + 5 s; the clock may put a
+    # sample a few ms before the fake sent it (4.9985 s was seen), hence 0.1 s of slack below
+    assert 4.9 <= latency_s <= 9.0, latency_s
     # corrected when the wearer sat up at 28 s (the hysteresis lets go below 15°)
     stc = float(alerts["seconds_to_correct"].iloc[0])
     # (±: whole seconds, the hysteresis, and the fake's send-time jitter)
