@@ -30,7 +30,7 @@ from numpy.typing import NDArray
 
 from analysis.live_features import COL, Ring
 from analysis.settings import AnalysisSettings
-from analysis.wear import G_MPS2, breathing_observable, noise_floor
+from analysis.wear import breathing_observable, gyro_still_limit, noise_floor, still_limits
 
 __all__ = ["Breaks", "LiveContext", "LiveWear", "flat_deg"]
 
@@ -100,14 +100,10 @@ class LiveWear:
         if win.shape[0] < half:
             return False
         q = 0.0 if self.observable else float(self.resolution_mps2 or 0.0)
-        sd_thr = s.wear_sd_mg * G_MPS2 / 1000.0
-        rng_thr = s.wear_range_mg * G_MPS2 / 1000.0
         axes = 0
         for ax in "xyz":
             m = win[:, COL[f"acc_mean_{ax}"]]
-            floor = floors[f"acc_sd_{ax}"]
-            lim_sd = max(sd_thr, s.wear_noise_ratio * floor, q)
-            lim_rng = max(rng_thr, 4.0 * s.wear_noise_ratio * floor, 2.0 * q + 1e-9 if q else 0.0)
+            lim_sd, lim_rng = still_limits(floors[f"acc_sd_{ax}"], q, s)
             axes += int(m.std() < lim_sd and m.max() - m.min() < lim_rng)
         if axes < s.wear_axes_still:
             return False
@@ -120,7 +116,7 @@ class LiveWear:
             g = g[np.isfinite(g)]
             gvar += float(g.var()) if g.size >= half else float("nan")
             gfloor += floors[f"gyr_sd_{ax}"] ** 2
-        lim = max(np.deg2rad(s.wear_gyro_sd_dps), s.wear_noise_ratio * math.sqrt(gfloor))
+        lim = gyro_still_limit(gfloor, s)
         return not math.sqrt(gvar) >= lim  # NaN (too few) passes, as in detect_wear
 
     def __call__(self, sec: int, ring: Ring, acc_mean: NDArray[np.float64]) -> bool:

@@ -36,9 +36,11 @@ __all__ = [
     "G_MPS2",
     "WearInfo",
     "detect_wear",
+    "gyro_still_limit",
     "noise_floor",
     "quiet_sitting_false_positive_rate",
     "runs",
+    "still_limits",
     "WEAR_FEATURE_COLUMNS",
 ]
 
@@ -167,6 +169,29 @@ def noise_floor(sd_within: NDArray[np.float64], n: NDArray[np.float64]) -> float
     return low / math.sqrt(float(stats.chi2.ppf(_FLOOR_PERCENTILE / 100.0, dof)) / dof)
 
 
+def still_limits(floor_mps2: float, resolution_mps2: float,
+                 s: AnalysisSettings) -> tuple[float, float]:
+    """Limits of one axis's per-second means over a still window: (SD, range), m/s².
+
+    The settings' limits (``wear_sd_mg``, ``wear_range_mg``), raised to ``wear_noise_ratio``
+    × the noise floor (range: 4×) for a noisy sensor; with coarse data (``resolution_mps2``
+    > 0, only where breathing cannot be seen) a still sensor may flicker by one or two
+    quantisation steps. Used by :func:`detect_wear` and the live wear rule alike.
+    """
+    q = resolution_mps2
+    lim_sd = max(s.wear_sd_mg * G_MPS2 / 1000.0, s.wear_noise_ratio * floor_mps2, q)
+    lim_rng = max(s.wear_range_mg * G_MPS2 / 1000.0, 4.0 * s.wear_noise_ratio * floor_mps2,
+                  2.0 * q + 1e-9 if q else 0.0)
+    return lim_sd, lim_rng
+
+
+def gyro_still_limit(floor_sq_sum: float, s: AnalysisSettings) -> float:
+    """Limit of the gyroscope's window SD of per-second means (all axes together), rad/s:
+    ``wear_gyro_sd_dps``, raised to ``wear_noise_ratio`` × the noise floor
+    (``floor_sq_sum``: the three axes' floors squared and summed, (rad/s)²)."""
+    return max(float(np.deg2rad(s.wear_gyro_sd_dps)), s.wear_noise_ratio * math.sqrt(floor_sq_sum))
+
+
 def _dilate(flag: NDArray[np.bool_], pos: NDArray[np.int64], half: int) -> NDArray[np.bool_]:
     """Grow True runs by ``half`` grid seconds each side (undo the window's shrinking)."""
     if half <= 0 or not flag.any():
@@ -263,21 +288,14 @@ def detect_wear(
     _, pos = _second_grid(out.index)
     w = int(s.wear_window_s)
     n = np.maximum(out["n_samples"].to_numpy(dtype=float), 1.0)
-    sd_thr = s.wear_sd_mg * G_MPS2 / 1000.0
-    rng_thr = s.wear_range_mg * G_MPS2 / 1000.0
     still_axes = np.zeros(len(out), dtype=int)
     valid = np.ones(len(out), dtype=bool)
     observable, why = breathing_observable(resolution_mps2, fs_hz, s)
-    q = float(resolution_mps2 or 0.0)
+    q = 0.0 if observable else float(resolution_mps2 or 0.0)
     for ax in "xyz":
         wsd, wrng = _window_sd_range(pos, out[f"acc_mean_{ax}"].to_numpy(dtype=float), w)
         floor = noise_floor(out[f"acc_sd_{ax}"].to_numpy(dtype=float), n)
-        lim_sd = max(sd_thr, s.wear_noise_ratio * floor)
-        lim_rng = max(rng_thr, 4.0 * s.wear_noise_ratio * floor)
-        if not observable:
-            # coarse data: a still sensor flickers by up to one or two quantisation steps
-            lim_sd = max(lim_sd, q)
-            lim_rng = max(lim_rng, 2.0 * q + 1e-9)
+        lim_sd, lim_rng = still_limits(floor, q, s)
         valid &= np.isfinite(wsd)
         still_axes += ((wsd < lim_sd) & (wrng < lim_rng)).astype(int)
     still = valid & (still_axes >= s.wear_axes_still)
@@ -293,7 +311,7 @@ def detect_wear(
                 gvar += gsd**2
                 gfloor += noise_floor(out[f"gyr_sd_{ax}"].to_numpy(dtype=float), n) ** 2
             gyro_sd = np.sqrt(gvar)
-            lim = max(np.deg2rad(s.wear_gyro_sd_dps), s.wear_noise_ratio * np.sqrt(gfloor))
+            lim = gyro_still_limit(gfloor, s)
             still &= (gyro_sd < lim) | ~np.isfinite(gyro_sd)
     still = _dilate(still, pos, w // 2)
     if observable:
