@@ -38,6 +38,7 @@ from posturelog.errors import UserError
 from sensor.batch import SampleBatch
 from vocab.samples import rate_from_times
 from vocab.stretchnote import format_stretch_note
+from vocab.units import NS_PER_S
 
 __all__ = [
     "ALIASES",
@@ -394,7 +395,7 @@ class RepetitionFeedback:
         gyr = (np.concatenate([g for g in self._gyr if g is not None])
                if all(g is not None for g in self._gyr) else None)
         fs = rate_from_times(t_ns)
-        return angles_from_samples((t_ns - start_ns) / 1e9, np.concatenate(self._acc), gyr, fs,
+        return angles_from_samples((t_ns - start_ns) / NS_PER_S, np.concatenate(self._acc), gyr, fs,
                                    self.mounting)
 
     def add(self, batch: SampleBatch, start_ns: int) -> list[RepCheck]:
@@ -406,7 +407,7 @@ class RepetitionFeedback:
                              else np.asarray(batch.gyr_rads, dtype=np.float64))
         if not self._t:
             return []
-        latest_s = (int(self._t[-1][-1]) - start_ns) / 1e9
+        latest_s = (int(self._t[-1][-1]) - start_ns) / NS_PER_S
         due = [i for i in range(len(self.checks), len(self.plan.holds))
                if latest_s >= self.plan.holds[i][1] + self.grace_s]
         return self._check(due, start_ns)

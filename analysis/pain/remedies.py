@@ -14,6 +14,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from analysis.settings import AnalysisSettings
+from vocab.units import NS_PER_S
 
 __all__ = ["REMEDY_COLUMNS", "before_after", "check_remedy_log", "remedy_effects"]
 
@@ -84,7 +85,7 @@ def remedy_effects(pain: pd.DataFrame, remedy_log: pd.DataFrame, s: AnalysisSett
     order = np.argsort(pt, kind="stable")
     pt = pt[order]
     ps = pain["score"].to_numpy(dtype=float)[order]
-    w = int(s.pain_remedy_window_h * 3600 * 1e9)
+    w = int(s.pain_remedy_window_h * 3600 * NS_PER_S)
     rt = pd.DatetimeIndex(pd.to_datetime(remedy_log["time"], utc=True)).as_unit("ns").asi8
     rows: list[dict[str, str | int | float]] = []
     kinds = remedy_log["kind"].astype(str).to_numpy()

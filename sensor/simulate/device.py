@@ -15,6 +15,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sensor.simulate.settings import SimulationSettings
+from vocab.units import NS_PER_S
 
 __all__ = ["SimulatedSensor", "draw_link_gaps"]
 
@@ -43,7 +44,7 @@ class SimulatedSensor:
     def __init__(self, settings: SimulationSettings, t0_ns: int, rng: np.random.Generator) -> None:
         self.settings = settings
         self.t0_ns = t0_ns
-        self.period_ns = 1e9 * (1.0 + settings.clock_drift_ppm * 1e-6) / settings.fs_hz
+        self.period_ns = NS_PER_S * (1.0 + settings.clock_drift_ppm * 1e-6) / settings.fs_hz
         self._bias_offset = rng.uniform(-1.0, 1.0, 3)
         self._bias_amp = rng.uniform(0.1, 0.35, (4, 3))
         self._bias_period_s = rng.uniform(0.5, 8.0, (4, 3)) * _HOUR_S
@@ -54,7 +55,7 @@ class SimulatedSensor:
     @property
     def true_rate_hz(self) -> float:
         """The sensor's true sample rate, Hz (nominal rate corrected by the clock drift)."""
-        return 1e9 / self.period_ns
+        return NS_PER_S / self.period_ns
 
     def sample_times(self, n: NsArray) -> NsArray:
         """True UTC ns of sample indices ``n`` (any shape)."""

@@ -22,6 +22,7 @@ from sensor.simulate.device import SimulatedSensor
 from sensor.simulate.plan import Plan
 from sensor.simulate.synthesis import Synthesizer
 from sensor.simulate.truth import GRAVITY_MPS2, UPRIGHT, SampleTruth, SimulatedDay
+from vocab.units import NS_PER_S
 
 __all__ = ["check_batch_s", "day_batches", "record"]
 
@@ -151,7 +152,7 @@ def _assemble(plan: Plan, sensor: SimulatedSensor, out: _Columns,
     """The day's per-sample columns plus its mountings, routines and gaps."""
 
     def to_index(t_s: float) -> int:
-        t_ns = plan.day_start_ns + int(round(t_s * 1e9))
+        t_ns = plan.day_start_ns + int(round(t_s * NS_PER_S))
         return int(np.searchsorted(out.t_ns, t_ns, side="left"))
 
     mounting = [(0, quat.to_matrix(plan.mounts[0][1]))]
@@ -161,7 +162,7 @@ def _assemble(plan: Plan, sensor: SimulatedSensor, out: _Columns,
         changes.append(i)
         mounting.append((i, quat.to_matrix(q_m)))
     routines = [
-        (plan.day_start_ns + int(round(a * 1e9)), plan.day_start_ns + int(round(b * 1e9)))
+        (plan.day_start_ns + int(round(a * NS_PER_S)), plan.day_start_ns + int(round(b * NS_PER_S)))
         for a, b in plan.routines
     ]
     gap_ns = [

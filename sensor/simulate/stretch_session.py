@@ -23,6 +23,7 @@ from sensor.simulate.settings import SimulationSettings
 from sensor.simulate.stretching import StretchSession, perform_session
 from sensor.simulate.timebase import local_ns
 from sensor.simulate.truth import SimulatedDay
+from vocab.units import NS_PER_S
 
 __all__ = ["SimulatedStretch", "session_plan"]
 
@@ -76,7 +77,7 @@ def session_plan(settings: SimulationSettings, tz: ZoneInfo, index: int, date: d
     session = perform_session(b, _LEAD_S, routine, fault, rng, reps)
     length = b.stand(session.end_s, session.end_s + _TAIL_S)
     plan = Plan(index=index, date=date, day_start_ns=b.day_start_ns,
-                day_end_ns=b.day_start_ns + int(round(length * 1e9)), length_s=length,
+                day_end_ns=b.day_start_ns + int(round(length * NS_PER_S)), length_s=length,
                 wake_s=0.0, bed_s=length, key_t=np.asarray(b.key_t, dtype=np.float64),
                 key_v=np.asarray(b.key_v, dtype=np.float64), segments=b.segments,
                 mounts=b.mounts, bouts=np.asarray(b.bouts, dtype=np.float64).reshape(-1, 10),

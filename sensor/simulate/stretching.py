@@ -37,6 +37,7 @@ import numpy as np
 
 from sensor.simulate.truth import LYING, UPRIGHT
 from vocab.stretchnote import SENSOR_CHECKED_ROUTINES, STRETCH_ROUTINES, format_stretch_note
+from vocab.units import NS_PER_S
 
 if TYPE_CHECKING:
     from sensor.simulate.draft import PlanDraft
@@ -249,8 +250,8 @@ def perform_session(b: PlanDraft, t0: float, routine: str, fault: str,
                               fault=fault if bad else "", side=side))
     b.posture(t_neutral, t0 + length, *neutral, gain=0.3)
     to_ns = b.day_start_ns
-    return StretchSession(routine, fault, t0, t0 + length, to_ns + int(round(t0 * 1e9)),
-                          to_ns + int(round((t0 + length) * 1e9)), holds, tuple(out))
+    return StretchSession(routine, fault, t0, t0 + length, to_ns + int(round(t0 * NS_PER_S)),
+                          to_ns + int(round((t0 + length) * NS_PER_S)), holds, tuple(out))
 
 
 def _target(routine: str, fault: str, side: str, neutral: tuple[float, float, float],
