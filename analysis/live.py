@@ -46,6 +46,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from analysis.calibration import Mounting
+from analysis.epochs.features import step_of_distinct_values
 from analysis.flexion import flexion_angles
 from analysis.live_features import COL, Ring, StepBand, feature_row
 from analysis.live_rules import Breaks, LiveContext, LiveWear
@@ -318,14 +319,8 @@ class LiveEngine:
         self._probe_n += acc.shape[0]
         if self._probe_n < self.live.resolution_probe_s * self.fs_hz:
             return
-        steps = []
-        for v in self._probe:
-            d = np.diff(v[np.isfinite(v)])
-            d = d[d > 1e-9]
-            if d.size >= 3:
-                steps.append(float(np.median(d)))
-        if steps:
-            res = min(steps)
+        res = step_of_distinct_values(self._probe)
+        if res > 0.0:
             self._probe = None
             self._wear.set_resolution(res)
             log.info("live wear rule: %s (resolution %.4f m/s²)", self._wear.rule, res)

@@ -7,6 +7,8 @@ recorded second right away (:func:`second_features`).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 from scipy import signal
@@ -18,6 +20,7 @@ __all__ = [
     "MIN_STEP_RATE_HZ",
     "acc_resolution_mps2",
     "second_features",
+    "step_of_distinct_values",
     "step_band",
     "step_band_availability",
     "unit_rows",
@@ -114,18 +117,29 @@ def step_band(acc: np.ndarray, fs_hz: float, band: tuple[float, float],
 
 
 def acc_resolution_mps2(acc: np.ndarray, max_rows: int = 200_000) -> float:
-    """Quantisation step of the accelerometer (m/s²): median spacing of distinct values.
+    """Quantisation step of the accelerometer (m/s²) from its first ``max_rows`` samples
+    (``acc`` shape (N, 3)): :func:`step_of_distinct_values` of each axis's distinct values."""
+    a = np.asarray(acc, dtype=float)[:max_rows]
+    n_axes = a.shape[1] if a.ndim == 2 else 0
+    return step_of_distinct_values([np.unique(a[np.isfinite(a[:, i]), i]) for i in range(n_axes)])
+
+
+def step_of_distinct_values(distinct: Sequence[np.ndarray]) -> float:
+    """Quantisation step (m/s²): median spacing of the sorted distinct values of an axis.
 
     For quantised data the spacings of the sorted distinct values of an axis are multiples of
     the step, so their median is the step (e.g. 1/64 g ≈ 0.153 m/s² for an 8-bit ±2 g
-    sensor); for unquantised or finely quantised data it is tiny. The smallest axis median is
-    returned (0 when unknown).
+    sensor); for unquantised or finely quantised data it is tiny. The smallest median over
+    the axes with at least 3 spacings is returned; 0 when none has (unknown).
+
+    Parameters
+    ----------
+    distinct : sequence of ndarray
+        Per axis, its sorted distinct values (m/s²; non-finite ones are ignored).
     """
-    a = np.asarray(acc, dtype=float)[:max_rows]
     steps = []
-    for i in range(a.shape[1] if a.ndim == 2 else 0):
-        u = np.unique(a[np.isfinite(a[:, i]), i])
-        d = np.diff(u)
+    for v in distinct:
+        d = np.diff(v[np.isfinite(v)])
         d = d[d > 1e-9]
         if d.size >= 3:
             steps.append(float(np.median(d)))
