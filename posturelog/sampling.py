@@ -13,14 +13,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from analysis.epochs.features import walking_min_rate_hz
+from analysis.settings import AnalysisSettings
 from vocab.units import NS_PER_S
 
 __all__ = ["Availability", "SamplingSummary", "describe_sampling", "summarize_sampling"]
 
 #: Intervals longer than this count as gaps in the summary, seconds.
 GAP_S = 1.0
-#: Lowest median rate at which walking (1.5–2.5 Hz steps) can be detected, Hz.
-WALKING_MIN_RATE_HZ = 6.0
+#: Lowest median rate at which walking can be detected with the default step band, Hz.
+WALKING_MIN_RATE_HZ = walking_min_rate_hz(AnalysisSettings().walking_band_hz)
 #: Lowest median rate at which per-second posture epochs are filled, Hz.
 POSTURE_MIN_RATE_HZ = 1.0
 

@@ -21,6 +21,7 @@ __all__ = [
     "acc_resolution_mps2",
     "second_features",
     "step_of_distinct_values",
+    "walking_min_rate_hz",
     "step_band",
     "step_band_availability",
     "unit_rows",
@@ -66,6 +67,12 @@ def unit_rows_inplace(v: np.ndarray) -> np.ndarray:
 MIN_STEP_RATE_HZ = 6.0
 
 
+def walking_min_rate_hz(band: tuple[float, float]) -> float:
+    """Lowest median sampling rate (Hz) at which walking is measured: the step band's upper
+    edge (Hz) must stay below ~0.45 × the rate, and never below ``MIN_STEP_RATE_HZ``."""
+    return float(max(MIN_STEP_RATE_HZ, band[1] / 0.45))
+
+
 def step_band_availability(fs_hz: float, band: tuple[float, float]) -> tuple[bool, str]:
     """Whether walking (the step band) can be measured at a (median) sampling rate.
 
@@ -77,7 +84,7 @@ def step_band_availability(fs_hz: float, band: tuple[float, float]) -> tuple[boo
     """
     if not np.isfinite(fs_hz) or fs_hz <= 0:
         return False, f"sampling rate unknown ({fs_hz})"
-    need = max(MIN_STEP_RATE_HZ, band[1] / 0.45)
+    need = walking_min_rate_hz(band)
     if fs_hz < need:
         return False, (f"walking not available: {fs_hz:.2g} Hz median sampling rate cannot "
                        f"resolve the {band[0]}–{band[1]} Hz step band (needs ≥ {need:.0f} Hz, "

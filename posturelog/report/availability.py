@@ -14,17 +14,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analysis.epochs import MIN_STEP_RATE_HZ
+from analysis.epochs.features import walking_min_rate_hz
 from analysis.settings import AnalysisSettings
 from posturelog.report import wording
 
-__all__ = ["add_walking_availability", "walking_min_rate_hz"]
-
-
-def walking_min_rate_hz(settings: AnalysisSettings) -> float:
-    """Lowest median sampling rate (Hz) at which walking is measured: the step band's upper
-    edge must stay below ~0.45 × the rate, and never below 6 Hz."""
-    return float(max(MIN_STEP_RATE_HZ, settings.walking_band_hz[1] / 0.45))
+__all__ = ["add_walking_availability"]
 
 
 def add_walking_availability(daily: pd.DataFrame, day_info: Mapping[str, Mapping[str, Any]] | None,
@@ -49,7 +43,7 @@ def add_walking_availability(daily: pd.DataFrame, day_info: Mapping[str, Mapping
         such days); :mod:`posturelog.report.csv` and the tables show it empty there.
     """
     info = day_info or {}
-    need = walking_min_rate_hz(settings)
+    need = walking_min_rate_hz(settings.walking_band_hz)
     avail: list[bool | None] = []
     reasons: list[str] = []
     for d, worn in zip(daily["date"], daily["wear_minutes"], strict=True):
