@@ -13,6 +13,7 @@ import os
 import sqlite3
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
@@ -26,7 +27,12 @@ if TYPE_CHECKING:
     from posturelog.store import Store
 
 __all__ = [
+    "CsvOut",
     "DataDir",
+    "EntryTime",
+    "FromTime",
+    "ToTime",
+    "UpAxis",
     "Verbose",
     "console",
     "err_console",
@@ -54,6 +60,13 @@ UpAxis = Annotated[
                  "when you stand (+x, -x, +y, -y, +z, -z; default: [sensor] up_axis in config.toml). "
                  "Used only where the data give no upright of their own."),
 ]
+#: When a logged pain rating or remedy happened (``pain`` and ``remedy``).
+EntryTime = Annotated[str | None, typer.Option("--at", help="When (ISO 8601; local time without offset).")]
+#: The CSV file an export writes (``export`` and ``log export``).
+CsvOut = Annotated[Path, typer.Option("--out", help="CSV file to write.")]
+#: The half-open time range ``[--from, --to)`` of ``export`` and ``log list``.
+FromTime = Annotated[str | None, typer.Option("--from", help="Start time (ISO 8601).")]
+ToTime = Annotated[str | None, typer.Option("--to", help="End time (ISO 8601, exclusive).")]
 
 
 def error_line(message: str) -> None:

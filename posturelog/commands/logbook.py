@@ -8,7 +8,11 @@ from typing import Annotated
 import typer
 
 from posturelog.commands.common import (
+    CsvOut,
     DataDir,
+    EntryTime,
+    FromTime,
+    ToTime,
     console,
     open_store,
     say,
@@ -22,7 +26,7 @@ __all__ = ["pain", "remedy", "log_list", "log_edit", "log_delete", "log_import",
 def pain(
     score: Annotated[str, typer.Argument(help="Pain right now, 0 (none) to 10 (worst imaginable).")],
     data_dir: DataDir = None,
-    at: Annotated[str | None, typer.Option("--at", help="When (ISO 8601; local time without offset).")] = None,
+    at: EntryTime = None,
     note: Annotated[str, typer.Option("--note", help="Free text.")] = "",
 ) -> None:
     """Log a pain rating (0–10)."""
@@ -37,7 +41,7 @@ def pain(
 def remedy(
     kind: Annotated[str, typer.Argument(help="stretch, heat, ice, painkiller or physio.")],
     data_dir: DataDir = None,
-    at: Annotated[str | None, typer.Option("--at", help="When (ISO 8601; local time without offset).")] = None,
+    at: EntryTime = None,
     note: Annotated[str, typer.Option("--note", help="Free text, e.g. which stretch or dose.")] = "",
 ) -> None:
     """Log a remedy: stretch, heat, ice, painkiller or physio."""
@@ -51,8 +55,8 @@ def remedy(
 @user_errors
 def log_list(
     data_dir: DataDir = None,
-    from_: Annotated[str | None, typer.Option("--from", help="Start time (ISO 8601).")] = None,
-    to: Annotated[str | None, typer.Option("--to", help="End time (ISO 8601).")] = None,
+    from_: FromTime = None,
+    to: ToTime = None,
 ) -> None:
     """List pain and remedy entries."""
     from posturelog.painlog import list_table
@@ -110,7 +114,7 @@ def log_import(
 
 @user_errors
 def log_export(
-    out: Annotated[Path, typer.Option("--out", help="CSV file to write.")],
+    out: CsvOut,
     data_dir: DataDir = None,
 ) -> None:
     """Export pain and remedy entries to CSV."""

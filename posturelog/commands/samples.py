@@ -8,7 +8,10 @@ from typing import Annotated
 import typer
 
 from posturelog.commands.common import (
+    CsvOut,
     DataDir,
+    FromTime,
+    ToTime,
     UpAxis,
     Verbose,
     open_store,
@@ -51,10 +54,10 @@ def import_(
 
 @user_errors
 def export(
-    out: Annotated[Path, typer.Option("--out", help="CSV file to write.")],
+    out: CsvOut,
     data_dir: DataDir = None,
-    from_: Annotated[str | None, typer.Option("--from", help="Start time (ISO 8601).")] = None,
-    to: Annotated[str | None, typer.Option("--to", help="End time (ISO 8601, exclusive).")] = None,
+    from_: FromTime = None,
+    to: ToTime = None,
     minutes: Annotated[bool, typer.Option("--minutes", help="One row per minute (worn, context, flexion, slouch, calibration) instead of raw samples.")] = False,
     verbose: Verbose = False,
 ) -> None:

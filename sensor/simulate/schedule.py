@@ -9,14 +9,10 @@ sample (:mod:`sensor.simulate.synthesis` does that).
 from __future__ import annotations
 
 import logging
-from zoneinfo import ZoneInfo
-
-import numpy as np
 
 from sensor.simulate.activities import ActivityDraft
 from sensor.simulate.mounting import draw_mount, draw_static_pose
 from sensor.simulate.plan import FAR_S, MODE_STATIC, Night, Plan
-from sensor.simulate.settings import SimulationSettings
 from sensor.simulate.truth import LYING, NONWEAR
 
 __all__ = ["PlanBuilder"]
@@ -25,28 +21,10 @@ logger = logging.getLogger(__name__)
 
 
 class PlanBuilder(ActivityDraft):
-    """Builds one day's plan from its own random stream and the two nights around it.
-
-    Parameters
-    ----------
-    settings, tz, index, rng
-        As for :class:`~sensor.simulate.draft.PlanDraft`.
-    night_in, night_out : Night
-        The night before this day and the one after it.
+    """Builds one day's plan from its own random stream (constructed as
+    :class:`~sensor.simulate.draft.PlanDraft`) and the two nights around it (given to
+    :meth:`build`).
     """
-
-    def __init__(
-        self,
-        settings: SimulationSettings,
-        tz: ZoneInfo,
-        index: int,
-        rng: np.random.Generator,
-        night_in: Night,
-        night_out: Night,
-    ) -> None:
-        super().__init__(settings, tz, index, rng)
-        self.night_in = night_in
-        self.night_out = night_out
 
     # -- parts of the day ----------------------------------------------------------------------
 
@@ -111,26 +89,27 @@ class PlanBuilder(ActivityDraft):
         )
         return self.stand(t, t + self.u(60.0, 300.0))
 
-    def build(self) -> Plan:
+    def build(self, night_in: Night, night_out: Night) -> Plan:
         """The day: night and morning, a weekday or weekend day, shower, evening, bedtime; with
-        ``stretching``, a stretch session may follow the morning, lunch and the shower."""
-        night_in = self.night_in
+        ``stretching``, a stretch session may follow the morning, lunch and the shower.
+
+        ``night_in`` and ``night_out`` are the night before this day and the one after it.
+        """
         length = self.length_s
         wake = night_in.wake_s
-        bed = self.night_out.bed_s + length
+        bed = night_out.bed_s + length
         self.mounts.append((-FAR_S, night_in.mount_q, night_in.acc_bias))
         self.heading = night_in.bed_yaw_deg
-        t = self.stretch(self.morning(wake), 0.8)
+        t = self.stretch(self.morning(wake, night_in), 0.8)
         t = self.weekend_day(t) if self.date.weekday() >= 5 else self.weekday(t)
-        t = self.stretch(self.shower(t, self.night_out), 0.9)
-        t = self.evening(t, bed)
+        t = self.stretch(self.shower(t, night_out), 0.9)
+        t = self.evening(t, bed, night_out)
         if t > bed + 1.0:
             logger.warning("simulated day %s overran bedtime by %.0f s", self.date, t - bed)
         return self.plan(wake, bed)
 
-    def morning(self, wake: float) -> float:
+    def morning(self, wake: float, night_in: Night) -> float:
         """The night before (in bed or on the nightstand), getting up, attaching, breakfast."""
-        night_in = self.night_in
         if night_in.worn:
             self.segment(-FAR_S, wake, "bed", LYING, True)
             for h in night_in.holds:
@@ -172,9 +151,8 @@ class PlanBuilder(ActivityDraft):
         t = self.stretch(self.sit(t, t + self.u(20.0, 40.0) * 60.0, "lunch", 3.0, 15.0, 0.5), 0.6)
         return self.leisure(t, t + self.u(60.0, 180.0) * 60.0, True, allow_lying=False)
 
-    def evening(self, t: float, bed: float) -> float:
+    def evening(self, t: float, bed: float, night_out: Night) -> float:
         """Free time, dinner, sofa (often lying), bedtime (detach unless worn in bed)."""
-        night_out = self.night_out
         weekend = self.date.weekday() >= 5
         end_evening = bed - self.u(10.0, 20.0) * 60.0
         dinner = max(self.at(self.u(18.5, 19.5)), t)

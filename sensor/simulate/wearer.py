@@ -125,15 +125,8 @@ class SimulatedWearer:
     def _plan(self, index: int) -> Plan:
         cached = self._plans.get(index)
         if cached is None:
-            builder = PlanBuilder(
-                self.settings,
-                self._tz,
-                index,
-                self._rng(_STREAM_PLAN, index),
-                self._night(index),
-                self._night(index + 1),
-            )
-            cached = builder.build()
+            builder = PlanBuilder(self.settings, self._tz, index, self._rng(_STREAM_PLAN, index))
+            cached = builder.build(self._night(index), self._night(index + 1))
             self._plans[index] = cached
         return cached
 
