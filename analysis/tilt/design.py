@@ -8,6 +8,7 @@ filter runs it at the full rate, forward and backward.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -48,9 +49,14 @@ def ramp_tracking_sos(w0: float, fs: float) -> FloatArray:
     return np.asarray(signal.tf2sos(b, a), dtype=np.float64)
 
 
-@dataclass
+@dataclass(frozen=True)
 class FilterDesign:
-    """Constants derived from settings and the sampling rate (see :meth:`make`)."""
+    """Constants derived from settings and the sampling rate (see :meth:`make`).
+
+    A design is shared by every filter built with the same settings, rate and time constant
+    (:meth:`make` caches it), so it is frozen and nothing writes into its arrays (they stay
+    writable only because scipy's ``sosfilt`` refuses read-only coefficients).
+    """
 
     fs: float
     dt: float
@@ -86,51 +92,63 @@ class FilterDesign:
     ) -> FilterDesign:
         """Design for ``settings`` at ``fs`` Hz with low-pass time constant ``tau`` s.
 
+        Designs are cached: the offline filter, its two bias passes and the report's per-day
+        filters all ask for the same few, and each design costs two Butterworth designs.
+
         Raises
         ------
         ValueError
             The low-pass cut-off is not well below the window rate.
         """
-        # cut-off of a 2nd-order Butterworth with time constant tau, as in VQF
-        fc = math.sqrt(2.0) / (2.0 * math.pi * tau)
-        win = window_samples(settings, fs)
-        fs_w = fs / win
-        if fc >= 0.45 * fs_w:
-            raise ValueError(
-                f"time constant {tau} s is too short for {win}-sample windows "
-                f"at fs_hz={fs}: the low-pass cut-off {fc:.3g} Hz must be below 0.45 * the "
-                f"window rate {fs_w:.3g} Hz"
-            )
-        sos = np.asarray(signal.butter(2, fc, fs=fs, output="sos"), dtype=np.float64)
-        if ramp_tracking:
-            sos_w = ramp_tracking_sos(2.0 * math.pi * fc, fs_w)
-        else:
-            sos_w = np.asarray(signal.butter(2, fc, fs=fs_w, output="sos"), dtype=np.float64)
-        win_s = win / fs
-        return cls(
-            fs=fs,
-            dt=1.0 / fs,
-            sos=sos,
-            zi_unit=np.asarray(signal.sosfilt_zi(sos), dtype=np.float64),
-            n_init=max(1, round(tau * fs)),
-            win=win,
-            sos_w=sos_w,
-            zi_unit_w=np.asarray(signal.sosfilt_zi(sos_w), dtype=np.float64),
-            n_init_w=max(1, round(tau * fs_w)),
-            frac=(np.arange(win) + 0.5 * (win + 1)) / win,
-            ramp=(np.arange(win) + 0.5) / win,
-            frac_tri=(np.arange(win) + win + 0.5) / win,
-            n_rest=max(1, math.ceil(settings.rest_min_s / win_s - 1e-9)),
-            alpha_bias=1.0 - math.exp(-win_s / settings.tau_bias_s),
-            n_bias_mean=max(1, round(settings.tau_bias_s / win_s)),
-            motion_lambda=math.exp(-win_s / settings.tau_motion_bias_s),
-            motion_prior=settings.motion_bias_prior_s / win_s,
-            rest_weight=settings.rest_bias_weight,
-            th_gyr2=(settings.rest_gyr_dps * DEG) ** 2,
-            th_acc2=settings.rest_acc_mps2**2,
-            th_drift2=settings.rest_acc_drift_mps2**2,
-            clip2=(settings.bias_clip_dps * DEG) ** 2,
+        return _cached_design(settings, float(fs), float(tau), bool(ramp_tracking))
+
+
+@functools.lru_cache(maxsize=64)
+def _cached_design(settings: TiltSettings, fs: float, tau: float, ramp_tracking: bool) -> FilterDesign:
+    return _new_design(settings, fs, tau, ramp_tracking)
+
+
+def _new_design(settings: TiltSettings, fs: float, tau: float, ramp_tracking: bool) -> FilterDesign:
+    # cut-off of a 2nd-order Butterworth with time constant tau, as in VQF
+    fc = math.sqrt(2.0) / (2.0 * math.pi * tau)
+    win = window_samples(settings, fs)
+    fs_w = fs / win
+    if fc >= 0.45 * fs_w:
+        raise ValueError(
+            f"time constant {tau} s is too short for {win}-sample windows "
+            f"at fs_hz={fs}: the low-pass cut-off {fc:.3g} Hz must be below 0.45 * the "
+            f"window rate {fs_w:.3g} Hz"
         )
+    sos = np.asarray(signal.butter(2, fc, fs=fs, output="sos"), dtype=np.float64)
+    if ramp_tracking:
+        sos_w = ramp_tracking_sos(2.0 * math.pi * fc, fs_w)
+    else:
+        sos_w = np.asarray(signal.butter(2, fc, fs=fs_w, output="sos"), dtype=np.float64)
+    win_s = win / fs
+    return FilterDesign(
+        fs=fs,
+        dt=1.0 / fs,
+        sos=sos,
+        zi_unit=np.asarray(signal.sosfilt_zi(sos), dtype=np.float64),
+        n_init=max(1, round(tau * fs)),
+        win=win,
+        sos_w=sos_w,
+        zi_unit_w=np.asarray(signal.sosfilt_zi(sos_w), dtype=np.float64),
+        n_init_w=max(1, round(tau * fs_w)),
+        frac=(np.arange(win) + 0.5 * (win + 1)) / win,
+        ramp=(np.arange(win) + 0.5) / win,
+        frac_tri=(np.arange(win) + win + 0.5) / win,
+        n_rest=max(1, math.ceil(settings.rest_min_s / win_s - 1e-9)),
+        alpha_bias=1.0 - math.exp(-win_s / settings.tau_bias_s),
+        n_bias_mean=max(1, round(settings.tau_bias_s / win_s)),
+        motion_lambda=math.exp(-win_s / settings.tau_motion_bias_s),
+        motion_prior=settings.motion_bias_prior_s / win_s,
+        rest_weight=settings.rest_bias_weight,
+        th_gyr2=(settings.rest_gyr_dps * DEG) ** 2,
+        th_acc2=settings.rest_acc_mps2**2,
+        th_drift2=settings.rest_acc_drift_mps2**2,
+        clip2=(settings.bias_clip_dps * DEG) ** 2,
+    )
 
 
 @dataclass

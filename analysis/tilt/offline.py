@@ -151,11 +151,14 @@ def _strapdown_segment(
         pa, pb = complex(sa[-1]) / nrm, complex(sb[-1]) / nrm
         qa[i : i + chunk], qb[i : i + chunk] = sa, sb
         a_t = np.ascontiguousarray(acc[i : i + chunk].T)
-        acc_i[i : i + chunk] = rotate(rotation_matrix_entries(sa, sb), a_t).T
+        r_last = rotation_matrix_entries(sa, sb)
+        acc_i[i : i + chunk] = rotate(r_last, a_t).T
     lowpassed = _filtfilt_with_init(design, acc_i)
     out = np.empty((n, 3))
+    last = range(0, n, chunk)[-1]
     for i in range(0, n, chunk):
-        r = rotation_matrix_entries(qa[i : i + chunk], qb[i : i + chunk])
+        # the last chunk's rotations are still at hand (all of them in a segment of one chunk)
+        r = r_last if i == last else rotation_matrix_entries(qa[i : i + chunk], qb[i : i + chunk])
         g_t = np.ascontiguousarray(lowpassed[i : i + chunk].T)
         out[i : i + chunk] = normalized_columns(rotate_transposed(r, g_t))
     return out

@@ -256,3 +256,21 @@ def test_filter_checks() -> None:
     with pytest.raises(ValueError, match="too short"):
         gravity_direction(np.zeros((5, 3)), None, 50.0, settings=TiltSettings(tau_acc_only_s=0.05))
     assert gravity_direction(np.zeros((0, 3)), np.zeros((0, 3)), 50.0).shape == (0, 3)
+
+
+def test_filter_design_is_shared_and_left_unchanged_by_the_filters() -> None:
+    """``FilterDesign.make`` caches designs, so no filter may write into one."""
+    from analysis.tilt.design import FilterDesign
+
+    settings = TiltSettings()
+    tr = fast_trajectory(30.0, 200.0, seed=3)
+    design = FilterDesign.make(settings, tr.fs, settings.tau_acc_offline_s)
+    assert FilterDesign.make(settings, tr.fs, settings.tau_acc_offline_s) is design
+    before = {k: np.array(v, copy=True) for k, v in vars(design).items() if isinstance(v, np.ndarray)}
+    assert before, "the design holds arrays"
+    gravity_direction(tr.acc, tr.gyr, tr.fs, causal=False)
+    gravity_direction(tr.acc, tr.gyr, tr.fs, causal=True)
+    for name, value in before.items():
+        np.testing.assert_array_equal(getattr(design, name), value, err_msg=name)
+    with pytest.raises(AttributeError):
+        design.win = 3  # type: ignore[misc]
