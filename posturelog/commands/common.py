@@ -39,7 +39,6 @@ __all__ = [
     "error_line",
     "open_store",
     "say",
-    "setup_logging",
     "user_errors",
     "workers",
 ]
@@ -53,7 +52,24 @@ DataDir = Annotated[
     str | None,
     typer.Option("--data-dir", help="Data directory (default: $POSTURELOG_DATA_DIR or the platform's)."),
 ]
-Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Log progress details.")]
+
+
+def _logging_for(verbose: bool) -> bool:
+    """Typer callback of ``--verbose``: as soon as the option is parsed, log warnings (with
+    ``--verbose``: progress too) to stderr."""
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    return verbose
+
+
+#: ``--verbose``: progress details in the log; logging is set up when the option is parsed, so
+#: no command body repeats it.
+Verbose = Annotated[
+    bool, typer.Option("--verbose", "-v", help="Log progress details.", callback=_logging_for)
+]
 UpAxis = Annotated[
     str | None,
     typer.Option("--up-axis", help="How the sensor is worn: the device axis pointing toward the head "
@@ -124,15 +140,6 @@ def user_errors(func: F) -> F:
         return None
 
     return wrapper  # type: ignore[return-value]
-
-
-def setup_logging(verbose: bool) -> None:
-    """Log warnings (with ``--verbose``: progress too) to stderr."""
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
 
 
 def open_store(data_dir: str | None, *, tighten: bool = True) -> Store:

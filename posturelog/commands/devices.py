@@ -13,7 +13,6 @@ from posturelog.commands.common import (
     console,
     open_store,
     say,
-    setup_logging,
     user_errors,
 )
 from posturelog.errors import UserError
@@ -28,7 +27,6 @@ def scan(
     verbose: Verbose = False,
 ) -> None:
     """List nearby supported sensors: name, address, model, RSSI."""
-    setup_logging(verbose)
     from posturelog.live import run_scan
     from posturelog.paths import resolve_data_dir
 
@@ -48,7 +46,6 @@ def record(
 ) -> None:
     """Stream the wearer's sensor into the store until Ctrl-C (or --duration), with a live
     posture view and slouch alerts."""
-    setup_logging(verbose)
     from posturelog.live import run_record
     from posturelog.paths import resolve_data_dir
 
@@ -72,7 +69,6 @@ def calibrate(
     With --at, marks a routine already in the recorded data; without it, guides a live routine
     with the remembered sensor.
     """
-    setup_logging(verbose)
     from posturelog.calibrate import calibrate_at, calibrate_live
 
     store = open_store(data_dir)
@@ -91,7 +87,6 @@ def stretch(
     verbose: Verbose = False,
 ) -> None:
     """Do a prompted stretch with the sensor on; it is checked and logged as a stretch remedy."""
-    setup_logging(verbose)
     from posturelog.stretch import prompt_schedule
     from posturelog.stretch_cmd import run_stretch
 

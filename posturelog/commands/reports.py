@@ -13,7 +13,6 @@ from posturelog.commands.common import (
     console,
     open_store,
     say,
-    setup_logging,
     user_errors,
     workers,
 )
@@ -36,7 +35,6 @@ def demo(
     verbose: Verbose = False,
 ) -> None:
     """Simulate a week of wear, log pain and remedies, and write the weekly report."""
-    setup_logging(verbose)
     from datetime import date
 
     from posturelog.demo import run_demo
@@ -65,7 +63,6 @@ def report(
     verbose: Verbose = False,
 ) -> None:
     """Write the weekly report: report.html, report.pdf, daily.csv, episodes.csv."""
-    setup_logging(verbose)
     from posturelog.config import load_settings, parse_number
 
     threshold_deg = None if threshold is None else parse_number(threshold, "--threshold")

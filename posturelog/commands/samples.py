@@ -16,7 +16,6 @@ from posturelog.commands.common import (
     Verbose,
     open_store,
     say,
-    setup_logging,
     user_errors,
 )
 
@@ -33,7 +32,6 @@ def import_(
     verbose: Verbose = False,
 ) -> None:
     """Import IMU samples from a CSV file or a phone export (all rows or nothing)."""
-    setup_logging(verbose)
     from posturelog.config import resolve_up_axis
     from posturelog.importer import import_file
     from posturelog.sampling import describe_sampling
@@ -62,7 +60,6 @@ def export(
     verbose: Verbose = False,
 ) -> None:
     """Export stored samples as recorded (sensor frame, SI units), or per-minute results, to CSV."""
-    setup_logging(verbose)
     store = open_store(data_dir, tighten=False)
     if minutes:
         from posturelog.config import load_settings

@@ -168,3 +168,19 @@ def test_workers_are_read_once_from_the_environment(monkeypatch: pytest.MonkeyPa
         monkeypatch.setenv("POSTURELOG_WORKERS", bad)
         with pytest.raises(UserError, match="POSTURELOG_WORKERS"):
             workers()
+
+
+def test_verbose_sets_up_progress_logging(tmp_path: Path) -> None:
+    """``--verbose`` (one definition, a typer callback) turns on INFO logging for any command
+    that takes it; without it only warnings are logged."""
+    data = tmp_path / "data"
+    assert run("import", str(Path(__file__).parents[2] / "sample_data" / "recording.csv"), "--data-dir", str(data))[0] == 0
+    stderr: dict[str | None, str] = {}
+    for flag in ("--verbose", None):
+        args = [sys.executable, "-m", "posturelog.cli", "export", "--minutes", "--out",
+                str(tmp_path / f"{flag}.csv"), "--data-dir", str(data)]
+        proc = subprocess.run([*args, *([flag] if flag else [])], capture_output=True, text=True, check=False)
+        assert proc.returncode == 0, proc.stderr
+        stderr[flag] = proc.stderr
+    assert "INFO posturelog.minutes: wrote" in stderr["--verbose"]
+    assert "INFO" not in stderr[None]
