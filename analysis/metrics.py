@@ -1,4 +1,6 @@
-"""Per local day and per week posture metrics and the hour-of-day profile (numbers only).
+"""Per local day posture metrics and the hour-of-day profile (numbers only).
+
+The week's summary of these daily rows is :mod:`analysis.weekly`.
 
 Days and hours are **local to the wearer's IANA time zone** and DST-correct: a local day is
 the interval from one local midnight to the next, so it lasts 23 h or 25 h on the days the
@@ -14,7 +16,6 @@ from __future__ import annotations
 
 import logging
 from datetime import date, timedelta
-from typing import TypedDict
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -26,8 +27,6 @@ from analysis.settings import AnalysisSettings
 
 __all__ = [
     "DAILY_COLUMNS",
-    "WeekChange",
-    "WeeklySummary",
     "band_columns",
     "daily_columns",
     "daily_metrics",
@@ -35,7 +34,6 @@ __all__ = [
     "hourly_slouch_share",
     "local_day_bounds",
     "local_day_hours",
-    "weekly_summary",
 ]
 
 log = logging.getLogger(__name__)
@@ -207,7 +205,23 @@ def daily_metrics(
         out["slouch_share_pct"] = np.where(
             elig_min > 0, 100.0 * out["slouch_minutes"] / elig_min, np.nan
         )
-    # episodes by local start date
+    out["slouch_episodes"], out["longest_slouch_minutes"] = _episode_columns(episodes, all_days, tz)
+    band = flexion_band(epochs, s)
+    out["flexion_median_deg"], out["flexion_p90_deg"] = _flexion_quantiles(band, flex, di, n_days)
+    bcode = band.cat.codes.to_numpy()
+    for code, name in enumerate(band_columns(s)):
+        out[name] = per_day(bcode == code)
+    out["iso11226_violations"] = _iso11226_violations(epochs, s, all_days, tz)
+    out["calibration"], out["calibration_confidence"] = _calibration_columns(epochs, di, worn, n_days)
+    out["pain_mean"], out["pain_ratings"] = _pain_columns(pain_days, scores, all_days)
+    return out[daily_columns(s)]
+
+
+def _episode_columns(
+    episodes: pd.DataFrame, all_days: DayArray, tz: str
+) -> tuple[IntArray, FloatArray]:
+    """Episodes per local start date (D,) and the longest one's minutes (D,)."""
+    n_days = all_days.size
     ep_count = np.zeros(n_days)
     ep_long = np.zeros(n_days)
     if len(episodes):
@@ -216,56 +230,69 @@ def daily_metrics(
         ok = (k < n_days) & (all_days[np.minimum(k, n_days - 1)] == ed)
         np.add.at(ep_count, k[ok], 1)
         np.maximum.at(ep_long, k[ok], episodes["duration_min"].to_numpy(dtype=float)[ok])
-    out["slouch_episodes"] = ep_count.astype(int)
-    out["longest_slouch_minutes"] = ep_long
-    # flexion distribution and bands over worn upright/walking seconds
-    band = flexion_band(epochs, s)
-    bcode = band.cat.codes.to_numpy()
-    has_band = bcode >= 0
+    return ep_count.astype(np.intp), ep_long
+
+
+def _flexion_quantiles(
+    band: pd.Series, flex: FloatArray, di: IntArray, n_days: int
+) -> tuple[FloatArray, FloatArray]:
+    """Median and 90th percentile of flexion (deg, (D,) each) over the seconds that have a
+    band (worn upright or walking); NaN on days without one."""
+    has_band = band.cat.codes.to_numpy() >= 0
     med = np.full(n_days, np.nan)
     p90 = np.full(n_days, np.nan)
     if has_band.any():
-        fb = pd.DataFrame({"d": di[has_band], "f": flex[has_band]})
-        grouped = fb.groupby("d")["f"]
+        grouped = pd.DataFrame({"d": di[has_band], "f": flex[has_band]}).groupby("d")["f"]
         q50 = grouped.median()
         q90 = grouped.quantile(0.9)
         med[q50.index.to_numpy()] = q50.to_numpy()
         p90[q90.index.to_numpy()] = q90.to_numpy()
-    out["flexion_median_deg"] = med
-    out["flexion_p90_deg"] = p90
-    for code, name in enumerate(band_columns(s)):
-        out[name] = per_day(bcode == code)
-    # ISO 11226 violations by local start date
-    viol = np.zeros(n_days, dtype=int)
+    return med, p90
+
+
+def _iso11226_violations(
+    epochs: pd.DataFrame, s: AnalysisSettings, all_days: DayArray, tz: str
+) -> IntArray:
+    """ISO 11226 hold violations per local start date, (D,)."""
+    viol = np.zeros(all_days.size, dtype=np.intp)
     holds = iso11226_holds(epochs, s) if len(epochs) else None
     if holds is not None and len(holds):
         hv = holds[holds["violation"]]
         if len(hv):
             hd = _local_dates(pd.DatetimeIndex(hv["start"]), tz)
             np.add.at(viol, np.searchsorted(all_days, hd), 1)
-    out["iso11226_violations"] = viol
-    # calibration source of most worn seconds
+    return viol
+
+
+def _calibration_columns(
+    epochs: pd.DataFrame, di: IntArray, worn: BoolArray, n_days: int
+) -> tuple[object, object]:
+    """Calibration source and confidence of most worn seconds per day (D,) each, or the
+    scalar defaults ``"none"`` / ``"low"`` when the epochs do not carry them."""
+    calibration: object = "none"
+    confidence: object = "low"
     if "calibration" in epochs.columns and len(epochs):
-        out["calibration"] = _daily_mode(epochs["calibration"], di, worn, n_days)
-    else:
-        out["calibration"] = "none"
+        calibration = _daily_mode(epochs["calibration"], di, worn, n_days)
     if "calibration_confidence" in epochs.columns and len(epochs):
         conf = _daily_mode(epochs["calibration_confidence"], di, worn, n_days)
-        out["calibration_confidence"] = np.where(conf == "none", "low", conf)
-    else:
-        out["calibration_confidence"] = "low"
-    # pain
+        confidence = np.where(conf == "none", "low", conf)
+    return calibration, confidence
+
+
+def _pain_columns(
+    pain_days: DayArray, scores: FloatArray, all_days: DayArray
+) -> tuple[FloatArray, IntArray]:
+    """Mean pain score (NaN without ratings) and the number of ratings per local day, (D,)."""
+    n_days = all_days.size
     pm = np.full(n_days, np.nan)
-    pn = np.zeros(n_days, dtype=int)
+    pn = np.zeros(n_days, dtype=np.intp)
     if scores.size:
         k = np.searchsorted(all_days, pain_days)
         sums = np.bincount(k, weights=scores, minlength=n_days)
         pn = np.bincount(k, minlength=n_days)
         with np.errstate(invalid="ignore", divide="ignore"):
             pm = np.where(pn > 0, sums / np.maximum(pn, 1), np.nan)
-    out["pain_mean"] = pm
-    out["pain_ratings"] = pn.astype(int)
-    return out[daily_columns(s)]
+    return pm, pn.astype(np.intp)
 
 
 def _daily_mode(
@@ -371,126 +398,4 @@ def hourly_profile(
             100.0 * out["slouch_minutes"] / out["upright_minutes"],
             np.nan,
         )
-    return out
-
-
-def _bands_in(daily: pd.DataFrame) -> list[str]:
-    """The flexion-band columns of a daily table, lowest band first."""
-    return [c for c in daily.columns if str(c).startswith("band_") and str(c).endswith("_minutes")]
-
-
-class WeekChange(TypedDict):
-    """One value this week against the previous week (``difference`` = current − previous)."""
-
-    previous: float
-    current: float
-    difference: float
-
-
-class WeeklySummary(TypedDict):
-    """Summary of one week of daily rows (:func:`weekly_summary`).
-
-    Every key is explained in ``posturelog.report.glossary`` (``docs/glossary.md``):
-    ``week`` (ISO week label or None without rows), ``days``, ``days_with_wear``,
-    ``wear_hours``, ``wear_hours_per_day`` (per day with wear), ``coverage_pct`` (mean),
-    ``slouch_minutes_total``, ``slouch_minutes_per_day`` (NaN without wear),
-    ``slouch_share_pct`` (of upright time), ``slouch_episodes``, ``longest_slouch_minutes``,
-    ``band_minutes`` (flexion-band column → the week's minutes, bands from
-    ``band_edges_deg``), ``iso11226_violations``, ``pain_ratings``, ``pain_mean_week`` (NaN
-    without ratings), ``worst_hour`` (local hour or None) and ``worst_hour_share_pct``,
-    ``change`` (None without a previous week, else :class:`WeekChange` of slouch share,
-    slouch minutes/day, wear hours/day and mean pain).
-    """
-
-    week: str | None
-    days: int
-    days_with_wear: int
-    wear_hours: float
-    wear_hours_per_day: float
-    coverage_pct: float
-    slouch_minutes_total: float
-    slouch_minutes_per_day: float
-    slouch_share_pct: float
-    slouch_episodes: int
-    longest_slouch_minutes: float
-    band_minutes: dict[str, float]
-    iso11226_violations: int
-    pain_ratings: int
-    pain_mean_week: float
-    worst_hour: int | None
-    worst_hour_share_pct: float
-    change: dict[str, WeekChange] | None
-
-
-def _week_values(daily: pd.DataFrame) -> WeeklySummary:
-    worn_days = daily[daily["wear_minutes"] > 0]
-    upright = float(daily["upright_minutes"].sum())
-    slouch = float(daily["slouch_minutes"].sum())
-    n_ratings = int(daily["pain_ratings"].sum())
-    pain_sum = float((daily["pain_mean"].fillna(0) * daily["pain_ratings"]).sum())
-    first = daily["date"].min()
-    iso = first.isocalendar() if len(daily) else None
-    nd = max(len(worn_days), 1)
-    values: WeeklySummary = {
-        "week": f"{iso[0]}-W{iso[1]:02d}" if iso else None,
-        "days": int(len(daily)),
-        "days_with_wear": int(len(worn_days)),
-        "wear_hours": float(daily["wear_minutes"].sum()) / 60.0,
-        "wear_hours_per_day": float(daily["wear_minutes"].sum()) / 60.0 / nd,
-        "coverage_pct": float(daily["coverage_pct"].mean()) if len(daily) else float("nan"),
-        "slouch_minutes_total": slouch,
-        "slouch_minutes_per_day": slouch / nd if len(worn_days) else float("nan"),
-        "slouch_share_pct": 100.0 * slouch / upright if upright > 0 else float("nan"),
-        "slouch_episodes": int(daily["slouch_episodes"].sum()),
-        "longest_slouch_minutes": float(daily["longest_slouch_minutes"].max())
-        if len(daily) else 0.0,
-        "band_minutes": {c: float(daily[c].sum()) for c in _bands_in(daily)},
-        "iso11226_violations": int(daily["iso11226_violations"].sum()),
-        "pain_ratings": n_ratings,
-        "pain_mean_week": pain_sum / n_ratings if n_ratings else float("nan"),
-        "worst_hour": None,
-        "worst_hour_share_pct": float("nan"),
-        "change": None,
-    }
-    return values
-
-
-def weekly_summary(
-    daily: pd.DataFrame,
-    previous_daily: pd.DataFrame | None = None,
-    hourly: pd.DataFrame | None = None,
-) -> WeeklySummary:
-    """Summary of one week of :func:`daily_metrics` rows.
-
-    Parameters
-    ----------
-    daily : DataFrame
-        This week's daily rows.
-    previous_daily : DataFrame, optional
-        Earlier week(s); when given, ``change`` holds previous values and differences.
-    hourly : DataFrame, optional
-        :func:`hourly_profile` of this week, used for ``worst_hour``.
-
-    Returns
-    -------
-    WeeklySummary
-    """
-    missing = [c for c in DAILY_COLUMNS if c not in daily.columns and not c.startswith("band_")]
-    if missing or len(_bands_in(daily)) != 4:
-        raise ValueError(f"daily lacks columns {missing or 'band_*_minutes'}")
-    out = _week_values(daily)
-    if hourly is not None and len(hourly):
-        ok = hourly[hourly["upright_minutes"] >= 30.0]["slouch_share_pct"].dropna()
-        if len(ok):
-            hours = np.asarray(ok.index, dtype=int)
-            out["worst_hour"] = int(hours[int(np.argmax(ok.to_numpy()))])
-            out["worst_hour_share_pct"] = float(ok.max())
-    if previous_daily is not None and len(previous_daily):
-        prev = _week_values(previous_daily)
-        change: dict[str, WeekChange] = {}
-        for key in ("slouch_share_pct", "slouch_minutes_per_day", "wear_hours_per_day",
-                    "pain_mean_week"):
-            a, b = float(out[key]), float(prev[key])
-            change[key] = WeekChange(previous=b, current=a, difference=a - b)
-        out["change"] = change
     return out

@@ -16,15 +16,10 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from analysis.episodes import find_episodes, sensitivity_table
-from analysis.metrics import (
-    WeeklySummary,
-    daily_metrics,
-    hourly_profile,
-    hourly_slouch_share,
-    weekly_summary,
-)
+from analysis.metrics import daily_metrics, hourly_profile, hourly_slouch_share
 from analysis.pain import PainAnalysis, analyse_pain
 from analysis.settings import AnalysisSettings
+from analysis.weekly import WeeklySummary, weekly_summary
 from posturelog.analyze.cache import CacheSidecar
 from posturelog.analyze.days import DayProgress, epochs_for_days
 from posturelog.store import Store
@@ -64,7 +59,7 @@ class WeekAnalysis:
     hourly : DataFrame
         Local date × hour slouch share (%), the week's seven dates.
     summary : WeeklySummary
-        :func:`analysis.metrics.weekly_summary` (with ``change`` against the previous week).
+        :func:`analysis.weekly.weekly_summary` (with ``change`` against the previous week).
     pain : PainAnalysis
     pain_log, remedy_log : DataFrame
         The week's ratings (``time``, ``score``) and remedies (``time``, ``kind``).

@@ -19,9 +19,9 @@ from analysis.metrics import (
     hourly_slouch_share,
     local_day_bounds,
     local_day_hours,
-    weekly_summary,
 )
 from analysis.settings import AnalysisSettings
+from analysis.weekly import weekly_summary
 
 TZ = "Europe/London"
 
