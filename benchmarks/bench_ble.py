@@ -45,6 +45,7 @@ from posturelog.store import Store  # noqa: E402
 from tests.fakebluez import FakeBluetooth, make_peripheral  # noqa: E402
 from tests.fakebluez.latency import prepare_data_dir  # noqa: E402
 from tests.fakebluez.posture import slouch_script  # noqa: E402
+from tests.fakebluez.streaming import SentLog  # noqa: E402
 
 __all__ = ["main"]
 
@@ -173,6 +174,23 @@ def main(argv: list[str] | None = None) -> int:
         sent = dev.sent()
         stop_ns = time.time_ns() - int((time.monotonic() - t_end) * 1e9)
 
+    return _report(args, data, sent, polls, startup_s, stop_ns, cpu_total,
+                   (cpu_a, cpu_b, wall_a, wall_b))
+
+
+def _report(
+    args: argparse.Namespace,
+    data: Path,
+    sent: SentLog,
+    polls: list[tuple[int, int]],
+    startup_s: float,
+    stop_ns: int,
+    cpu_total: float,
+    steady_marks: tuple[float | None, float | None, float | None, float | None],
+) -> int:
+    """Compare what was stored with what the fake sent and print the figures; 0 if nothing
+    sent while connected was lost, else 2."""
+    cpu_a, cpu_b, wall_a, wall_b = steady_marks
     with Store(data) as store:
         df = store.read_samples()
     n = len(df)
@@ -189,7 +207,10 @@ def main(argv: list[str] | None = None) -> int:
     ok = idx < poll_t.size
     latency = (poll_t[idx[ok]] - sent.send_ns[: ok.size][ok]) / 1e6
     wall = args.seconds
-    steady = (cpu_b - cpu_a) / (wall_b - wall_a) if cpu_a is not None and cpu_b is not None and wall_b and wall_a else float("nan")
+    # steady state: from 10 s in to 5 s before the end (NaN for runs too short to have one)
+    steady = float("nan")
+    if cpu_a is not None and cpu_b is not None and wall_a is not None and wall_b is not None and wall_b > wall_a:
+        steady = (cpu_b - cpu_a) / (wall_b - wall_a)
     print(f"fake {args.model} at {args.rate:g} Hz for {wall:g} s through bleak + fake BlueZ")
     print(f"  recorder start-up to first sample : {startup_s:.1f} s")
     print(f"  samples sent / stored              : {len(sent)} / {n}")
