@@ -17,7 +17,7 @@ from typing import TextIO
 
 from posturelog.errors import UserError
 
-__all__ = ["FILE_MODE", "DIR_MODE", "check_output_file", "out_dir_option", "private_dir", "private_text_file", "staged_dir"]
+__all__ = ["FILE_MODE", "DIR_MODE", "check_output_file", "new_private_dir", "out_dir_option", "private_dir", "private_text_file", "staged_dir"]
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +112,29 @@ def private_dir(path: Path) -> Path:
     except OSError as exc:
         raise UserError(f"cannot create directory {path}: {_reason(exc)}") from None
     return path
+
+
+@contextmanager
+def new_private_dir(path: Path) -> Iterator[Path]:
+    """:func:`private_dir` for a block that writes into it: if the folder was made here and the
+    block fails, it is removed again (while still empty; missing parents made with it stay).
+
+    Raises
+    ------
+    UserError
+        When ``path`` is a file or cannot be created.
+    """
+    created = not (os.path.lexists(path))
+    out = private_dir(path)
+    try:
+        yield out
+    except BaseException:
+        if created:
+            try:
+                out.rmdir()
+            except OSError as exc:
+                log.warning("could not remove the new folder %s: %s", out, exc)
+        raise
 
 
 @contextmanager

@@ -231,6 +231,27 @@ def test_unwritable_places_even_for_root(tmp_path: Path) -> None:
     assert not [p for p in os.listdir("/sys") if p.startswith((".posturelog", "posturelog"))]
 
 
+def test_failed_report_removes_the_folder_it_made(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A report that fails after its new --out folder was made (here in the analysis) leaves no
+    empty folder behind; an existing folder stays."""
+    import posturelog.analyze
+    from posturelog.errors import UserError
+
+    write_example_csv(tmp_path / "in.csv")
+    data = str(tmp_path / "data")
+    assert run("import", str(tmp_path / "in.csv"), "--data-dir", data, "--timezone", "UTC")[0] == 0
+
+    def fails(*args: object, **kwargs: object) -> None:
+        raise UserError("analysis failed")
+
+    monkeypatch.setattr(posturelog.analyze, "analyze_week", fails)
+    (tmp_path / "old").mkdir()
+    for name in ("new", "old"):
+        code, _, err = run("report", "--week", "2026-W47", "--data-dir", data, "--out", str(tmp_path / name))
+        assert "analysis failed" in one_line_error(code, err)
+    assert not (tmp_path / "new").exists() and (tmp_path / "old").is_dir()
+
+
 def test_failed_report_write_leaves_nothing(tmp_path: Path) -> None:
     from posturelog.outputs import staged_dir
 
