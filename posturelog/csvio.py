@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from posturelog.errors import UserError
+from posturelog.inputfiles import check_input_file
 from posturelog.outputs import private_text_file
 from posturelog.timezones import MAX_TIME_NS, MIN_TIME_NS, gap_message, has_offset
 from vocab.samples import ACC_COLUMNS, GYR_COLUMNS, rate_from_times
@@ -71,11 +72,7 @@ def read_samples_csv(path: Path, timezone: str) -> CsvSamples:
         Missing file or columns, unparsable time, non-numeric value, a time that does not move
         forward, with the file, line and reason.
     """
-    path = Path(path)
-    if path.is_dir():
-        raise _fail(path, None, "is a directory, not a CSV file")
-    if not path.is_file():
-        raise UserError(f"{path}: no such file")
+    path = check_input_file(Path(path))
     raw, has_gyr = _read_table(path)
     line_of = np.arange(raw.shape[0]) + 2  # header is line 1
     t_ns = _sample_times(raw, path, line_of, timezone)

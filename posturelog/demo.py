@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import shutil
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -20,8 +20,10 @@ from posturelog.progress import task_progress
 from posturelog.recorder import RecordResult, record_stream
 from posturelog.report import ReportPaths, build_report
 from posturelog.store import Store
+from posturelog.timezones import MAX_TIME_NS, MIN_TIME_NS
 from sensor.batch import SampleBatch
 from sensor.simulate import SimulatedWearer, SimulationSettings
+from vocab.units import NS_PER_S
 
 __all__ = ["DEMO_TIMEZONE", "default_start", "run_demo"]
 
@@ -57,6 +59,21 @@ def default_start(days: int, today: date | None = None) -> date:
     today = today or datetime.now(ZoneInfo(DEMO_TIMEZONE)).date()
     last_sunday = today - timedelta(days=today.isoweekday())
     return last_sunday - timedelta(days=days - 1)
+
+
+def _check_days(first_day: date, days: int) -> None:
+    """Refuse simulated days outside the supported time range (every stored time lies in it).
+
+    Raises
+    ------
+    UserError
+        Naming the allowed first days.
+    """
+    # a day's margin either side for the zone's offset
+    earliest = datetime.fromtimestamp(MIN_TIME_NS // NS_PER_S, UTC).date() + timedelta(days=1)
+    latest = datetime.fromtimestamp(MAX_TIME_NS // NS_PER_S, UTC).date() - timedelta(days=days + 1)
+    if not earliest <= first_day <= latest:
+        raise UserError(f"--start must lie between {earliest} and {latest} for {days} day(s), got {first_day}")
 
 
 def _report_week(start: date, days: int) -> str:
@@ -103,6 +120,10 @@ def run_demo(
     if not 5 <= rate_hz <= 200:
         raise UserError(f"--rate must be 5–200 Hz, got {rate_hz}")
     first_day = start or default_start(days)
+    _check_days(first_day, days)
+    out = Path(out_dir) if out_dir else Path.cwd() / "posturelog-demo-report"
+    if (out.exists() or out.is_symlink()) and not out.is_dir():
+        raise UserError(f"{out}: exists and is not a directory")  # before minutes of simulation
     path = _prepare_data_dir(data_dir)
     store = Store(path)
     store.set_setting("timezone", DEMO_TIMEZONE)
@@ -136,7 +157,6 @@ def run_demo(
 
     log_simulated_wearer(store, wearer)
 
-    out = Path(out_dir) if out_dir else Path.cwd() / "posturelog-demo-report"
     settings = load_settings(store.data_dir)
     with task_progress(console, "Analysing") as progress:
         paths = build_report(store, _report_week(first_day, days), out, settings, progress=progress,

@@ -9,6 +9,8 @@ from contextlib import contextmanager
 
 from rich.text import Text
 
+from posturelog.usertext import decodable
+
 __all__ = ["clean", "literal", "literal_plot_text"]
 
 # C0 and C1 control characters, DEL, and the bidirectional overrides/isolates that reorder text
@@ -18,7 +20,8 @@ _SPACE_LIKE = re.compile(r"[\t\n\r\v\f]")
 
 def clean(text: object) -> str:
     """``text`` as a string for display: tabs and line breaks become spaces, every other control
-    character (escape sequences included) is removed.
+    character (escape sequences included) is removed, and bytes that are not UTF-8 (from a
+    file name or argument) are shown as U+FFFD.
 
     Parameters
     ----------
@@ -29,7 +32,7 @@ def clean(text: object) -> str:
     -------
     str
     """
-    return _CONTROL.sub("", _SPACE_LIKE.sub(" ", str(text)))
+    return decodable(_CONTROL.sub("", _SPACE_LIKE.sub(" ", str(text))))
 
 
 def literal(text: object, style: str = "") -> Text:

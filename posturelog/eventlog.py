@@ -10,6 +10,7 @@ import pandas as pd
 from posturelog.database import StoreBase
 from posturelog.errors import InputError
 from posturelog.painscore import check_pain_score
+from posturelog.usertext import check_text
 from vocab.terms import REMEDY_KINDS
 
 __all__ = ["EVENT_KINDS", "EventLog"]
@@ -35,7 +36,8 @@ class EventLog(StoreBase):
 
     def add_events(self, rows: list[tuple[int, str, int | None, str]]) -> list[int]:
         """Add several log entries ``(t_ns, kind, score, note)`` in one transaction."""
-        for t_ns, kind, score, _ in rows:
+        for t_ns, kind, score, note in rows:
+            check_text(note, "note")
             if kind not in EVENT_KINDS:
                 raise InputError(f"unknown log kind {kind!r}; use pain or one of {', '.join(REMEDY_KINDS)}")
             if kind == "pain":
@@ -113,6 +115,8 @@ class EventLog(StoreBase):
             if score is not None:
                 raise InputError(f"entry {entry_id} is a remedy ({new_kind}); it has no score")
             new_score = None
+        if note is not None:
+            check_text(note, "note")
         with self.transaction() as db:
             db.execute(
                 "UPDATE events SET t_ns = ?, kind = ?, score = ?, note = ? WHERE id = ?",

@@ -17,7 +17,7 @@ from typing import TextIO
 
 from posturelog.errors import UserError
 
-__all__ = ["FILE_MODE", "DIR_MODE", "check_output_file", "private_dir", "private_text_file", "staged_dir"]
+__all__ = ["FILE_MODE", "DIR_MODE", "check_output_file", "new_private_dir", "out_dir_option", "private_dir", "private_text_file", "staged_dir"]
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +48,21 @@ def check_output_file(out: Path) -> Path:
     if not parent.is_dir():
         raise UserError(f"{parent}: is not a directory")
     return out
+
+
+def out_dir_option(text: str | None) -> Path | None:
+    """A report's ``--out`` value as a folder (None when not given); an empty one is refused.
+
+    Raises
+    ------
+    UserError
+        For an empty value (it would silently mean the current directory).
+    """
+    if text is None:
+        return None
+    if text.strip() == "":
+        raise UserError("--out must not be empty; give a folder for the report")
+    return Path(text)
 
 
 @contextmanager
@@ -97,6 +112,29 @@ def private_dir(path: Path) -> Path:
     except OSError as exc:
         raise UserError(f"cannot create directory {path}: {_reason(exc)}") from None
     return path
+
+
+@contextmanager
+def new_private_dir(path: Path) -> Iterator[Path]:
+    """:func:`private_dir` for a block that writes into it: if the folder was made here and the
+    block fails, it is removed again (while still empty; missing parents made with it stay).
+
+    Raises
+    ------
+    UserError
+        When ``path`` is a file or cannot be created.
+    """
+    created = not (os.path.lexists(path))
+    out = private_dir(path)
+    try:
+        yield out
+    except BaseException:
+        if created:
+            try:
+                out.rmdir()
+            except OSError as exc:
+                log.warning("could not remove the new folder %s: %s", out, exc)
+        raise
 
 
 @contextmanager

@@ -24,6 +24,7 @@ from rich.text import Text
 from posturelog.display import literal
 from posturelog.errors import InputError, UserError
 from posturelog.eventlog import EVENT_KINDS
+from posturelog.inputfiles import check_input_file
 from posturelog.outputs import private_text_file
 from posturelog.painscore import check_pain_score
 from posturelog.store import Store
@@ -165,10 +166,7 @@ def import_log_csv(store: Store, path: Path, timezone: str | None = None) -> tup
     """
     path = Path(path)
     zone = check_timezone(timezone) if timezone else store.timezone()
-    if path.is_dir():
-        raise UserError(f"{path}: is a directory, not a CSV file")
-    if not path.is_file():
-        raise UserError(f"{path}: no such file")
+    check_input_file(path)
     rows = _read_log_rows(path, zone, time_ns())
     if not rows:
         raise UserError(f"{path}: no entries after the header")

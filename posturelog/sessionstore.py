@@ -19,6 +19,7 @@ from posturelog.database import HIDDEN_STATUSES, StoreBase
 from posturelog.errors import InputError
 from posturelog.ownership import OwnerLock, is_owned
 from posturelog.sessionfiles import move_tree, remove_tree, session_files
+from posturelog.usertext import check_text, decodable
 from sensor.batch import SourceInfo
 
 __all__ = ["SessionStore"]
@@ -51,6 +52,7 @@ class SessionStore(StoreBase):
             away by :meth:`discard_session` / recovery of a dead importer).
         """
         ZoneInfo(timezone)  # validates
+        check_text(info.model, "model name")
         with self.transaction() as db:
             cur = db.execute(
                 "INSERT INTO sessions(participant, model, address, name, firmware, battery_pct, "
@@ -59,15 +61,15 @@ class SessionStore(StoreBase):
                 (
                     self.participant,
                     info.model,
-                    info.address,
-                    info.name,
-                    info.firmware,
+                    decodable(info.address),
+                    decodable(info.name),  # an imported file's name
+                    decodable(info.firmware),
                     info.battery_pct,
                     float(info.rate_hz),
                     int(info.has_gyroscope),
                     timezone,
                     time.time_ns() if started_ns is None else int(started_ns),
-                    source,
+                    decodable(source),
                     "staging" if staged else "recording",
                     parse_up_axis(info.up_axis) if info.up_axis else "",
                 ),

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from posturelog.csvio import CsvSamples, read_samples_csv
 from posturelog.errors import UserError
+from posturelog.inputfiles import check_input_file
 from posturelog.phone.phyphox import looks_like_phyphox, read_phyphox
 from posturelog.phone.samples import PhoneSamples
 from posturelog.phone.sensorlogger import looks_like_sensor_logger, read_sensor_logger
@@ -74,8 +75,7 @@ def read_any_samples(path: Path, timezone: str) -> CsvSamples:
     path = Path(path)
     if path.is_dir():
         return read_phone_export(path)
-    if not path.is_file():
-        raise UserError(f"{path}: no such file")
+    check_input_file(path)
     with open_export(path) as source:
         if source.kind != "zip":
             header = header_of(source.read_head(path.name, _HEAD_BYTES))

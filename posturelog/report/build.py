@@ -27,7 +27,7 @@ from analysis.settings import AnalysisSettings
 from posturelog.alertlog import read_alerts
 from posturelog.display import literal_plot_text
 from posturelog.forking import forked_call
-from posturelog.outputs import private_dir, staged_dir
+from posturelog.outputs import new_private_dir, staged_dir
 from posturelog.report import pdf
 from posturelog.report.alert_data import alert_report
 from posturelog.report.csv import write_csv
@@ -102,31 +102,31 @@ def build_report(
 
     from posturelog.analyze import analyze_week  # after validation: heavy imports
     out = Path(out_dir) if out_dir is not None else Path.cwd() / f"posturelog-report-{chosen.label}"
-    private_dir(out)  # owner-only; fail early, before the analysis
+    # owner-only; fail early, before the analysis; a folder made here goes again if the report fails
+    with new_private_dir(out):
+        log.info("report for %s (%s), zone %s", chosen.label, chosen.span_text(), tz)
 
-    log.info("report for %s (%s), zone %s", chosen.label, chosen.span_text(), tz)
+        def day_progress(day: dt.date, done: int, total: int) -> None:
+            if progress is not None:
+                progress(f"Analysing {day:%a %d %b}", done, total)
 
-    def day_progress(day: dt.date, done: int, total: int) -> None:
+        analysis = analyze_week(store, chosen, settings, workers=workers, progress=day_progress)
         if progress is not None:
-            progress(f"Analysing {day:%a %d %b}", done, total)
-
-    analysis = analyze_week(store, chosen, settings, workers=workers, progress=day_progress)
-    if progress is not None:
-        progress("Summarising", 0, 3)
-    start_ns, end_ns = week_bounds_ns(chosen, tz)
-    data = report_data(
-        analysis, sessions=sessions_in(store.sessions(), start_ns, end_ns),
-        gaps=store.gaps(start_ns, end_ns), calibration_marks=store.calibration_marks(),
-        complete=complete,
-    )
-    data = dataclasses.replace(
-        data, alerts=alert_report(read_alerts(store, None, end_ns), list(chosen.days), tz, data.daily))
-    if progress is not None:
-        progress("Writing report", 1, 3)
-    with staged_dir(out) as stage, literal_plot_text():  # owner-only, all files or none
-        staged = write_report(data, stage, workers=workers)
-    paths = ReportPaths(out_dir=out, **{f: out / getattr(staged, f).name
-                                        for f in ("html", "pdf", "daily_csv", "episodes_csv")})
+            progress("Summarising", 0, 3)
+        start_ns, end_ns = week_bounds_ns(chosen, tz)
+        data = report_data(
+            analysis, sessions=sessions_in(store.sessions(), start_ns, end_ns),
+            gaps=store.gaps(start_ns, end_ns), calibration_marks=store.calibration_marks(),
+            complete=complete,
+        )
+        data = dataclasses.replace(
+            data, alerts=alert_report(read_alerts(store, None, end_ns), list(chosen.days), tz, data.daily))
+        if progress is not None:
+            progress("Writing report", 1, 3)
+        with staged_dir(out) as stage, literal_plot_text():  # owner-only, all files or none
+            staged = write_report(data, stage, workers=workers)
+        paths = ReportPaths(out_dir=out, **{f: out / getattr(staged, f).name
+                                            for f in ("html", "pdf", "daily_csv", "episodes_csv")})
     if progress is not None:
         progress("Report written", 3, 3)
     log.info("report %s written to %s in %.1f s", chosen.label, out, time.perf_counter() - t0)

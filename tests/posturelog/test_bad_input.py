@@ -78,6 +78,33 @@ def test_report_with_mathtext_and_markup_in_user_text(tmp_path: Path, monkeypatc
     assert (out / "report.pdf").read_bytes().startswith(b"%PDF")
 
 
+def test_undecodable_bytes_in_arguments(tmp_path: Path) -> None:
+    """Bytes that are not UTF-8 in an argument (Python gives them as lone surrogates): a note or
+    model name with them is refused with one line and nothing is stored; a file name with them
+    is used, and shown with U+FFFD."""
+    data = tmp_path / "data"
+    bad = "x\udcff\udcfe"
+    for args in (("pain", "3", "--note", bad), ("remedy", "heat", "--note", bad)):
+        code, _, err = run(*args, "--data-dir", str(data))
+        assert "note is not valid UTF-8" in one_line_error(code, err)
+    assert run("pain", "3", "--at", "2026-11-18T10:00", "--data-dir", str(data))[0] == 0
+    code, _, err = run("log", "edit", "1", "--note", bad, "--data-dir", str(data))
+    assert "note is not valid UTF-8" in one_line_error(code, err)
+    assert Store(data).log_entries()["note"].tolist() == [""]
+    src = tmp_path / f"in{bad}.csv"
+    write_example_csv(src)
+    code, _, err = run("import", str(src), "--model", bad, "--data-dir", str(data), "--timezone", "UTC")
+    assert "model name is not valid UTF-8" in one_line_error(code, err)
+    assert Store(data).sessions().empty and not list(data.rglob("*.parquet"))
+    code, out, err = run("import", str(src), "--data-dir", str(data), "--timezone", "UTC")
+    assert code == 0, err
+    assert "inx\ufffd\ufffd.csv" in out
+    code, out, err = run("sessions", "list", "--data-dir", str(data))
+    assert code == 0 and "\udcff" not in out, err
+    code, out, err = run("export", "--out", str(tmp_path / f"out{bad}.csv"), "--data-dir", str(data))
+    assert code == 0 and "outx\ufffd\ufffd.csv" in out.replace("\n", ""), err
+
+
 # --------------------------------------------------------------------------------------------
 # values out of range
 def test_float32_overflow_in_csv_is_refused_with_line_and_column(tmp_path: Path) -> None:
@@ -120,6 +147,13 @@ def test_overflowing_numbers_are_one_line(tmp_path: Path, args: tuple[str, ...],
 
 # --------------------------------------------------------------------------------------------
 # usage mistakes: the tool's own one line and exit 1, not a usage box with exit 2
+def test_demo_start_outside_supported_range(tmp_path: Path) -> None:
+    for start in ("1600-01-01", "2199-12-28"):
+        code, _, err = run("demo", "--start", start, "--data-dir", str(tmp_path / "demo"))
+        assert "--start must lie between" in one_line_error(code, err)
+    assert not (tmp_path / "demo").exists()
+
+
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
@@ -190,6 +224,12 @@ def test_dst_gap_is_refused_by_log_import_and_pain_like_sample_import(tmp_path: 
     line = one_line_error(code, err)
     assert "line 3" in line and "does not exist in Europe/London" in line
     assert "nonexistent" not in line and "argument" not in line
+    with Store(Path(data)) as store:
+        store.set_setting("timezone", "Europe/London")
+    for args in (("pain", "3"), ("remedy", "heat")):
+        code, _, err = run(*args, "--at", "2026-03-29T01:30", "--data-dir", data)
+        assert "does not exist in Europe/London" in one_line_error(code, err)
+    assert Store(Path(data)).log_entries().empty
 
 
 def test_config_threshold_out_of_range_is_refused_like_the_flag(tmp_path: Path) -> None:

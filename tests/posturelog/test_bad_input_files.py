@@ -179,6 +179,79 @@ def test_directory_is_not_called_missing(tmp_path: Path, command: tuple[str, ...
     assert "is a directory" in line and "no such file" not in line
 
 
+@pytest.mark.parametrize("command", [("import",), ("log", "import")])
+def test_input_that_is_not_a_regular_file(tmp_path: Path, command: tuple[str, ...]) -> None:
+    """A device, a pipe and a link to nothing each get their own line (not "no such file"),
+    and a pipe is never opened (reading it would wait for ever)."""
+    os.mkfifo(tmp_path / "pipe")
+    os.symlink(tmp_path / "nowhere.csv", tmp_path / "dangling.csv")
+    data = tmp_path / "data"
+    for path, expected in (("/dev/null", "not a regular file"), (str(tmp_path / "pipe"), "not a regular file"),
+                           (str(tmp_path / "dangling.csv"), "symbolic link to nothing")):
+        code, _, err = run(*command, path, "--data-dir", str(data))
+        line = one_line_error(code, err)
+        assert expected in line and "no such file" not in line
+    assert not list(data.rglob("*.parquet"))
+
+
+@pytest.mark.parametrize("command", [("report",), ("demo",)])
+def test_empty_report_out_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: tuple[str, ...]) -> None:
+    """``--out ""`` would mean the current directory; it is refused like ``--data-dir ""``."""
+    write_example_csv(tmp_path / "in.csv")
+    data = str(tmp_path / "data")
+    assert run("import", str(tmp_path / "in.csv"), "--data-dir", data, "--timezone", "UTC")[0] == 0
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    monkeypatch.chdir(cwd)
+    code, _, err = run(*command, "--out", "", "--data-dir", str(tmp_path / "demo") if command == ("demo",) else data)
+    assert "--out must not be empty" in one_line_error(code, err)
+    assert list(cwd.iterdir()) == [] and not (tmp_path / "demo").exists()
+
+
+_SYSFS = pytest.mark.skipif(
+    not sys.platform.startswith("linux") or not os.path.isdir("/sys/kernel"), reason="needs Linux sysfs"
+)
+
+
+@_SYSFS
+def test_unwritable_places_even_for_root(tmp_path: Path) -> None:
+    """sysfs refuses new files and folders even to root: the data directory, report folder and
+    export cases of an unwritable parent, checked without mocks whoever runs the tests."""
+    code, _, err = run("pain", "3", "--data-dir", "/sys/posturelog-test-data")
+    assert "cannot create data directory" in one_line_error(code, err)
+    write_example_csv(tmp_path / "in.csv")
+    data = str(tmp_path / "data")
+    assert run("import", str(tmp_path / "in.csv"), "--data-dir", data, "--timezone", "UTC")[0] == 0
+    for out, expected in (("/sys", "cannot write to /sys"), ("/sys/posturelog-test-report", "cannot create directory")):
+        code, _, err = run("report", "--week", "2026-W47", "--data-dir", data, "--out", out)
+        assert expected in one_line_error(code, err)
+    for command in (("export",), ("log", "export")):
+        code, _, err = run(*command, "--out", "/sys/posturelog-test.csv", "--data-dir", data)
+        assert "cannot write /sys/posturelog-test.csv" in one_line_error(code, err)
+    assert not [p for p in os.listdir("/sys") if p.startswith((".posturelog", "posturelog"))]
+
+
+def test_failed_report_removes_the_folder_it_made(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A report that fails after its new --out folder was made (here in the analysis) leaves no
+    empty folder behind; an existing folder stays."""
+    import posturelog.analyze
+    from posturelog.errors import UserError
+
+    write_example_csv(tmp_path / "in.csv")
+    data = str(tmp_path / "data")
+    assert run("import", str(tmp_path / "in.csv"), "--data-dir", data, "--timezone", "UTC")[0] == 0
+
+    def fails(*args: object, **kwargs: object) -> None:
+        raise UserError("analysis failed")
+
+    monkeypatch.setattr(posturelog.analyze, "analyze_week", fails)
+    (tmp_path / "old").mkdir()
+    for name in ("new", "old"):
+        code, _, err = run("report", "--week", "2026-W47", "--data-dir", data, "--out", str(tmp_path / name))
+        assert "analysis failed" in one_line_error(code, err)
+    assert not (tmp_path / "new").exists() and (tmp_path / "old").is_dir()
+
+
 def test_failed_report_write_leaves_nothing(tmp_path: Path) -> None:
     from posturelog.outputs import staged_dir
 
