@@ -16,7 +16,11 @@ ProgressFn = Callable[[str, float, float], None]
 
 @contextmanager
 def task_progress(console: Console, title: str) -> Iterator[ProgressFn]:
-    """A rich progress bar; yields a :data:`ProgressFn` that updates it."""
+    """A rich progress bar; yields a :data:`ProgressFn` that updates it.
+
+    The bar is drawn only on a terminal: when the output goes to a file or a pipe, a script
+    reading it gets the command's own lines, not a frozen bar.
+    """
     with Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -24,6 +28,7 @@ def task_progress(console: Console, title: str) -> Iterator[ProgressFn]:
         TimeElapsedColumn(),
         console=console,
         transient=False,
+        disable=not console.is_terminal,
     ) as bar:
         task = bar.add_task(title, total=None)
 

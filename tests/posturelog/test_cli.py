@@ -184,3 +184,16 @@ def test_verbose_sets_up_progress_logging(tmp_path: Path) -> None:
         stderr[flag] = proc.stderr
     assert "INFO posturelog.minutes: wrote" in stderr["--verbose"]
     assert "INFO" not in stderr[None]
+
+
+def test_no_progress_bar_when_output_is_not_a_terminal(tmp_path: Path) -> None:
+    """A refused report piped to a script leaves stdout empty (no frozen 'Analysing' bar) and
+    says why in one line on stderr."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "posturelog.cli", "report", "--data-dir", str(tmp_path / "d"),
+         "--out", str(tmp_path / "r")],
+        capture_output=True, text=True, check=False,
+    )
+    assert proc.returncode == 1
+    assert proc.stdout == ""
+    assert "no recorded data" in proc.stderr and proc.stderr.strip().count("\n") == 0
