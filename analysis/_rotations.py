@@ -36,6 +36,7 @@ __all__ = [
     "rotate_transposed",
     "qmul_pair",
     "rotation_entries_into",
+    "rotated_sums_into",
 ]
 
 FloatArray = NDArray[np.float64]
@@ -246,3 +247,66 @@ def rotation_entries_into(a: ComplexArray, b: ComplexArray, out: FloatArray, tmp
     np.multiply(w, x2, out=t1)  # wx
     np.subtract(t0, t1, out=out[5])
     np.add(t0, t1, out=out[7])
+
+
+def _column_dot(p: FloatArray, q: FloatArray) -> FloatArray:
+    """``Σ_l p[l, w] q[l, w]`` (W,) of two (L, W) arrays, without a product array."""
+    return np.asarray(np.einsum("lw,lw->w", p, q))
+
+
+def rotated_sums_into(
+    a: ComplexArray,
+    b: ComplexArray,
+    v: FloatArray,
+    rv_sum: FloatArray,
+    r_sum: FloatArray | None,
+    tmp: FloatArray,
+    t: FloatArray,
+) -> None:
+    """Sums over axis 0 of ``R(q) v`` and ``R(q)`` without forming the matrices.
+
+    With ``q = w + u`` (``u = (x, y, z)``), ``R v = v + 2 w (u × v) + 2 u × (u × v)`` and
+    ``R = (1 − 2|u|²) I + 2 u uᵀ + 2 w [u]×``: the same polynomials as the entries of
+    :func:`rotation_entries_into`, summed as products of quaternion components.
+
+    Parameters
+    ----------
+    a, b : ndarray, shape (L, W), complex128
+        Unit quaternions in complex-pair form.
+    v : ndarray, shape (3, L, W)
+        Vectors to rotate.
+    rv_sum : ndarray, shape (3, W)
+        Output: ``Σ_l R v``.
+    r_sum : ndarray, shape (9, W), or None
+        Output: ``Σ_l R``, row-major entries (skipped if None).
+    tmp : ndarray, shape (3, L, W)
+        Scratch space (receives ``u × v``).
+    t : ndarray, shape (L, W)
+        Scratch space.
+    """
+    w, x, y, z = a.real, a.imag, b.real, b.imag
+    s0, s1, s2 = tmp[0], tmp[1], tmp[2]
+    for out, p, q, r, s in ((s0, y, v[2], z, v[1]), (s1, z, v[0], x, v[2]), (s2, x, v[1], y, v[0])):
+        np.multiply(p, q, out=out)
+        np.multiply(r, s, out=t)
+        out -= t  # (u × v) component
+    dot = _column_dot
+    np.add.reduce(v, axis=1, out=rv_sum)
+    rv_sum[0] += 2.0 * (dot(w, s0) + (dot(y, s2) - dot(z, s1)))
+    rv_sum[1] += 2.0 * (dot(w, s1) + (dot(z, s0) - dot(x, s2)))
+    rv_sum[2] += 2.0 * (dot(w, s2) + (dot(x, s1) - dot(y, s0)))
+    if r_sum is None:
+        return
+    n = float(w.shape[0])
+    xx, yy, zz = dot(x, x), dot(y, y), dot(z, z)
+    xy, xz, yz = dot(x, y), dot(x, z), dot(y, z)
+    wx, wy, wz = dot(w, x), dot(w, y), dot(w, z)
+    r_sum[0] = n - 2.0 * (yy + zz)
+    r_sum[1] = 2.0 * (xy - wz)
+    r_sum[2] = 2.0 * (xz + wy)
+    r_sum[3] = 2.0 * (xy + wz)
+    r_sum[4] = n - 2.0 * (xx + zz)
+    r_sum[5] = 2.0 * (yz - wx)
+    r_sum[6] = 2.0 * (xz - wy)
+    r_sum[7] = 2.0 * (yz + wx)
+    r_sum[8] = n - 2.0 * (xx + yy)

@@ -34,6 +34,11 @@ from analysis.tilt.settings import TiltSettings
 
 __all__ = ["offline_gravity_direction", "offline_motion_bias", "offline_rest_bias"]
 
+# samples per block of the strapdown's per-sample work: its ~20 temporaries of this length
+# (64 KiB each) stay in the CPU cache and are reused by the allocator instead of being mapped
+# afresh (whole-segment temporaries made the strapdown about twice as slow)
+STRAPDOWN_BLOCK = 8192
+
 
 def _interpolate(n: int, centers: FloatArray, values: FloatArray) -> FloatArray:
     """Per-sample (n, 3) linear interpolation of (3, K) ``values`` at sample positions."""
@@ -59,12 +64,29 @@ def offline_rest_bias(
     return _interpolate(n, np.asarray(centers), np.asarray(values).T)
 
 
-def _normal_equations(f: TiltFilter, acc: FloatArray, gyr: FloatArray) -> FloatArray | None:
-    """Run the causal filter over one segment: its motion-bias normal equations (9, K) after
-    each window (see :meth:`TiltFilter.record_bias_equations`)."""
+def _normal_equations(
+    f: TiltFilter, acc: FloatArray, gyr: FloatArray, *, reverse: bool
+) -> FloatArray | None:
+    """Run the causal filter over one segment, time-reversed (with negated rates) if
+    ``reverse``: its motion-bias normal equations (9, K) after each window (see
+    :meth:`TiltFilter.record_bias_equations`).
+
+    The segment is fed in the filter's own batches of whole windows (the same pieces as one
+    call), so the reversed copies and the unused per-sample output are batch-sized and reused
+    rather than segment-sized.
+    """
     f.reset()
     record = f.record_bias_equations(equations_only=True)
-    f.update(acc, gyr)
+    n = acc.shape[0]
+    m = f._design.win
+    step = max(m, f.settings.chunk_samples // m * m)
+    for i in range(0, n, step):
+        if reverse:
+            stop = n - i
+            start = max(stop - step, 0)
+            f.update(acc[start:stop][::-1], -gyr[start:stop][::-1])
+        else:
+            f.update(acc[i : i + step], gyr[i : i + step])
     return np.concatenate(record, axis=1) if record else None
 
 
@@ -92,8 +114,8 @@ def offline_motion_bias(
     bias = np.zeros((n, 3))
     sign = np.where(np.arange(9) >= 6, -1.0, 1.0)[:, None]  # reversed time negates q
     for start, stop in segments:
-        fwd = _normal_equations(f, acc[start:stop], gyr[start:stop])
-        bwd = _normal_equations(f, acc[start:stop][::-1], -gyr[start:stop][::-1])
+        fwd = _normal_equations(f, acc[start:stop], gyr[start:stop], reverse=False)
+        bwd = _normal_equations(f, acc[start:stop], gyr[start:stop], reverse=True)
         # Knots: forward equations hold after each window (at its end), reversed ones where the
         # original windows start. Both are brought to every knot, summed and solved there (a few
         # per second), and the bias is interpolated per sample: the equations change smoothly
@@ -133,35 +155,55 @@ def _filtfilt_with_init(design: FilterDesign, x: FloatArray) -> FloatArray:
 
 
 def _strapdown_segment(
-    design: FilterDesign, acc: FloatArray, gyr: FloatArray, bias: FloatArray | None, chunk: int
-) -> FloatArray:
-    """Zero-phase gravity direction (n, 3) of one gap-free segment with gyroscope."""
+    design: FilterDesign,
+    acc: FloatArray,
+    gyr: FloatArray,
+    bias: FloatArray | None,
+    chunk: int,
+    out: FloatArray,
+) -> None:
+    """Zero-phase gravity direction of one gap-free segment with gyroscope, into ``out`` (n, 3).
+
+    The per-sample work runs in blocks of ``STRAPDOWN_BLOCK`` samples (at most ``chunk``, at
+    least the low-pass start-up), so its temporaries stay in the CPU cache: orientation and
+    accelerometer in ``I`` block by block with the forward low-pass (its state carried from
+    block to block), then the backward low-pass from the last block to the first, each block
+    rotated back to the sensor frame as soon as it is filtered. Only the orientations (n,)
+    are kept for the whole segment besides the output, which holds the forward low-pass until
+    the backward pass overwrites it block by block. The recursions are those of
+    :func:`_filtfilt_with_init` over the whole segment.
+    """
     n = acc.shape[0]
+    block = max(min(chunk, STRAPDOWN_BLOCK), design.n_init)  # first block: start-up mean
+    k = min(design.n_init, n)
+    zi_unit = design.zi_unit[:, None, :]
     qa = np.empty(n, dtype=np.complex128)
     qb = np.empty(n, dtype=np.complex128)
-    acc_i = np.empty((n, 3))
+    # out holds the forward low-pass in I first
     pa, pb = 1.0 + 0.0j, 0.0j
-    for i in range(0, n, chunk):
-        g = gyr[i : i + chunk]
-        if bias is not None:
-            g = g - bias[i : i + chunk]
+    r_last: list[FloatArray] = []
+    zi: FloatArray | None = None
+    for i in range(0, n, block):
+        j = min(i + block, n)
+        g = gyr[i:j] if bias is None else gyr[i:j] - bias[i:j]
         da, db = delta_quaternion(np.ascontiguousarray(g.T), design.dt)
         sa, sb = quaternion_scan(da, db, pa, pb)
         nrm = math.sqrt(abs(sa[-1]) ** 2 + abs(sb[-1]) ** 2)
         pa, pb = complex(sa[-1]) / nrm, complex(sb[-1]) / nrm
-        qa[i : i + chunk], qb[i : i + chunk] = sa, sb
-        a_t = np.ascontiguousarray(acc[i : i + chunk].T)
+        qa[i:j], qb[i:j] = sa, sb
         r_last = rotation_matrix_entries(sa, sb)
-        acc_i[i : i + chunk] = rotate(r_last, a_t).T
-    lowpassed = _filtfilt_with_init(design, acc_i)
-    out = np.empty((n, 3))
-    last = range(0, n, chunk)[-1]
-    for i in range(0, n, chunk):
-        # the last chunk's rotations are still at hand (all of them in a segment of one chunk)
-        r = r_last if i == last else rotation_matrix_entries(qa[i : i + chunk], qb[i : i + chunk])
-        g_t = np.ascontiguousarray(lowpassed[i : i + chunk].T)
-        out[i : i + chunk] = normalized_columns(rotate_transposed(r, g_t))
-    return out
+        x = rotate(r_last, np.ascontiguousarray(acc[i:j].T))
+        if zi is None:  # steady state at the mean of the first tau seconds
+            zi = zi_unit * x[:, :k].mean(axis=1)[:, None]
+        y, zi = signal.sosfilt(design.sos, x, axis=-1, zi=zi)
+        out[i:j] = y.T
+    zi = zi_unit * out[n - k :].mean(axis=0)[:, None]
+    for i in reversed(range(0, n, block)):
+        j = min(i + block, n)
+        z, zi = signal.sosfilt(design.sos, out[i:j][::-1].T, axis=-1, zi=zi)
+        # the last block's rotations are still at hand
+        r = r_last if j == n else rotation_matrix_entries(qa[i:j], qb[i:j])
+        out[i:j] = normalized_columns(rotate_transposed(r, z[:, ::-1]))
 
 
 def offline_gravity_direction(
@@ -182,11 +224,12 @@ def offline_gravity_direction(
         if gyr is None:
             out[start:stop] = normalize_rows(_filtfilt_with_init(design, acc[start:stop]))
             continue
-        out[start:stop] = _strapdown_segment(
+        _strapdown_segment(
             design,
             acc[start:stop],
             gyr[start:stop],
             None if bias is None else bias[start:stop],
             settings.chunk_samples,
+            out[start:stop],
         )
     return out
