@@ -37,6 +37,7 @@ __all__ = [
     "qmul_pair",
     "rotation_entries_into",
     "rotated_sums_into",
+    "prefix_products_into",
 ]
 
 FloatArray = NDArray[np.float64]
@@ -310,3 +311,58 @@ def rotated_sums_into(
     r_sum[6] = 2.0 * (xz - wy)
     r_sum[7] = 2.0 * (yz + wx)
     r_sum[8] = n - 2.0 * (xx + yy)
+
+
+def _left_multiply(
+    pa: ComplexArray,
+    pb: ComplexArray,
+    ca: ComplexArray,
+    cb: ComplexArray,
+    t1: ComplexArray,
+    t2: ComplexArray,
+) -> None:
+    """``c ← p ⊗ c`` in place (complex pairs; ``p`` broadcasts against ``c``; t1, t2 like c)."""
+    np.conjugate(cb, out=t1)
+    np.multiply(pb, t1, out=t1)
+    np.conjugate(ca, out=t2)
+    np.multiply(pb, t2, out=t2)
+    np.multiply(pa, ca, out=ca)
+    ca -= t1
+    np.multiply(pa, cb, out=cb)
+    cb += t2
+
+
+def prefix_products_into(
+    a: ComplexArray, b: ComplexArray, t1: ComplexArray, t2: ComplexArray, block: int
+) -> None:
+    """Inclusive prefix products along axis 0, in place: row ``l`` becomes ``q_0 ⊗ … ⊗ q_l``.
+
+    Every column (axis 1) is an independent sequence. Two levels, to keep the number of numpy
+    calls low when the rows are short: the rows are cut into groups of ``block``, each group
+    scanned (all groups side by side, ``block − 1`` steps), then each group is left-multiplied
+    by the last row of the group before it (one step per group). About ``2 √L`` steps instead
+    of ``L − 1``, for about twice the multiplications; equal to the sequential scan up to
+    rounding.
+
+    Parameters
+    ----------
+    a, b : ndarray, shape (L, W), complex128
+        Quaternions in complex-pair form, overwritten with the prefix products.
+    t1, t2 : ndarray, complex128
+        Scratch space of at least ``max(block, ⌈L / block⌉) * W`` elements each.
+    block : int
+        Rows per group (``≈ √L`` is best).
+    """
+    n_rows, n_cols = a.shape
+    n_groups = -(-n_rows // block)
+    for j in range(1, block):
+        cur_a, cur_b = a[j::block], b[j::block]  # row j of every group that has one
+        k = cur_a.shape[0]
+        s1 = t1[: k * n_cols].reshape(k, n_cols)
+        s2 = t2[: k * n_cols].reshape(k, n_cols)
+        _left_multiply(a[j - 1 :: block][:k], b[j - 1 :: block][:k], cur_a, cur_b, s1, s2)
+    for g in range(1, n_groups):
+        lo, hi = g * block, min((g + 1) * block, n_rows)
+        s1 = t1[: (hi - lo) * n_cols].reshape(hi - lo, n_cols)
+        s2 = t2[: (hi - lo) * n_cols].reshape(hi - lo, n_cols)
+        _left_multiply(a[lo - 1], b[lo - 1], a[lo:hi], b[lo:hi], s1, s2)

@@ -28,6 +28,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from analysis._rotations import (
+    prefix_products_into,
     quaternion_scan,
     rotated_sums_into,
     rotation_entries_into,
@@ -197,20 +198,11 @@ def _local_rotations(
         da[0] = pa * ca - pb * np.conj(cb)
         db[0] = pa * cb + pb * np.conj(ca)
     if n_pos > 1:
-        # row-sized products only: no conjugated copies of the whole piece
-        t1 = work.prod_1.view((n_win,))
-        t2 = work.prod_2.view((n_win,))
-        for j in range(1, n_pos):
-            pa_, pb_, ca_, cb_ = da[j - 1], db[j - 1], da[j], db[j]
-            # (pa + pb j)(ca + cb j) = (pa ca − pb conj(cb)) + (pa cb + pb conj(ca)) j
-            np.conjugate(cb_, out=t1)
-            np.multiply(pb_, t1, out=t1)
-            np.conjugate(ca_, out=t2)
-            np.multiply(pb_, t2, out=t2)
-            np.multiply(pa_, ca_, out=ca_)
-            ca_ -= t1
-            np.multiply(pa_, cb_, out=cb_)
-            cb_ += t2
+        group = max(1, round(math.sqrt(n_pos)))
+        rows = max(group, -(-n_pos // group))
+        t1 = work.prod_1.view((rows * n_win,))
+        t2 = work.prod_2.view((rows * n_win,))
+        prefix_products_into(da, db, t1, t2, group)
     return da, db
 
 
