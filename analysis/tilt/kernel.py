@@ -27,7 +27,13 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from analysis._rotations import quaternion_scan, rotation_entries_into, rotation_matrix_entries
+from analysis._rotations import (
+    prefix_products_into,
+    quaternion_scan,
+    rotated_sums_into,
+    rotation_entries_into,
+    rotation_matrix_entries,
+)
 from analysis.tilt._arrays import TINY, FloatArray, window_sums
 from analysis.tilt.bias import (
     bias_from_rest,
@@ -192,21 +198,11 @@ def _local_rotations(
         da[0] = pa * ca - pb * np.conj(cb)
         db[0] = pa * cb + pb * np.conj(ca)
     if n_pos > 1:
-        dac = work.conj_a.view((n_pos, n_win))
-        dbc = work.conj_b.view((n_pos, n_win))
-        np.conjugate(da, out=dac)
-        np.conjugate(db, out=dbc)
-        t1 = work.prod_1.view((n_win,))
-        t2 = work.prod_2.view((n_win,))
-        for j in range(1, n_pos):
-            pa_, pb_, ca_, cb_ = da[j - 1], db[j - 1], da[j], db[j]
-            # (pa + pb j)(ca + cb j) = (pa ca − pb conj(cb)) + (pa cb + pb conj(ca)) j
-            np.multiply(pb_, dbc[j], out=t1)
-            np.multiply(pb_, dac[j], out=t2)
-            np.multiply(pa_, ca_, out=ca_)
-            ca_ -= t1
-            np.multiply(pa_, cb_, out=cb_)
-            cb_ += t2
+        group = max(1, round(math.sqrt(n_pos)))
+        rows = max(group, -(-n_pos // group))
+        t1 = work.prod_1.view((rows * n_win,))
+        t2 = work.prod_2.view((rows * n_win,))
+        prefix_products_into(da, db, t1, t2, group)
     return da, db
 
 
@@ -304,6 +300,44 @@ def _triangular(
     state.prev_ramp = ramp[:, -1].copy()
     tri = prev + box - ramp
     return tri[:3], tri[3:12], tri[12:]
+
+
+def _local_sums(
+    design: FilterDesign,
+    state: KernelState,
+    piece: _Piece,
+    da: ComplexArray,
+    db: ComplexArray,
+    acc_w: FloatArray,
+    acc_local: FloatArray,
+    sums: FloatArray,
+    motion: bool,
+    triangular: bool,
+) -> FloatArray | None:
+    """Window sums of ``R_loc a`` and ``R_loc`` (and their ramp-weighted ones) into ``sums``.
+
+    Returns the local rotation entries (9, L, W), with ``R_loc a`` in ``acc_local`` (3, L, W);
+    or None when only the bias equations are recorded (box windows): then the sums come
+    straight from the quaternions, without per-sample matrices (nor their memory).
+    """
+    work, n_pos, n_win = state.work, piece.n_pos, piece.n_win
+    if state.lowpass.motion.equations_only and not triangular:
+        rot_sum = sums[ROT_LOCAL] if motion else None
+        t = work.scalar.view((n_pos, n_win))
+        rotated_sums_into(da, db, acc_w, sums[ACC_LOCAL], rot_sum, acc_local, t)
+        return None
+    rot = work.rot.view((9, n_pos, n_win))
+    rotation_entries_into(da, db, rot, work.rot_tmp.view((5, n_pos, n_win)))
+    np.einsum("ijlw,jlw->ilw", rot.reshape(3, 3, n_pos, n_win), acc_w, out=acc_local)
+    np.add.reduce(acc_local, axis=1, out=sums[ACC_LOCAL])
+    if motion:
+        np.add.reduce(rot, axis=1, out=sums[ROT_LOCAL])
+    if triangular:
+        ramp = design.ramp[piece.n_carried : piece.n_carried + n_pos]
+        np.matmul(ramp, acc_local, out=sums[ACC_RAMP])
+        if motion:
+            np.matmul(ramp, rot, out=sums[ROT_RAMP])
+    return rot
 
 
 def _write_output(
@@ -413,18 +447,19 @@ def gyro_piece(
         rate -= bias_w[:, None, :]  # gyroscope minus the bias applied in each window
     da, db = _local_rotations(design, state, piece, rate)
     ea, eb = _window_starts(state.open_window, da, db, n_win)
-    rot = work.rot.view((9, n_pos, n_win))
-    rotation_entries_into(da, db, rot, work.rot_tmp.view((5, n_pos, n_win)))
     acc_local = work.vec.view((3, n_pos, n_win))
-    np.einsum("ijlw,jlw->ilw", rot.reshape(3, 3, n_pos, n_win), acc_w, out=acc_local)
-    np.add.reduce(acc_local, axis=1, out=sums[ACC_LOCAL])
-    if motion_bias_estimation:
-        np.add.reduce(rot, axis=1, out=sums[ROT_LOCAL])
-    if triangular_windows:
-        ramp = design.ramp[n_carried : n_carried + n_pos]
-        np.matmul(ramp, acc_local, out=sums[ACC_RAMP])
-        if motion_bias_estimation:
-            np.matmul(ramp, rot, out=sums[ROT_RAMP])
+    rot = _local_sums(
+        design,
+        state,
+        piece,
+        da,
+        db,
+        acc_w,
+        acc_local,
+        sums,
+        motion_bias_estimation,
+        triangular_windows,
+    )
     if n_carried:
         sums[8:, 0] += state.open_window.sums[8:]
     start_rot = np.asarray(rotation_matrix_entries(ea, eb)).reshape(3, 3, n_win)
@@ -439,7 +474,7 @@ def gyro_piece(
         motion_bias_estimation,
         triangular_windows,
     )
-    if state.lowpass.motion.equations_only:
+    if rot is None or state.lowpass.motion.equations_only:
         out.fill(np.nan)
     else:
         _write_output(

@@ -8,7 +8,9 @@ motion-bias estimation, from the rest periods (:func:`offline_rest_bias`).
 
 from __future__ import annotations
 
+import dataclasses
 import math
+from dataclasses import dataclass
 
 import numpy as np
 from scipy import signal
@@ -18,7 +20,7 @@ from analysis._rotations import (
     quaternion_scan,
     rotate,
     rotate_transposed,
-    rotation_matrix_entries,
+    rotation_entries_into,
 )
 from analysis.tilt._arrays import (
     FloatArray,
@@ -32,19 +34,42 @@ from analysis.tilt.causal import TiltFilter
 from analysis.tilt.design import FilterDesign
 from analysis.tilt.settings import TiltSettings
 
-__all__ = ["offline_gravity_direction", "offline_motion_bias", "offline_rest_bias"]
+__all__ = ["BiasCurve", "offline_gravity_direction", "offline_motion_bias", "offline_rest_bias"]
+
+# samples per block of the strapdown's per-sample work: its ~20 temporaries of this length
+# (64 KiB each) stay in the CPU cache and are reused by the allocator instead of being mapped
+# afresh (whole-segment temporaries made the strapdown about twice as slow)
+STRAPDOWN_BLOCK = 8192
+# samples per kernel piece of the two bias passes (at most settings.chunk_samples): their
+# work arrays (~15 values per sample, 7.5 MiB) are reused from piece to piece and pass to pass
+# instead of being mapped afresh for a long segment; smaller pieces cost more numpy calls
+BIAS_PASS_CHUNK = 65536
 
 
-def _interpolate(n: int, centers: FloatArray, values: FloatArray) -> FloatArray:
-    """Per-sample (n, 3) linear interpolation of (3, K) ``values`` at sample positions."""
-    t = np.arange(n, dtype=np.float64)
-    return np.stack([np.interp(t, centers, values[k]) for k in range(3)], axis=1)
+@dataclass(frozen=True)
+class BiasCurve:
+    """Piecewise-linear gyroscope bias over time.
+
+    ``values`` (3, K), rad/s, at the sample positions ``origin + knots`` (K,), held constant
+    before the first and after the last knot. Evaluated block by block (:meth:`at`), so no
+    per-sample bias array of a whole recording is needed.
+    """
+
+    knots: FloatArray
+    values: FloatArray
+    origin: int = 0
+
+    def at(self, start: int, stop: int) -> FloatArray:
+        """Bias (stop − start, 3), rad/s, of the samples ``start .. stop − 1``."""
+        t = np.arange(start - self.origin, stop - self.origin, dtype=np.float64)
+        return np.stack([np.interp(t, self.knots, v) for v in self.values], axis=1)
 
 
 def offline_rest_bias(
     design: FilterDesign, acc: FloatArray, gyr: FloatArray, segments: list[tuple[int, int]]
-) -> FloatArray:
-    """Per-sample offline bias (N, 3), rad/s: rest-period mean rates interpolated in time."""
+) -> BiasCurve:
+    """Offline bias of the whole recording: rest-period mean rates interpolated in time
+    (zero without rest periods)."""
     centers: list[float] = []
     values: list[FloatArray] = []
     for start, stop in segments:
@@ -53,18 +78,35 @@ def offline_rest_bias(
         for first, last in runs(at_rest):
             centers.append(start + 0.5 * (first + last) * design.win)
             values.append(mg[:, first:last].mean(axis=1))
-    n = acc.shape[0]
     if not centers:
-        return np.zeros((n, 3))
-    return _interpolate(n, np.asarray(centers), np.asarray(values).T)
+        return BiasCurve(np.zeros(1), np.zeros((3, 1)))
+    return BiasCurve(np.asarray(centers), np.asarray(values).T)
 
 
-def _normal_equations(f: TiltFilter, acc: FloatArray, gyr: FloatArray) -> FloatArray | None:
-    """Run the causal filter over one segment: its motion-bias normal equations (9, K) after
-    each window (see :meth:`TiltFilter.record_bias_equations`)."""
+def _normal_equations(
+    f: TiltFilter, acc: FloatArray, gyr: FloatArray, *, reverse: bool
+) -> FloatArray | None:
+    """Run the causal filter over one segment, time-reversed (with negated rates) if
+    ``reverse``: its motion-bias normal equations (9, K) after each window (see
+    :meth:`TiltFilter.record_bias_equations`).
+
+    The segment is fed in the filter's own batches of whole windows (the same pieces as one
+    call), so the reversed copies and the unused per-sample output are batch-sized and reused
+    rather than segment-sized; its last, incomplete window is left out (it completes no
+    equations, and would cost one more kernel call).
+    """
     f.reset()
     record = f.record_bias_equations(equations_only=True)
-    f.update(acc, gyr)
+    m = f._design.win
+    n = acc.shape[0] // m * m  # a last, incomplete window adds no equations
+    step = max(m, f.settings.chunk_samples // m * m)
+    for i in range(0, n, step):
+        if reverse:
+            stop = acc.shape[0] - i
+            start = max(stop - step, acc.shape[0] - n)
+            f.update(acc[start:stop][::-1], -gyr[start:stop][::-1])
+        else:
+            f.update(acc[i : min(i + step, n)], gyr[i : min(i + step, n)])
     return np.concatenate(record, axis=1) if record else None
 
 
@@ -74,8 +116,9 @@ def offline_motion_bias(
     fs: float,
     settings: TiltSettings,
     segments: list[tuple[int, int]],
-) -> FloatArray:
-    """Per-sample offline bias (N, 3), rad/s: the motion-bias regression run both ways.
+) -> list[BiasCurve | None]:
+    """Offline bias of each segment (None: no complete window, no bias): the motion-bias
+    regression run both ways.
 
     The causal filter's regression (rest windows + gravity drift, exponential memory
     ``tau_motion_bias_s``) summarises the recent past in normal equations ``A b = q``. It is
@@ -85,15 +128,15 @@ def offline_motion_bias(
     exponential window) weights each direction by how much it actually knows, e.g. the
     forward pass only after the first rest period.
     """
-    f = TiltFilter(fs, settings=settings)
+    chunk = min(settings.chunk_samples, BIAS_PASS_CHUNK)
+    f = TiltFilter(fs, settings=dataclasses.replace(settings, chunk_samples=chunk))
     win = f._design.win
     prior = f._design.motion_prior
-    n = acc.shape[0]
-    bias = np.zeros((n, 3))
+    curves: list[BiasCurve | None] = []
     sign = np.where(np.arange(9) >= 6, -1.0, 1.0)[:, None]  # reversed time negates q
     for start, stop in segments:
-        fwd = _normal_equations(f, acc[start:stop], gyr[start:stop])
-        bwd = _normal_equations(f, acc[start:stop][::-1], -gyr[start:stop][::-1])
+        fwd = _normal_equations(f, acc[start:stop], gyr[start:stop], reverse=False)
+        bwd = _normal_equations(f, acc[start:stop], gyr[start:stop], reverse=True)
         # Knots: forward equations hold after each window (at its end), reversed ones where the
         # original windows start. Both are brought to every knot, summed and solved there (a few
         # per second), and the bias is interpolated per sample: the equations change smoothly
@@ -104,6 +147,7 @@ def offline_motion_bias(
         if bwd is not None:
             grids.append((stop - start) - win * np.arange(bwd.shape[1], 0.0, -1.0))
         if not grids:
+            curves.append(None)
             continue
         knots = np.unique(np.concatenate(grids))
         eqs = np.zeros((9, knots.size))
@@ -115,11 +159,8 @@ def offline_motion_bias(
             for k in range(9):
                 eqs[k] += np.interp(knots, grids[-1], rev[k])
         eqs[[0, 3, 5]] += prior  # ridge toward zero where neither direction knows anything
-        b = solve_symmetric3(eqs, eqs[6:])
-        seg_t = np.arange(stop - start, dtype=np.float64)
-        for k in range(3):
-            bias[start:stop, k] = np.interp(seg_t, knots, b[k])
-    return bias
+        curves.append(BiasCurve(knots, solve_symmetric3(eqs, eqs[6:]), origin=start))
+    return curves
 
 
 def _filtfilt_with_init(design: FilterDesign, x: FloatArray) -> FloatArray:
@@ -133,35 +174,62 @@ def _filtfilt_with_init(design: FilterDesign, x: FloatArray) -> FloatArray:
 
 
 def _strapdown_segment(
-    design: FilterDesign, acc: FloatArray, gyr: FloatArray, bias: FloatArray | None, chunk: int
-) -> FloatArray:
-    """Zero-phase gravity direction (n, 3) of one gap-free segment with gyroscope."""
+    design: FilterDesign,
+    acc: FloatArray,
+    gyr: FloatArray,
+    bias: BiasCurve | None,
+    start: int,
+    chunk: int,
+    out: FloatArray,
+) -> None:
+    """Zero-phase gravity direction of one gap-free segment with gyroscope, into ``out`` (n, 3).
+
+    ``acc``, ``gyr`` (n, 3) are the segment's samples, which start at sample ``start`` of the
+    recording (the time axis of ``bias``).
+
+    The per-sample work runs in blocks of ``STRAPDOWN_BLOCK`` samples (at most ``chunk``, at
+    least the low-pass start-up), so its temporaries stay in the CPU cache: orientation and
+    accelerometer in ``I`` block by block with the forward low-pass (its state carried from
+    block to block), then the backward low-pass from the last block to the first, each block
+    rotated back to the sensor frame as soon as it is filtered. Only the orientations (n,)
+    are kept for the whole segment besides the output, which holds the forward low-pass until
+    the backward pass overwrites it block by block. The recursions are those of
+    :func:`_filtfilt_with_init` over the whole segment.
+    """
     n = acc.shape[0]
+    block = max(min(chunk, STRAPDOWN_BLOCK), design.n_init)  # first block: start-up mean
+    k = min(design.n_init, n)
+    zi_unit = design.zi_unit[:, None, :]
     qa = np.empty(n, dtype=np.complex128)
     qb = np.empty(n, dtype=np.complex128)
-    acc_i = np.empty((n, 3))
+    rot = np.empty((9, min(block, n)))  # one block's rotation matrices (reused)
+    tmp = np.empty((5, min(block, n)))
+    # out holds the forward low-pass in I first
     pa, pb = 1.0 + 0.0j, 0.0j
-    for i in range(0, n, chunk):
-        g = gyr[i : i + chunk]
-        if bias is not None:
-            g = g - bias[i : i + chunk]
+    zi: FloatArray | None = None
+    for i in range(0, n, block):
+        j = min(i + block, n)
+        g = gyr[i:j] if bias is None else gyr[i:j] - bias.at(start + i, start + j)
         da, db = delta_quaternion(np.ascontiguousarray(g.T), design.dt)
         sa, sb = quaternion_scan(da, db, pa, pb)
         nrm = math.sqrt(abs(sa[-1]) ** 2 + abs(sb[-1]) ** 2)
         pa, pb = complex(sa[-1]) / nrm, complex(sb[-1]) / nrm
-        qa[i : i + chunk], qb[i : i + chunk] = sa, sb
-        a_t = np.ascontiguousarray(acc[i : i + chunk].T)
-        r_last = rotation_matrix_entries(sa, sb)
-        acc_i[i : i + chunk] = rotate(r_last, a_t).T
-    lowpassed = _filtfilt_with_init(design, acc_i)
-    out = np.empty((n, 3))
-    last = range(0, n, chunk)[-1]
-    for i in range(0, n, chunk):
-        # the last chunk's rotations are still at hand (all of them in a segment of one chunk)
-        r = r_last if i == last else rotation_matrix_entries(qa[i : i + chunk], qb[i : i + chunk])
-        g_t = np.ascontiguousarray(lowpassed[i : i + chunk].T)
-        out[i : i + chunk] = normalized_columns(rotate_transposed(r, g_t))
-    return out
+        qa[i:j], qb[i:j] = sa, sb
+        r = rot[:, : j - i]
+        rotation_entries_into(sa, sb, r, tmp[:, : j - i])
+        x = rotate(list(r), np.ascontiguousarray(acc[i:j].T))
+        if zi is None:  # steady state at the mean of the first tau seconds
+            zi = zi_unit * x[:, :k].mean(axis=1)[:, None]
+        y, zi = signal.sosfilt(design.sos, x, axis=-1, zi=zi)
+        out[i:j] = y.T
+    zi = zi_unit * out[n - k :].mean(axis=0)[:, None]
+    for i in reversed(range(0, n, block)):
+        j = min(i + block, n)
+        z, zi = signal.sosfilt(design.sos, out[i:j][::-1].T, axis=-1, zi=zi)
+        r = rot[:, : j - i]
+        if j < n:  # the last block's rotations are still in rot
+            rotation_entries_into(qa[i:j], qb[i:j], r, tmp[:, : j - i])
+        out[i:j] = normalized_columns(rotate_transposed(list(r), z[:, ::-1]))
 
 
 def offline_gravity_direction(
@@ -173,20 +241,22 @@ def offline_gravity_direction(
     n = acc.shape[0]
     out = np.full((n, 3), np.nan)
     segments = runs(good_rows(acc, gyr))
-    bias = None
+    biases: list[BiasCurve | None] = [None] * len(segments)
     if gyr is not None and settings.motion_bias_estimation:
-        bias = offline_motion_bias(acc, gyr, fs, settings, segments)
+        biases = offline_motion_bias(acc, gyr, fs, settings, segments)
     elif gyr is not None and settings.bias_estimation:
-        bias = offline_rest_bias(design, acc, gyr, segments)
-    for start, stop in segments:
+        biases = [offline_rest_bias(design, acc, gyr, segments)] * len(segments)
+    for (start, stop), bias in zip(segments, biases, strict=True):
         if gyr is None:
             out[start:stop] = normalize_rows(_filtfilt_with_init(design, acc[start:stop]))
             continue
-        out[start:stop] = _strapdown_segment(
+        _strapdown_segment(
             design,
             acc[start:stop],
             gyr[start:stop],
-            None if bias is None else bias[start:stop],
+            bias,
+            start,
             settings.chunk_samples,
+            out[start:stop],
         )
     return out

@@ -86,9 +86,7 @@ class Workspace:
     scalar: _Buffer = field(default_factory=_real)  # (L, W) series scratch
     loc_a: _Buffer = field(default_factory=_complex)  # (L, W) local rotation, first half
     loc_b: _Buffer = field(default_factory=_complex)  # (L, W) second half
-    conj_a: _Buffer = field(default_factory=_complex)  # (L, W)
-    conj_b: _Buffer = field(default_factory=_complex)
-    prod_1: _Buffer = field(default_factory=_complex)  # (W,)
+    prod_1: _Buffer = field(default_factory=_complex)  # (G, W) scan scratch, G ≈ √L groups
     prod_2: _Buffer = field(default_factory=_complex)
     rot: _Buffer = field(default_factory=_real)  # (9, L, W) local rotation matrices
     rot_tmp: _Buffer = field(default_factory=_real)  # (5, L, W)
