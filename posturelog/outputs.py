@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TextIO
 
 from posturelog.errors import UserError
+from posturelog.paths import folder_option
 
 __all__ = ["FILE_MODE", "DIR_MODE", "check_output_file", "new_private_dir", "out_dir_option", "private_dir", "private_text_file", "staged_dir"]
 
@@ -51,18 +52,9 @@ def check_output_file(out: Path) -> Path:
 
 
 def out_dir_option(text: str | None) -> Path | None:
-    """A report's ``--out`` value as a folder (None when not given); an empty one is refused.
-
-    Raises
-    ------
-    UserError
-        For an empty value (it would silently mean the current directory).
-    """
-    if text is None:
-        return None
-    if text.strip() == "":
-        raise UserError("--out must not be empty; give a folder for the report")
-    return Path(text)
+    """A report's ``--out`` value as a folder (None when not given; see
+    :func:`posturelog.paths.folder_option`)."""
+    return folder_option(text, "--out", "a folder for the report")
 
 
 @contextmanager

@@ -15,7 +15,10 @@ import platformdirs
 
 from posturelog.errors import UserError
 
-__all__ = ["DB_NAME", "ENV_DATA_DIR", "data_dir_option", "default_data_dir", "ensure_private_dir", "resolve_data_dir"]
+__all__ = [
+    "DB_NAME", "ENV_DATA_DIR", "data_dir_option", "default_data_dir", "ensure_private_dir", "folder_option",
+    "resolve_data_dir",
+]
 
 #: Environment variable that overrides the default data directory.
 ENV_DATA_DIR = "POSTURELOG_DATA_DIR"
@@ -33,8 +36,15 @@ def default_data_dir() -> Path:
     return Path(platformdirs.user_data_dir("posturelog", appauthor=False))
 
 
-def data_dir_option(text: str | Path | None) -> Path | None:
-    """The ``--data-dir`` value as a path (None when not given); an empty one is refused.
+def folder_option(text: str | Path | None, option: str, what: str) -> Path | None:
+    """A folder option's value as a path (None when not given); an empty one is refused.
+
+    Parameters
+    ----------
+    text
+        The value given, or None.
+    option, what
+        The option's name and what the folder is for, for the message.
 
     Raises
     ------
@@ -44,8 +54,13 @@ def data_dir_option(text: str | Path | None) -> Path | None:
     if text is None:
         return None
     if str(text).strip() == "":
-        raise UserError("--data-dir must not be empty")
+        raise UserError(f"{option} must not be empty; give {what}")
     return Path(text)
+
+
+def data_dir_option(text: str | Path | None) -> Path | None:
+    """The ``--data-dir`` value as a path (None when not given; see :func:`folder_option`)."""
+    return folder_option(text, "--data-dir", "a folder for posturelog's data")
 
 
 def resolve_data_dir(data_dir: Path | str | None, *, tighten: bool = True) -> Path:
