@@ -138,14 +138,7 @@ def quaternion_scan(
     t1 = np.empty(m, dtype=np.complex128)
     t2 = np.empty(m, dtype=np.complex128)
     for j in range(1, chunk):
-        pa, pb, ca, cb = ra[j - 1], rb[j - 1], ra[j], rb[j]
-        # new_a = pa*ca - pb*conj(cb); new_b = pa*cb + pb*conj(ca)
-        np.multiply(pb, np.conj(cb), out=t1)
-        np.multiply(pb, np.conj(ca), out=t2)
-        np.multiply(pa, ca, out=ca)
-        ca -= t1
-        np.multiply(pa, cb, out=cb)
-        cb += t2
+        _left_multiply(ra[j - 1], rb[j - 1], ra[j], rb[j], t1, t2)
     # exclusive prefix of row totals, starting from q0
     tot_a, tot_b = quaternion_scan(ra[-1, :-1].copy(), rb[-1, :-1].copy(), a0, b0, chunk)
     ea = np.empty(m, dtype=np.complex128)
