@@ -39,6 +39,7 @@ from analysis.epochs.angles import BoutRecord, bout_angles
 from analysis.epochs.features import (
     MIN_STEP_RATE_HZ,
     acc_resolution_mps2,
+    row_norms,
     second_features,
     step_band,
     step_band_availability,
@@ -227,7 +228,8 @@ def _clean_inputs(
         del g
     if up_sensor is not None and np.shape(up_sensor) != acc.shape:
         raise ValueError(f"up_sensor must have shape {acc.shape}, got {np.shape(up_sensor)}")
-    bad = ~np.isfinite(acc).all(axis=1)
+    # one flat pass first: a per-row reduction over 3 columns is several times slower
+    bad = np.zeros(0, dtype=bool) if np.isfinite(acc).all() else ~np.isfinite(acc).all(axis=1)
     if bad.any():
         log.warning("dropping %d samples with non-finite acceleration", int(bad.sum()))
         keep = ~bad
@@ -321,11 +323,12 @@ def prepare_day(
         up, tilt = _up_vectors(acc, gyr, fs_hz, bounds, s, tilt_gate)
     else:
         up, tilt = unit_rows(np.asarray(up_sensor, dtype=float)), "given"
+    mag = row_norms(acc)
     band = np.empty(t_ns.size)
     for a, b in bounds:
-        band[a:b] = step_band(acc[a:b], fs_hz, s.walking_band_hz, t_ns[a:b])
-    feats = second_features(t_ns, acc, gyr, up, band)
-    del band, gyr
+        band[a:b] = step_band(mag[a:b], fs_hz, s.walking_band_hz, t_ns[a:b])
+    feats = second_features(t_ns, acc, gyr, up, band, acc_norm_mps2=mag)
+    del band, gyr, mag
     resolution = acc_resolution_mps2(acc)
     feats, wear_info = detect_wear(feats, s, resolution_mps2=resolution, fs_hz=fs_hz)
     feats["bout"] = wear_bouts(feats, s)

@@ -24,6 +24,7 @@ __all__ = [
     "walking_min_rate_hz",
     "step_band",
     "step_band_availability",
+    "row_norms",
     "unit_rows",
     "unit_rows_inplace",
 ]
@@ -46,16 +47,30 @@ FEATURE_COLUMNS: tuple[str, ...] = (
 )
 
 
+def row_norms(v: np.ndarray) -> np.ndarray:
+    """Euclidean length of each row of ``v`` (shape (..., 3)), shape (...).
+
+    The same numbers as ``np.linalg.norm(v, axis=-1)``, bit for bit (both add x², y², z²
+    in that order), about three times faster on a C-ordered (N, 3) array: a reduction over
+    a last axis of length 3 runs a short inner loop per row, three column products do not.
+    """
+    x, y, z = v[..., 0], v[..., 1], v[..., 2]
+    out = np.asarray(x * x)
+    out += y * y
+    out += z * z
+    return np.sqrt(out, out=out)
+
+
 def unit_rows(v: np.ndarray) -> np.ndarray:
     """Rows of ``v`` (shape (..., 3)) scaled to unit length (NaN for zero rows)."""
-    n = np.linalg.norm(v, axis=-1, keepdims=True)
+    n = row_norms(v)[..., None]
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.asarray(v / n)
 
 
 def unit_rows_inplace(v: np.ndarray) -> np.ndarray:
     """:func:`unit_rows` without a second (N, 3) array: ``v`` is divided in place."""
-    n = np.linalg.norm(v, axis=-1, keepdims=True)
+    n = row_norms(v)[..., None]
     with np.errstate(invalid="ignore", divide="ignore"):
         v /= n
     return v
@@ -92,17 +107,20 @@ def step_band_availability(fs_hz: float, band: tuple[float, float]) -> tuple[boo
     return True, ""
 
 
-def step_band(acc: np.ndarray, fs_hz: float, band: tuple[float, float],
+def step_band(acc_norm_mps2: np.ndarray, fs_hz: float, band: tuple[float, float],
                t_ns: np.ndarray | None = None) -> np.ndarray:
     """|acc| band-passed to the step band (zero phase); zeros for too-short segments.
 
+    ``acc_norm_mps2`` (shape (N,)) is |acc| of a gap-free segment (:func:`row_norms`).
     With ``t_ns`` and irregular sample times (any interval off the nominal 1/fs by more
     than a quarter period), |acc| is first interpolated linearly onto a uniform grid at
     ``fs_hz``, filtered there, and read back at the sample times: a digital band-pass
     assumes uniform sampling. NaN everywhere when the rate cannot resolve the band
     (:func:`step_band_availability`).
     """
-    mag = np.linalg.norm(acc, axis=1)
+    mag = np.asarray(acc_norm_mps2, dtype=np.float64)
+    if mag.ndim != 1:
+        raise ValueError(f"acc_norm_mps2 must have shape (N,), got {mag.shape}")
     ok, _ = step_band_availability(fs_hz, band)
     if not ok:
         return np.full_like(mag, np.nan)
@@ -247,6 +265,7 @@ def second_features(
     gyr: np.ndarray | None,
     up: np.ndarray,
     step_band: np.ndarray,
+    acc_norm_mps2: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Reduce samples to one row per whole UTC second.
 
@@ -262,6 +281,8 @@ def second_features(
         Unit gravity-up direction per sample.
     step_band : ndarray, shape (N,)
         Step-band-passed |acc| (m/s²).
+    acc_norm_mps2 : ndarray, shape (N,), optional
+        |acc| (m/s²) when the caller has it already (:func:`row_norms` of ``acc``).
 
     Returns
     -------
@@ -289,9 +310,9 @@ def second_features(
         cols[f"gyr_mean_{a}"] = gm[:, i]
         cols[f"gyr_sd_{a}"] = gsd[:, i]
     cols["step_power"] = red.sum(step_band * step_band) / counts
-    mag = np.linalg.norm(acc, axis=1, keepdims=True)
+    mag = row_norms(acc) if acc_norm_mps2 is None else acc_norm_mps2
     with np.errstate(invalid="ignore", divide="ignore"):
-        d = red.sum(acc / mag) / counts[:, None]
+        d = red.sum(acc / mag[:, None]) / counts[:, None]
     del mag
     for i, a in enumerate("xyz"):
         cols[f"accdir_{a}"] = d[:, i]
