@@ -58,7 +58,8 @@ def row_norms(v: np.ndarray) -> np.ndarray:
     out = np.asarray(x * x)
     out += y * y
     out += z * z
-    return np.sqrt(out, out=out)
+    norms: np.ndarray = np.sqrt(out, out=out)
+    return norms
 
 
 def unit_rows(v: np.ndarray) -> np.ndarray:
