@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from posturelog.samplearrays import SampleArrays
-from vocab.samples import SAMPLE_COLUMNS
+from vocab.samples import ACC_COLUMNS, GYR_COLUMNS, SAMPLE_COLUMNS
 
 __all__ = ["read_sample_files"]
 
@@ -53,26 +53,27 @@ def read_sample_files(files: Sequence[Path], start_ns: int | None = None, end_ns
             times.append(t)
             chosen.append((pf, keep))
     t_ns = np.concatenate(times) if times else np.zeros(0, dtype=np.int64)
-    values = np.empty((t_ns.size, len(SAMPLE_COLUMNS)))
+    # the (N, 3) arrays the analysis takes, filled column by column: no second copy
+    acc = np.empty((t_ns.size, 3))
+    gyr = np.empty((t_ns.size, 3))
     row = 0
     for pf, keep in chosen:
         table = pf.read(columns=list(SAMPLE_COLUMNS), use_threads=False)
         n = 0
-        for j, name in enumerate(SAMPLE_COLUMNS):
-            x = np.asarray(table.column(name).to_numpy())
-            x = x if keep is None else x[keep]
-            n = x.size
-            values[row : row + n, j] = x
+        for dest, names in ((acc, ACC_COLUMNS), (gyr, GYR_COLUMNS)):
+            for j, name in enumerate(names):
+                x = np.asarray(table.column(name).to_numpy())
+                x = x if keep is None else x[keep]
+                n = x.size
+                dest[row : row + n, j] = x
         row += n
     pa.default_memory_pool().release_unused()
     if t_ns.size > 1 and not bool(np.all(t_ns[1:] > t_ns[:-1])):
         order = np.argsort(t_ns, kind="stable")
-        t_ns, values = t_ns[order], values[order]
+        t_ns, acc, gyr = t_ns[order], acc[order], gyr[order]
         first = np.concatenate(([True], t_ns[1:] != t_ns[:-1]))
-        t_ns, values = t_ns[first], values[first]
-    return SampleArrays(np.ascontiguousarray(t_ns, dtype=np.int64),
-                        np.ascontiguousarray(values[:, :3]), np.ascontiguousarray(values[:, 3:]))
-
+        t_ns, acc, gyr = t_ns[first], acc[first], gyr[first]
+    return SampleArrays(np.ascontiguousarray(t_ns, dtype=np.int64), acc, gyr)
 
 def _time_span(pf: pq.ParquetFile) -> tuple[int, int] | None:
     """Smallest and largest ``time`` from the row-group statistics, or None if not recorded."""

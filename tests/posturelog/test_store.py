@@ -164,3 +164,27 @@ def test_read_arrays_is_the_reader_behind_read_samples(tmp_path: Path) -> None:
     np.testing.assert_array_equal(arrays.acc_mps2, df[["acc_x", "acc_y", "acc_z"]].to_numpy())
     np.testing.assert_array_equal(arrays.gyr_rads, df[["gyr_x", "gyr_y", "gyr_z"]].to_numpy())
     assert len(store.read_arrays(T0 - 10 * 1_000_000_000, T0)) == 0
+
+
+def test_overlapping_sessions_read_sorted_with_each_row_whole(tmp_path: Path) -> None:
+    """Two recordings that overlap in time (e.g. an import of a file already recorded live):
+    the reader sorts them, keeps the first of equal times, and every row keeps its own
+    acceleration and rotation (the per-sample arrays are filled column by column)."""
+    store = Store(tmp_path)
+    first = make_batches(6, seed=1)
+    second = make_batches(6, start_ns=T0 + 3 * 1_000_000_000 + PERIOD // 2, seed=2)
+    record_batches(first, store, SourceInfo(model="a"), "UTC")
+    record_batches(second, store, SourceInfo(model="b"), "UTC")
+    again = make_batches(2, start_ns=T0, seed=3)  # same times as the first session's start
+    record_batches(again, store, SourceInfo(model="c"), "UTC")
+    got = store.read_arrays()
+    batches = first + second + again
+    t = np.concatenate([b.t_ns for b in batches])
+    acc = np.concatenate([b.acc_mps2 for b in batches]).astype(np.float32)
+    gyr = np.concatenate([b.gyr_rads for b in batches if b.gyr_rads is not None]).astype(np.float32)
+    order = np.argsort(t, kind="stable")  # the sessions' own order breaks ties
+    keep = np.concatenate(([True], np.diff(t[order]) != 0))
+    np.testing.assert_array_equal(got.t_ns, t[order][keep])
+    np.testing.assert_array_equal(got.acc_mps2, acc[order][keep])
+    np.testing.assert_array_equal(got.gyr_rads, gyr[order][keep])
+    assert got.acc_mps2.flags["C_CONTIGUOUS"] and got.gyr_rads.flags["C_CONTIGUOUS"]
