@@ -94,6 +94,11 @@ def _summary(times: dict[str, dict[str, list[float]]]) -> str:
         b = statistics.median(times["base"][measure])
         h = statistics.median(times["head"][measure])
         lines.append(f"{measure:<16}{b:>17.3f}{h:>17.3f}{h / b:>13.2f}{len(times['head'][measure]):>6}")
+    lines.append("each run (s), in the order run:")
+    for measure in times["head"]:
+        for v in ("base", "this"):
+            runs = " ".join(f"{x:.2f}" for x in times["head" if v == "this" else "base"][measure])
+            lines.append(f"  {measure:<16}{v:<6}{runs}")
     return "\n".join(lines)
 
 
