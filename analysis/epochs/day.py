@@ -228,9 +228,9 @@ def _clean_inputs(
         del g
     if up_sensor is not None and np.shape(up_sensor) != acc.shape:
         raise ValueError(f"up_sensor must have shape {acc.shape}, got {np.shape(up_sensor)}")
-    # one flat pass first: a per-row reduction over 3 columns is several times slower
-    bad = np.zeros(0, dtype=bool) if np.isfinite(acc).all() else ~np.isfinite(acc).all(axis=1)
-    if bad.any():
+    # one flat pass over all values first: the per-row check is several times slower
+    if not np.isfinite(acc).all():
+        bad = ~np.isfinite(acc).all(axis=1)
         log.warning("dropping %d samples with non-finite acceleration", int(bad.sum()))
         keep = ~bad
         t_ns, acc = t_ns[keep], acc[keep]

@@ -240,3 +240,16 @@ def test_row_norms_match_numpy_norm_on_sample_like_rows() -> None:
     v = np.random.default_rng(3).normal(0.0, 9.81, (20_000, 3))
     np.testing.assert_array_equal(row_norms(v), np.linalg.norm(v, axis=1))
     np.testing.assert_array_equal(row_norms(np.asfortranarray(v)), np.linalg.norm(v, axis=1))
+
+
+def test_samples_with_non_finite_acceleration_are_dropped_and_the_rest_kept() -> None:
+    """A sample whose acceleration holds NaN or inf is left out; every other sample gives the
+    same epochs as if the bad ones had never been recorded."""
+    s = synthetic(300)
+    bad = s.copy()
+    bad.iloc[1000:1010, 1] = np.nan  # acc_y
+    bad.iloc[5000, 2] = np.inf  # acc_z
+    ep_bad, _ = epochs_from_samples(bad, FS)
+    ep_clean, _ = epochs_from_samples(s.drop(s.index[[*range(1000, 1010), 5000]]), FS)
+    pd.testing.assert_frame_equal(ep_bad, ep_clean)
+    assert ep_bad["n_samples"].sum() == len(s) - 11
