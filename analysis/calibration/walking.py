@@ -32,13 +32,14 @@ from analysis.calibration._common import (
     mean_direction,
 )
 from analysis.calibration.mounting import Mounting
+from analysis.rows import finite_rows
 
 __all__ = ["fit_from_walking"]
 
 logger = logging.getLogger(__name__)
 
 
-def _ap_axis(acc: FloatArray, u: FloatArray, good: BoolArray, walk_good: BoolArray,
+def _ap_axis(acc: FloatArray, u: FloatArray, walk_good: BoolArray,
              up_walk: FloatArray, fs: float,
              step_band_hz: tuple[float, float]) -> tuple[FloatArray, float]:
     """Antero-posterior axis (sign undecided) and its AP/ML step-band SD ratio.
@@ -46,14 +47,14 @@ def _ap_axis(acc: FloatArray, u: FloatArray, good: BoolArray, walk_good: BoolArr
     The horizontal direction (perpendicular to ``up_walk``) with the larger variance of the
     linear acceleration band-passed around the step frequency, per walking run of ≥ 2 s.
     """
-    lin = np.where(good[:, None], acc - 9.81 * np.where(good[:, None], u, 0.0), 0.0)
     sos = signal.butter(2, step_band_hz, btype="bandpass", fs=fs, output="sos")
     d = np.diff(walk_good.astype(np.int8), prepend=0, append=0)
     cov = np.zeros((3, 3))
     for s0, s1 in zip(np.flatnonzero(d == 1).tolist(), np.flatnonzero(d == -1).tolist(), strict=True):
         if s1 - s0 < round(2 * fs):
             continue
-        seg = signal.sosfiltfilt(sos, lin[s0:s1], axis=0)
+        # linear acceleration of the run (all its samples are finite: ``walk_good``)
+        seg = signal.sosfiltfilt(sos, acc[s0:s1] - 9.81 * u[s0:s1], axis=0)
         edge = min(round(0.5 * fs), (s1 - s0) // 4)
         seg = seg[edge : seg.shape[0] - edge]
         cov += seg.T @ seg
@@ -125,13 +126,13 @@ def fit_from_walking(
         raise ValueError(f"walking_mask must have shape ({u.shape[0]},), got {walk.shape}")
     if not 0 < step_band_hz[0] < step_band_hz[1] < 0.5 * fs:
         raise ValueError(f"step_band_hz {step_band_hz} must lie inside (0, fs/2)")
-    good: BoolArray = np.asarray(np.isfinite(acc).all(axis=1) & np.isfinite(u).all(axis=1))
+    good: BoolArray = finite_rows(acc) & finite_rows(u)
     walk_good = walk & good
     walking_s = float(walk_good.sum()) / fs
     if walking_s < min_walking_s:
         raise ValueError(f"only {walking_s:.0f} s of walking; need {min_walking_s:.0f} s")
     up_walk = mean_direction(u[walk_good])
-    ap, ap_ml_ratio = _ap_axis(acc, u, good, walk_good, up_walk, fs, step_band_hz)
+    ap, ap_ml_ratio = _ap_axis(acc, u, walk_good, up_walk, fs, step_band_hz)
     # forward sign from the asymmetry of trunk pitch outside walking
     if upright_mask is None:
         others = good & ~walk

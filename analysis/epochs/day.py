@@ -39,12 +39,9 @@ from analysis.epochs.angles import BoutRecord, bout_angles
 from analysis.epochs.features import (
     MIN_STEP_RATE_HZ,
     acc_resolution_mps2,
-    row_norms,
     second_features,
     step_band,
     step_band_availability,
-    unit_rows,
-    unit_rows_inplace,
 )
 from analysis.epochs.mountings import (
     BoutCandidates,
@@ -53,6 +50,7 @@ from analysis.epochs.mountings import (
     marks_ns,
     wear_bouts,
 )
+from analysis.rows import finite_rows, row_norms, unit_rows, unit_rows_inplace
 from analysis.settings import AnalysisSettings
 from analysis.tilt import gravity_direction
 from analysis.upaxis import UpPrior, prior_per_second
@@ -228,11 +226,9 @@ def _clean_inputs(
         del g
     if up_sensor is not None and np.shape(up_sensor) != acc.shape:
         raise ValueError(f"up_sensor must have shape {acc.shape}, got {np.shape(up_sensor)}")
-    # one flat pass over all values first: the per-row check is several times slower
-    if not np.isfinite(acc).all():
-        bad = ~np.isfinite(acc).all(axis=1)
-        log.warning("dropping %d samples with non-finite acceleration", int(bad.sum()))
-        keep = ~bad
+    keep = finite_rows(acc)
+    if not keep.all():
+        log.warning("dropping %d samples with non-finite acceleration", int((~keep).sum()))
         t_ns, acc = t_ns[keep], acc[keep]
         gyr = gyr[keep] if gyr is not None else None
         up_sensor = np.asarray(up_sensor)[keep] if up_sensor is not None else None

@@ -28,7 +28,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from analysis.calibration import Mounting, estimate_upright, movement_drift_deg, movement_spread_deg
-from analysis.epochs.features import unit_rows
+from analysis.rows import unit_rows
 from analysis.settings import AnalysisSettings
 from analysis.upright import split_upright_lying
 from vocab.units import NS_PER_S

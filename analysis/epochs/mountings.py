@@ -34,7 +34,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from analysis.calibration import Mounting, check_routine, detect_reattachment, fit_from_walking
-from analysis.epochs.features import unit_rows
+from analysis.rows import unit_rows
 from analysis.settings import AnalysisSettings
 from analysis.wear import runs
 from vocab.units import NS_PER_S

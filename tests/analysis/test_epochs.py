@@ -223,7 +223,7 @@ def test_row_norms_match_numpy_norm_bit_for_bit(rows: list[tuple[float, float, f
     """``row_norms`` replaces ``np.linalg.norm(v, axis=-1)`` on the per-sample path; the
     epochs (and so daily.csv) stay the same only if every norm is the same float, in either
     memory order and for a single vector."""
-    from analysis.epochs.features import row_norms, unit_rows
+    from analysis.rows import row_norms, unit_rows
 
     v = np.array(rows, dtype=np.float64, order="F" if fortran else "C")
     with np.errstate(all="ignore"):  # huge values overflow to inf in both
@@ -235,7 +235,7 @@ def test_row_norms_match_numpy_norm_bit_for_bit(rows: list[tuple[float, float, f
 def test_row_norms_match_numpy_norm_on_sample_like_rows() -> None:
     """Accelerations of random size and direction, where the order of the three additions
     changes the last bit of many norms (hypothesis alone seldom draws such rows)."""
-    from analysis.epochs.features import row_norms
+    from analysis.rows import row_norms
 
     v = np.random.default_rng(3).normal(0.0, 9.81, (20_000, 3))
     np.testing.assert_array_equal(row_norms(v), np.linalg.norm(v, axis=1))
