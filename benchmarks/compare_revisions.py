@@ -19,7 +19,9 @@ alike:
   ``analysis.tilt.gravity_direction``, causal and offline, in a child process per version and
   round; the best of three calls is kept per child.
 
-It prints the median wall time per version and the ratio this / base (< 1 is faster).
+It prints the median wall time per version and the ratio this / base (< 1 is faster), for the
+report also the CPU time of the report process and its workers (less sensitive to other load
+on the machine than the wall time), and then every run's time.
 """
 
 from __future__ import annotations
@@ -72,14 +74,16 @@ def _run_json(cmd: list[str], root: Path) -> dict[str, float]:
     return dict(json.loads(proc.stdout.strip().splitlines()[-1]))
 
 
-def _report_run(root: Path, data: Path, out: Path, cold: bool) -> float:
+def _report_run(root: Path, data: Path, out: Path, cold: bool) -> tuple[float, float]:
+    """Wall time and CPU time (the report process and its workers) of one report (s)."""
     if cold:
         shutil.rmtree(data / "cache", ignore_errors=True)
     cmd = [sys.executable, str(root / "benchmarks" / "bench_report.py"), "--child",
            "--data-dir", str(data), "--out", str(out), "--week", "2026-W47"]
     if "--workers" in (root / "benchmarks" / "bench_report.py").read_text():
         cmd += ["--workers", "2"]
-    return _run_json(cmd, root)["wall_s"]
+    r = _run_json(cmd, root)
+    return r["wall_s"], r["cpu_s"]
 
 
 def _order(rounds: int) -> list[str]:
@@ -88,17 +92,17 @@ def _order(rounds: int) -> list[str]:
 
 
 def _summary(times: dict[str, dict[str, list[float]]]) -> str:
-    lines = [f"{'measure':<16}{'base median (s)':>17}{'this median (s)':>17}{'this / base':>13}"
-             f"{'runs':>6}", "-" * 69]
+    lines = [f"{'measure':<20}{'base median (s)':>17}{'this median (s)':>17}{'this / base':>13}"
+             f"{'runs':>6}", "-" * 73]
     for measure in times["head"]:
         b = statistics.median(times["base"][measure])
         h = statistics.median(times["head"][measure])
-        lines.append(f"{measure:<16}{b:>17.3f}{h:>17.3f}{h / b:>13.2f}{len(times['head'][measure]):>6}")
+        lines.append(f"{measure:<20}{b:>17.3f}{h:>17.3f}{h / b:>13.2f}{len(times['head'][measure]):>6}")
     lines.append("each run (s), in the order run:")
     for measure in times["head"]:
         for v in ("base", "this"):
-            runs = " ".join(f"{x:.2f}" for x in times["head" if v == "this" else "base"][measure])
-            lines.append(f"  {measure:<16}{v:<6}{runs}")
+            runs = " ".join(f"{x:.3g}" for x in times["head" if v == "this" else "base"][measure])
+            lines.append(f"  {measure:<20}{v:<6}{runs}")
     return "\n".join(lines)
 
 
@@ -141,8 +145,11 @@ def main(argv: list[str] | None = None) -> int:
                     check=True, cwd=root, env=dict(os.environ, PYTHONPATH=str(root)))
             for v in _order(args.rounds):
                 for cold in (True, False):
-                    wall = _report_run(roots[v], tmp / "stores" / v / "data", tmp / "stores" / v / "out", cold)
-                    times[v].setdefault("report cold" if cold else "report cached", []).append(wall)
+                    wall, cpu = _report_run(roots[v], tmp / "stores" / v / "data",
+                                            tmp / "stores" / v / "out", cold)
+                    kind = "report cold" if cold else "report cached"
+                    times[v].setdefault(kind, []).append(wall)
+                    times[v].setdefault(f"{kind} CPU", []).append(cpu)
             print()
             print(_summary(times))
     finally:
