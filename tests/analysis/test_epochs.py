@@ -9,8 +9,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from analysis.epochs import EPOCH_COLUMNS, FEATURE_COLUMNS, EpochsInfo, epochs_from_samples
 from analysis.settings import AnalysisSettings
@@ -210,36 +208,6 @@ def test_mounting_applies_backward_across_a_data_gap() -> None:
     assert (ep.loc[worn_before, "calibration"].astype(str) == "walking").all()
     slouch = (ep.index >= s.index[0] + pd.Timedelta(seconds=950)) & before
     assert abs(float(np.nanmedian(ep.loc[slouch, "flexion_deg"])) - 30.0) < 6.0
-
-
-@settings(max_examples=60, deadline=None)
-@given(
-    rows=st.lists(st.tuples(*[st.floats(width=64)] * 3), min_size=1,
-                  max_size=40),
-    fortran=st.booleans(),
-)
-def test_row_norms_match_numpy_norm_bit_for_bit(rows: list[tuple[float, float, float]],
-                                                 fortran: bool) -> None:
-    """``row_norms`` replaces ``np.linalg.norm(v, axis=-1)`` on the per-sample path; the
-    epochs (and so daily.csv) stay the same only if every norm is the same float, in either
-    memory order and for a single vector."""
-    from analysis.rows import row_norms, unit_rows
-
-    v = np.array(rows, dtype=np.float64, order="F" if fortran else "C")
-    with np.errstate(all="ignore"):  # huge values overflow to inf in both
-        np.testing.assert_array_equal(row_norms(v), np.linalg.norm(v, axis=-1))
-        np.testing.assert_array_equal(row_norms(v[0]), np.linalg.norm(v[0]))
-        np.testing.assert_array_equal(unit_rows(v), v / np.linalg.norm(v, axis=-1, keepdims=True))
-
-
-def test_row_norms_match_numpy_norm_on_sample_like_rows() -> None:
-    """Accelerations of random size and direction, where the order of the three additions
-    changes the last bit of many norms (hypothesis alone seldom draws such rows)."""
-    from analysis.rows import row_norms
-
-    v = np.random.default_rng(3).normal(0.0, 9.81, (20_000, 3))
-    np.testing.assert_array_equal(row_norms(v), np.linalg.norm(v, axis=1))
-    np.testing.assert_array_equal(row_norms(np.asfortranarray(v)), np.linalg.norm(v, axis=1))
 
 
 def test_samples_with_non_finite_acceleration_are_dropped_and_the_rest_kept() -> None:
