@@ -163,14 +163,21 @@ def offline_motion_bias(
     return curves
 
 
+def _settled_state(design: FilterDesign, level: FloatArray) -> FloatArray:
+    """Low-pass state (sections, 3, 2) settled at ``level`` (3,): each pass of the zero-phase
+    low-pass starts in steady state at the mean of its first ``n_init`` samples, so a
+    recording's edges do not ring. For channels on axis 0 and time on the last axis."""
+    return np.asarray(design.zi_unit[:, None, :] * level[:, None])
+
+
 def _filtfilt_with_init(design: FilterDesign, x: FloatArray) -> FloatArray:
-    """Zero-phase low-pass along axis 0, each pass started in steady state at its edge mean."""
+    """Zero-phase low-pass of ``x`` (n, 3) along time, each pass settled at its edge mean."""
     k = min(design.n_init, x.shape[0])
-    zi = design.zi_unit[:, :, None]
-    y, _ = signal.sosfilt(design.sos, x, axis=0, zi=zi * x[:k].mean(axis=0))
-    yr = y[::-1]
-    z, _ = signal.sosfilt(design.sos, yr, axis=0, zi=zi * yr[:k].mean(axis=0))
-    return np.asarray(z[::-1])
+    y, _ = signal.sosfilt(design.sos, x.T, axis=-1, zi=_settled_state(design, x[:k].mean(axis=0)))
+    yr = y[:, ::-1]
+    z, _ = signal.sosfilt(design.sos, yr, axis=-1,
+                          zi=_settled_state(design, yr.T[:k].mean(axis=0)))
+    return np.asarray(z[:, ::-1].T)
 
 
 def _strapdown_segment(
@@ -199,7 +206,6 @@ def _strapdown_segment(
     n = acc.shape[0]
     block = max(min(chunk, STRAPDOWN_BLOCK), design.n_init)  # first block: start-up mean
     k = min(design.n_init, n)
-    zi_unit = design.zi_unit[:, None, :]
     qa = np.empty(n, dtype=np.complex128)
     qb = np.empty(n, dtype=np.complex128)
     rot = np.empty((9, min(block, n)))  # one block's rotation matrices (reused)
@@ -218,11 +224,11 @@ def _strapdown_segment(
         r = rot[:, : j - i]
         rotation_entries_into(sa, sb, r, tmp[:, : j - i])
         x = rotate(list(r), np.ascontiguousarray(acc[i:j].T))
-        if zi is None:  # steady state at the mean of the first tau seconds
-            zi = zi_unit * x[:, :k].mean(axis=1)[:, None]
+        if zi is None:
+            zi = _settled_state(design, x[:, :k].mean(axis=1))
         y, zi = signal.sosfilt(design.sos, x, axis=-1, zi=zi)
         out[i:j] = y.T
-    zi = zi_unit * out[n - k :].mean(axis=0)[:, None]
+    zi = _settled_state(design, out[n - k :].mean(axis=0))
     for i in reversed(range(0, n, block)):
         j = min(i + block, n)
         z, zi = signal.sosfilt(design.sos, out[i:j][::-1].T, axis=-1, zi=zi)
