@@ -51,6 +51,7 @@ from analysis.flexion import flexion_angles
 from analysis.live_features import COL, Ring, StepBand, feature_row
 from analysis.live_rules import Breaks, LiveContext, LiveWear
 from analysis.live_slouch import ONSET_LOOKBACK_S, SlouchRule, onset_ns
+from analysis.rows import row_norms
 from analysis.settings import AnalysisSettings
 from analysis.tilt import TiltFilter, TiltSettings
 from vocab.units import NS_PER_S
@@ -276,7 +277,7 @@ class LiveEngine:
                 self._recent.clear()
             g = None if gyr is None else gyr[a:b]
             up = self._tilt.update(acc[a:b], g)
-            band = self._band(np.linalg.norm(acc[a:b], axis=1))
+            band = self._band(row_norms(acc[a:b]))
             out.extend(self._add(t[a:b], acc[a:b], g, up, band))
         self._last_ns = int(t[-1])
         return out

@@ -27,6 +27,7 @@ from numpy.typing import NDArray
 
 from analysis.calibration import Mounting
 from analysis.flexion import flexion_angles
+from analysis.rows import row_norms
 from analysis.settings import AnalysisSettings
 from vocab.units import NS_PER_S
 
@@ -61,7 +62,7 @@ def onset_ns(t_ns: NDArray[np.int64], acc: NDArray[np.float64], mounting: Mounti
     """
     if t_ns.size == 0:
         return None
-    norm = np.linalg.norm(acc, axis=1)
+    norm = row_norms(acc)
     good = norm > 0
     if not good.all():
         t_ns, acc, norm = t_ns[good], acc[good], norm[good]
