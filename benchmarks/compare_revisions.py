@@ -100,9 +100,9 @@ def _summary(times: dict[str, dict[str, list[float]]]) -> str:
         lines.append(f"{measure:<20}{b:>17.3f}{h:>17.3f}{h / b:>13.2f}{len(times['head'][measure]):>6}")
     lines.append("each run (s), in the order run:")
     for measure in times["head"]:
-        for v in ("base", "this"):
-            runs = " ".join(f"{x:.3g}" for x in times["head" if v == "this" else "base"][measure])
-            lines.append(f"  {measure:<20}{v:<6}{runs}")
+        for label, version in (("base", "base"), ("this", "head")):
+            runs = " ".join(f"{x:.3g}" for x in times[version][measure])
+            lines.append(f"  {measure:<20}{label:<6}{runs}")
     return "\n".join(lines)
 
 
